@@ -1,0 +1,301 @@
+//! The one error type of this crate.
+
+use std::fmt;
+
+/// Everything that can go wrong, from a bad argument to a refused call.
+///
+/// Each variant says what happened; [`Error::is_retryable`] says whether the
+/// same call may succeed if made again.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// EC2 (or another AWS service) answered with an error document.
+    Service(ServiceError),
+    /// The server answered with something that is not the expected XML: an
+    /// HTML error page from a proxy, an empty or truncated body.
+    UnexpectedResponse {
+        /// HTTP status code.
+        status: u16,
+        /// What was wrong with the body.
+        reason: String,
+        /// The start of the body, for diagnosis (at most 512 bytes).
+        body_start: String,
+        /// The request id from the `x-amzn-requestid` header, if any.
+        request_id: Option<String>,
+    },
+    /// An argument was rejected before any request was made.
+    InvalidInput(String),
+    /// No usable configuration: missing region or credentials, a bad
+    /// endpoint, a malformed environment variable or config file.
+    Config(String),
+    /// The request did not complete: connection refused or reset, DNS, TLS,
+    /// a timeout, or a body that ended early.
+    Transport(TransportError),
+}
+
+/// An error document returned by an AWS service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The error code, e.g. `InvalidAssociationID.NotFound`.
+    pub code: String,
+    /// The message, as the service wrote it.
+    pub message: String,
+    /// The request id, for AWS support.
+    pub request_id: Option<String>,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// A request that did not complete.
+#[derive(Debug)]
+pub struct TransportError {
+    pub(crate) kind: TransportErrorKind,
+    pub(crate) message: String,
+    pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (refused, unreachable, DNS).
+    Connect,
+    /// A connect or read timeout.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// The response body was larger than this crate accepts.
+    BodyTooLarge,
+    /// Anything else (TLS, protocol errors).
+    Other,
+}
+
+impl TransportError {
+    pub(crate) fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError { kind, message: message.into(), source: None }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure this was.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+impl Error {
+    pub(crate) fn config(msg: impl Into<String>) -> Self {
+        Error::Config(msg.into())
+    }
+
+    pub(crate) fn invalid_input(msg: impl Into<String>) -> Self {
+        Error::InvalidInput(msg.into())
+    }
+
+    /// The service's error code, for a [`Error::Service`].
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+
+    /// The request id, when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.request_id.as_deref(),
+            Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response came back.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service(e) => Some(e.status),
+            Error::UnexpectedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The thing named does not exist: `*.NotFound`, `NoSuchEntity`.
+    pub fn is_not_found(&self) -> bool {
+        self.code().is_some_and(|c| c.ends_with(".NotFound") || c == "NoSuchEntity" || c == "NotFound")
+    }
+
+    /// The credentials or the signature were refused (wrong key or secret,
+    /// expired token, clock skew).
+    pub fn is_auth(&self) -> bool {
+        self.code().is_some_and(|c| AUTH_CODES.contains(&c))
+    }
+
+    /// The caller is authenticated but not allowed to do this.
+    pub fn is_access_denied(&self) -> bool {
+        self.code().is_some_and(|c| matches!(c, "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException"))
+    }
+
+    /// The service is throttling the caller.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Error::Service(e) => THROTTLING_CODES.contains(&e.code.as_str()) || e.status == 429,
+            Error::UnexpectedResponse { status, .. } => *status == 429,
+            _ => false,
+        }
+    }
+
+    /// Whether making the same call again may succeed: throttling, server
+    /// errors (500, 502, 503, 504), timeouts and broken connections. Auth,
+    /// validation and not-found errors are not retryable.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => {
+                self.is_throttling()
+                    || TRANSIENT_CODES.contains(&e.code.as_str())
+                    || matches!(e.status, 500 | 502 | 503 | 504)
+            }
+            Error::UnexpectedResponse { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            Error::Transport(t) => t.kind != TransportErrorKind::BodyTooLarge,
+            Error::InvalidInput(_) | Error::Config(_) => false,
+        }
+    }
+}
+
+/// Codes the AWS SDKs treat as throttling (botocore and aws-sdk-rust agree).
+pub(crate) const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Codes that are transient whatever their status.
+pub(crate) const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"];
+
+const AUTH_CODES: &[&str] = &[
+    "AuthFailure",
+    "SignatureDoesNotMatch",
+    "InvalidClientTokenId",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "RequestExpired",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestTimeTooSkewed",
+    "RequestInTheFuture",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+];
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Service(e) => e.fmt(f),
+            Error::UnexpectedResponse { status, reason, body_start, .. } => {
+                write!(f, "unexpected response (http {status}): {reason}")?;
+                if !body_start.is_empty() {
+                    write!(f, "; body starts: {body_start}")?;
+                }
+                Ok(())
+            }
+            Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            Error::Config(m) => write!(f, "configuration error: {m}"),
+            Error::Transport(t) => t.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "service error {} (http {}): {}", self.code, self.status, self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(t) => t.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Self {
+        Error::Service(e)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(code: &str, status: u16) -> Error {
+        Error::Service(ServiceError { code: code.into(), message: "m".into(), request_id: None, status })
+    }
+
+    #[test]
+    fn predicates() {
+        assert!(service("InvalidAssociationID.NotFound", 400).is_not_found());
+        assert!(service("NoSuchEntity", 404).is_not_found());
+        assert!(service("AuthFailure", 401).is_auth());
+        assert!(!service("AuthFailure", 401).is_retryable());
+        assert!(service("RequestLimitExceeded", 503).is_throttling());
+        assert!(service("RequestLimitExceeded", 503).is_retryable());
+        assert!(service("InternalError", 500).is_retryable());
+        assert!(service("Whatever", 429).is_throttling());
+        assert!(!service("IncorrectState", 400).is_retryable());
+        assert!(!Error::invalid_input("x").is_retryable());
+    }
+
+    #[test]
+    fn messages_are_lowercase_without_period() {
+        let e = service("AuthFailure", 401);
+        assert_eq!(e.to_string(), "service error AuthFailure (http 401): m");
+        assert!(!Error::config("no region").to_string().ends_with('.'));
+    }
+
+    #[test]
+    fn error_is_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert!(std::mem::size_of::<Error>() <= 128);
+    }
+}
