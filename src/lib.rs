@@ -53,6 +53,8 @@ mod credentials;
 mod error;
 mod model;
 mod ops;
+#[allow(dead_code, unreachable_pub)] // wired into the credential chain by the profile provider
+mod profile;
 pub mod query;
 pub mod sigv4;
 mod xml;

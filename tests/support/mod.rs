@@ -1,0 +1,6 @@
+//! Shared helpers of the integration tests: the Python venv (moto, botocore,
+//! the AWS CLI), the moto server, loopback servers.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+pub mod python;
