@@ -1,0 +1,192 @@
+//! `ec2-lite`: the EC2 IAM instance profile commands of `aws ec2`, with the
+//! same options, the same output and the AWS CLI v2 exit codes.
+
+mod args;
+mod commands;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ec2_lite::{Client, Error, TransportErrorKind};
+
+use args::{GLOBAL_OPTIONS, Opt};
+use commands::{COMMANDS, Command};
+
+/// AWS CLI v2 exit codes.
+pub(crate) mod exit {
+    /// The command line could not be parsed, or a value is invalid.
+    pub(crate) const USAGE: u8 = 252;
+    /// Configuration or credentials are missing or wrong.
+    pub(crate) const CONFIG: u8 = 253;
+    /// The service answered with an error.
+    pub(crate) const SERVICE: u8 = 254;
+    /// Anything else: network failures, timeouts.
+    pub(crate) const OTHER: u8 = 255;
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError { code: exit::USAGE, message: format!("ec2-lite: error: {}\n\n{}", message.into(), usage_hint()) }
+    }
+
+    /// Words the AWS CLI would print for `err` raised by `operation`.
+    pub(crate) fn from_error(err: &Error, operation: &str, endpoint: &str) -> Self {
+        let (code, message) = match err {
+            Error::Service(e) => (
+                exit::SERVICE,
+                format!("An error occurred ({}) when calling the {operation} operation: {}", e.code, e.message),
+            ),
+            Error::UnexpectedResponse { status, reason, .. } => (
+                exit::SERVICE,
+                format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
+            ),
+            Error::InvalidInput(m) => (exit::USAGE, format!("Parameter validation failed:\n{m}")),
+            Error::Config(m) => (exit::CONFIG, capitalize(m)),
+            Error::Transport(t) => {
+                let m = match t.kind() {
+                    TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
+                    TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
+                    _ => format!("{err} (endpoint {endpoint})"),
+                };
+                (exit::OTHER, m)
+            }
+            _ => (exit::OTHER, err.to_string()),
+        };
+        CliError { code, message }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn usage_hint() -> &'static str {
+    "usage: ec2-lite [options] <command> [parameters]\nTo see help text, you can run:\n\n  ec2-lite help\n  ec2-lite <command> help"
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    match run(&args) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\n{}", e.message.trim_end());
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn find_command(words: &[String]) -> Option<&'static Command> {
+    let first = words.first()?;
+    COMMANDS.iter().find(|c| c.name == first.as_str())
+}
+
+fn run(args: &[String]) -> Result<String, CliError> {
+    let parsed = args::parse(args, |words| find_command(words).map(|c| c.options)).map_err(CliError::usage)?;
+    if parsed.flag("version") {
+        return Ok(format!("ec2-lite {}\n", env!("CARGO_PKG_VERSION")));
+    }
+    let wants_help = parsed.flag("help") || parsed.words.last().is_some_and(|w| w == "help");
+    let Some(first) = parsed.words.first() else {
+        return if wants_help { Ok(general_help()) } else { Err(CliError::usage("a command is required")) };
+    };
+    if first == "help" {
+        return Ok(general_help());
+    }
+    let Some(command) = find_command(&parsed.words) else {
+        return Err(CliError::usage(format!("invalid choice: {first:?} (see ec2-lite help)")));
+    };
+    if wants_help {
+        return Ok(command_help(command));
+    }
+    let missing = args::missing_required(&parsed, command.options);
+    if !missing.is_empty() {
+        return Err(CliError::usage(format!("the following arguments are required: {}", missing.join(", "))));
+    }
+    let output = match parsed.one("output").map(str::to_owned).or_else(|| std::env::var("AWS_DEFAULT_OUTPUT").ok()) {
+        None => Format::Json,
+        Some(o) if o.trim().is_empty() || o == "json" => Format::Json,
+        Some(o) if o == "text" => Format::Text,
+        Some(o) => {
+            return Err(CliError::usage(format!("argument --output: invalid choice {o:?} (choose from json, text)")));
+        }
+    };
+
+    let mut builder = Client::builder();
+    if let Some(region) = parsed.one("region") {
+        builder = builder.region(region);
+    }
+    if let Some(url) = parsed.one("endpoint-url") {
+        builder = builder.endpoint_url(url);
+    }
+    if parsed.flag("debug") {
+        builder = builder.on_debug(|line| eprintln!("debug: {line}"));
+    }
+    let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    let ctx = commands::Ctx { client: &client, parsed: &parsed };
+    let value = (command.run)(&ctx)?;
+    Ok(match (value, output) {
+        (None, _) => String::new(),
+        (Some(v), Format::Json) => output::json(&v),
+        (Some(v), Format::Text) => output::text(&v),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Json,
+    Text,
+}
+
+fn general_help() -> String {
+    let mut s = String::from(
+        "ec2-lite: the EC2 IAM instance profile association commands of `aws ec2`, in a small binary\n\n\
+         usage: ec2-lite [options] <command> [parameters]\n\ncommands:\n",
+    );
+    for c in COMMANDS {
+        s.push_str(&format!("  {:<45} {}\n", c.name, c.summary));
+    }
+    s.push_str("\noptions (before or after the command):\n");
+    push_options(&mut s, GLOBAL_OPTIONS);
+    s.push_str(
+        "\nCredentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n\
+         exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error, 255 other\n",
+    );
+    s
+}
+
+fn command_help(c: &Command) -> String {
+    let mut s = format!("ec2-lite {}\n\n{}\n\noptions:\n", c.name, c.summary);
+    push_options(&mut s, c.options);
+    s.push_str("\nglobal options:\n");
+    push_options(&mut s, GLOBAL_OPTIONS);
+    s
+}
+
+fn push_options(s: &mut String, opts: &[Opt]) {
+    for o in opts {
+        let arg = match o.kind {
+            args::Kind::One => " <value>",
+            args::Kind::Many => " <value> ...",
+            args::Kind::Flag => "",
+        };
+        let req = if o.required { " (required)" } else { "" };
+        s.push_str(&format!("  --{}{arg:<12} {}{req}\n", o.name, o.help));
+    }
+}
