@@ -3,18 +3,22 @@
 
 use super::uri::{canonical_path_into, encode_into};
 
-/// Headers never signed: hop-by-hop headers a proxy may change, and the
-/// `User-Agent`, which some clients rewrite. Same list as botocore's
-/// `SIGNED_HEADERS_BLACKLIST`, plus `authorization`, which botocore removes
-/// before signing.
+/// Headers never signed: hop-by-hop headers a proxy may change, the
+/// `User-Agent`, which some clients rewrite, and the trace-context headers
+/// (`baggage`, `traceparent`, `tracestate`) that tracing agents add or rewrite
+/// after signing. Same list as botocore's `SIGNED_HEADERS_BLACKLIST`, plus
+/// `authorization`, which botocore removes before signing.
 const UNSIGNED_HEADERS: &[&str] = &[
     "authorization",
+    "baggage",
     "connection",
     "expect",
     "keep-alive",
     "proxy-authenticate",
     "proxy-authorization",
     "te",
+    "traceparent",
+    "tracestate",
     "trailer",
     "transfer-encoding",
     "upgrade",

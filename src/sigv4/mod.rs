@@ -220,8 +220,9 @@ fn sign_with(
             continue;
         }
         if lname == "x-amz-content-sha256" {
-            // botocore signs this header's value in place of the body hash.
-            payload_hash = Some(value);
+            // botocore signs this header's value in place of the body hash;
+            // the first one when it is repeated.
+            payload_hash.get_or_insert(value);
         }
         has_host |= lname == "host";
         headers.push(Header { name: lname, value });
@@ -305,14 +306,13 @@ impl Signer {
             // A poisoned lock only means another thread panicked mid-update of a
             // plain cache; its content is still a valid key or nothing.
             let mut slot = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = slot.as_ref() {
-                if c.date == date
-                    && c.region == params.region
-                    && c.service == params.service
-                    && c.secret_fingerprint == fingerprint
-                {
-                    return c.key;
-                }
+            if let Some(c) = slot.as_ref()
+                && c.date == date
+                && c.region == params.region
+                && c.service == params.service
+                && c.secret_fingerprint == fingerprint
+            {
+                return c.key;
             }
             let key = derive_signing_key(secret, date, params.region, params.service);
             *slot = Some(CachedKey {

@@ -37,7 +37,8 @@ pub(crate) fn encode_into(out: &mut String, s: &str, keep_slash: bool) {
 }
 
 /// `s` percent-encoded as a query name or value.
-pub(crate) fn encode(s: &str) -> String {
+#[cfg(test)]
+fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     encode_into(&mut out, s, false);
     out

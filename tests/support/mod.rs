@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: the Python venv (moto, botocore,
 //! the AWS CLI), the moto server, loopback servers.
 // Each test binary uses a different part of this module.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
+pub mod moto;
 pub mod python;
