@@ -154,7 +154,8 @@ pub fn partition_of(region: &str) -> &'static str {
 pub fn default_endpoint(service: &str, region: &str, fips: bool, dual_stack: bool) -> String {
     let p = partition(region);
     let suffix = if dual_stack { p.dual_stack_dns_suffix } else { p.dns_suffix };
-    let fips_suffix = if fips && !(p.name == "aws-us-gov" && !dual_stack) { "-fips" } else { "" };
+    // GovCloud's regular endpoint is already FIPS; its dual-stack one is not.
+    let fips_suffix = if fips && (dual_stack || p.name != "aws-us-gov") { "-fips" } else { "" };
     format!("https://{service}{fips_suffix}.{region}.{suffix}")
 }
 

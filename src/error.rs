@@ -31,6 +31,18 @@ pub enum Error {
     /// The request did not complete: connection refused or reset, DNS, TLS,
     /// a timeout, or a body that ended early.
     Transport(TransportError),
+    /// A waiter gave up: its deadline passed, or the association reached a
+    /// state from which the awaited one cannot follow.
+    WaitFailed {
+        /// The waiter, e.g. `IamInstanceProfileAssociated`.
+        waiter: &'static str,
+        /// Whether the deadline passed (else a failure state was seen).
+        timed_out: bool,
+        /// What the last poll saw.
+        last_seen: String,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
 }
 
 /// An error document returned by an AWS service.
@@ -159,7 +171,7 @@ impl Error {
             }
             Error::UnexpectedResponse { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Error::Transport(t) => t.kind != TransportErrorKind::BodyTooLarge,
-            Error::InvalidInput(_) | Error::Config(_) => false,
+            Error::InvalidInput(_) | Error::Config(_) | Error::WaitFailed { .. } => false,
         }
     }
 }
@@ -214,6 +226,12 @@ impl fmt::Display for Error {
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::Config(m) => write!(f, "configuration error: {m}"),
             Error::Transport(t) => t.fmt(f),
+            Error::WaitFailed { waiter, timed_out: true, last_seen, waited } => {
+                write!(f, "waiter {waiter} timed out after {:.1}s; last seen: {last_seen}", waited.as_secs_f64())
+            }
+            Error::WaitFailed { waiter, timed_out: false, last_seen, .. } => {
+                write!(f, "waiter {waiter} failed: {last_seen}")
+            }
         }
     }
 }

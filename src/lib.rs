@@ -57,6 +57,7 @@ mod ops;
 mod profile;
 pub mod query;
 pub mod sigv4;
+mod waiter;
 mod xml;
 
 pub use client::{
@@ -66,5 +67,10 @@ pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
 pub use model::{
-    AssociationState, IamInstanceProfile, IamInstanceProfileAssociation, Output, format_timestamp, parse_timestamp,
+    AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,
+    IamInstanceProfileSpecification, Output, format_timestamp, parse_timestamp,
 };
+pub use ops::describe_iam_instance_profile_associations::{
+    DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
+};
+pub use waiter::{WaitOptions, WaitTarget};

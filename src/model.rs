@@ -80,6 +80,46 @@ impl fmt::Display for AssociationState {
     }
 }
 
+/// Which instance profile to associate: by ARN, by name, or both (they must
+/// then name the same profile).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct IamInstanceProfileSpecification {
+    /// The ARN of the instance profile.
+    pub arn: Option<String>,
+    /// The name of the instance profile.
+    pub name: Option<String>,
+}
+
+impl IamInstanceProfileSpecification {
+    /// The profile with this ARN.
+    pub fn arn(arn: impl Into<String>) -> Self {
+        IamInstanceProfileSpecification { arn: Some(arn.into()), name: None }
+    }
+
+    /// The profile with this name.
+    pub fn name(name: impl Into<String>) -> Self {
+        IamInstanceProfileSpecification { arn: None, name: Some(name.into()) }
+    }
+
+    /// By ARN when `s` starts with `arn:`, else by name.
+    pub fn from_name_or_arn(s: &str) -> Self {
+        if s.starts_with("arn:") { Self::arn(s) } else { Self::name(s) }
+    }
+}
+
+/// A page of `DescribeIamInstanceProfileAssociations`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AssociationsPage {
+    /// The associations on this page.
+    pub associations: Vec<IamInstanceProfileAssociation>,
+    /// The token for the next page; `None` on the last page.
+    pub next_token: Option<String>,
+    /// The request id of the call that returned this page.
+    pub request_id: Option<String>,
+}
+
 /// A result together with the request id of the call that produced it.
 ///
 /// It dereferences to the result, so `output.association_id` works; use

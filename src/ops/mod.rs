@@ -1,7 +1,11 @@
 //! One file per EC2 operation: its parameters, its response parser, and its
 //! [`Client`](crate::Client) method.
 
+pub(crate) mod associate_iam_instance_profile;
+pub(crate) mod by_instance;
+pub(crate) mod describe_iam_instance_profile_associations;
 pub(crate) mod disassociate_iam_instance_profile;
+pub(crate) mod replace_iam_instance_profile_association;
 
 use crate::Error;
 

@@ -47,6 +47,12 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
         help: "print each signed request and response on stderr (secrets redacted)",
     },
     Opt {
+        name: "no-paginate",
+        kind: Kind::Flag,
+        required: false,
+        help: "make one call and print one page, not every page",
+    },
+    Opt {
         name: "no-cli-pager",
         kind: Kind::Flag,
         required: false,

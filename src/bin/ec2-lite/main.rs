@@ -4,6 +4,8 @@
 mod args;
 mod commands;
 mod output;
+mod paging;
+mod shorthand;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,7 +13,8 @@ use std::process::ExitCode;
 use ec2_lite::{Client, Error, TransportErrorKind};
 
 use args::{GLOBAL_OPTIONS, Opt};
-use commands::{COMMANDS, Command};
+use commands::{COMMANDS, Command, Printable};
+use output::Value;
 
 /// AWS CLI v2 exit codes.
 pub(crate) mod exit {
@@ -58,6 +61,7 @@ impl CliError {
                 };
                 (exit::OTHER, m)
             }
+            Error::WaitFailed { .. } => (exit::OTHER, capitalize(&err.to_string())),
             _ => (exit::OTHER, err.to_string()),
         };
         CliError { code, message }
@@ -141,11 +145,39 @@ fn run(args: &[String]) -> Result<String, CliError> {
     let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;
     let ctx = commands::Ctx { client: &client, parsed: &parsed };
     let value = (command.run)(&ctx)?;
-    Ok(match (value, output) {
-        (None, _) => String::new(),
-        (Some(v), Format::Json) => output::json(&v),
-        (Some(v), Format::Text) => output::text(&v),
+    Ok(match value {
+        None => String::new(),
+        Some(p) => render(p, output),
     })
+}
+
+/// Prints as the AWS CLI does: a paginated listing is one merged document in
+/// JSON, and one block per page in text.
+fn render(p: Printable, format: Format) -> String {
+    match (p, format) {
+        (Printable::Single(v), Format::Json) => output::json(&v),
+        (Printable::Single(v), Format::Text) => output::text(&v),
+        (Printable::Paged { key, pages, resume }, Format::Json) => {
+            let mut m = vec![(key, Value::List(pages.into_iter().flatten().collect()))];
+            if let Some(r) = resume {
+                m.push(("NextToken", Value::str(r)));
+            }
+            output::json(&Value::map(m))
+        }
+        (Printable::Paged { key, pages, resume }, Format::Text) => {
+            let mut out = String::new();
+            for page in pages {
+                out.push_str(&output::text(&Value::map(vec![(key, Value::List(page))])));
+            }
+            if let Some(r) = resume {
+                out.push_str(&output::text(&Value::map(vec![(
+                    "NextToken",
+                    Value::map(vec![("NextToken", Value::str(r))]),
+                )])));
+            }
+            out
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Str(String),
-    Int(i64),
     List(Vec<Value>),
     Map(Vec<(String, Value)>),
 }
@@ -35,9 +34,6 @@ pub(crate) fn json(v: &Value) -> String {
 fn write_json(out: &mut String, v: &Value, depth: usize) {
     match v {
         Value::Str(s) => write_json_str(out, s),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
         Value::List(items) if items.is_empty() => out.push_str("[]"),
         Value::Map(entries) if entries.is_empty() => out.push_str("{}"),
         Value::List(items) => {
@@ -104,13 +100,12 @@ pub(crate) fn text(v: &Value) -> String {
 }
 
 fn is_scalar(v: &Value) -> bool {
-    matches!(v, Value::Str(_) | Value::Int(_))
+    matches!(v, Value::Str(_))
 }
 
 fn scalar_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
         _ => String::new(),
     }
 }

@@ -1,0 +1,156 @@
+//! The AWS CLI's pagination tokens: `--starting-token` / the `NextToken` it
+//! prints when `--max-items` cut a listing short. They are botocore's: a
+//! base64-encoded JSON object, `{"NextToken": "...", "boto_truncate_amount": N}`,
+//! so a token printed by one tool resumes in the other.
+
+use tinyjson::JsonValue;
+
+/// Where to resume: the service token of the page to fetch (`None` for the
+/// first page) and how many items of that page were already printed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Resume {
+    pub(crate) token: Option<String>,
+    pub(crate) skip: usize,
+}
+
+/// Encodes a resume point as botocore does (`json.dumps`, then base64).
+pub(crate) fn encode(resume: &Resume, truncated: bool) -> String {
+    let token = match &resume.token {
+        Some(t) => json_ascii_string(t),
+        None => "null".to_owned(),
+    };
+    let json = if truncated {
+        format!("{{\"NextToken\": {token}, \"boto_truncate_amount\": {}}}", resume.skip)
+    } else {
+        format!("{{\"NextToken\": {token}}}")
+    };
+    base64_encode(json.as_bytes())
+}
+
+/// Decodes a `--starting-token`. Like botocore, a token that is not base64
+/// JSON is taken in the old `TOKEN___N` form, or as a plain service token.
+pub(crate) fn decode(s: &str) -> Resume {
+    if let Some(r) = decode_json(s) {
+        return r;
+    }
+    if let Some((token, n)) = s.rsplit_once("___") {
+        if let Ok(skip) = n.parse::<usize>() {
+            return Resume { token: (token != "None").then(|| token.to_owned()), skip };
+        }
+    }
+    Resume { token: Some(s.to_owned()), skip: 0 }
+}
+
+fn decode_json(s: &str) -> Option<Resume> {
+    let bytes = base64_decode(s)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let JsonValue::Object(map) = text.parse::<JsonValue>().ok()? else {
+        return None;
+    };
+    let token = match map.get("NextToken")? {
+        JsonValue::String(t) => Some(t.clone()),
+        JsonValue::Null => None,
+        _ => return None,
+    };
+    let skip = match map.get("boto_truncate_amount") {
+        None => 0,
+        Some(JsonValue::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n < 1e9 => *n as usize,
+        Some(_) => return None,
+    };
+    Some(Resume { token, skip })
+}
+
+/// A JSON string as Python's `json.dumps` writes it (ASCII only).
+fn json_ascii_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(B64[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim().trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_botocore() {
+        // base64(json.dumps({"NextToken": "100"})) and with a truncation.
+        assert_eq!(encode(&Resume { token: Some("100".into()), skip: 0 }, false), "eyJOZXh0VG9rZW4iOiAiMTAwIn0=");
+        assert_eq!(
+            encode(&Resume { token: None, skip: 2 }, true),
+            "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="
+        );
+        assert_eq!(decode("eyJOZXh0VG9rZW4iOiAiMTAwIn0="), Resume { token: Some("100".into()), skip: 0 });
+        assert_eq!(
+            decode("eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="),
+            Resume { token: None, skip: 2 }
+        );
+    }
+
+    #[test]
+    fn old_and_plain_tokens() {
+        assert_eq!(decode("100___3"), Resume { token: Some("100".into()), skip: 3 });
+        assert_eq!(decode("None___3"), Resume { token: None, skip: 3 });
+        assert_eq!(decode("100"), Resume { token: Some("100".into()), skip: 0 });
+        assert_eq!(decode("!!!"), Resume { token: Some("!!!".into()), skip: 0 });
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar"] {
+            assert_eq!(base64_decode(&base64_encode(data)).unwrap(), data);
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+    }
+}

@@ -1,0 +1,247 @@
+//! The AWS CLI's two ways of writing a structured argument: shorthand
+//! (`Name=instance-id,Values=i-1,i-2`) and JSON (`{"Name": "instance-id", ...}`).
+//! <https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-shorthand.html>
+
+use tinyjson::JsonValue;
+
+/// A parsed structure: member name to one or more string values.
+pub(crate) type Fields = Vec<(String, Vec<String>)>;
+
+/// Parses one structure, in shorthand or JSON. `members` are the names it may
+/// have; `param` names the argument in error messages.
+pub(crate) fn structure(input: &str, members: &[&str], param: &str) -> Result<Fields, String> {
+    let trimmed = input.trim();
+    let fields = if trimmed.starts_with('{') {
+        let json: JsonValue = trimmed.parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        json_structure(&json, param)?
+    } else {
+        shorthand(trimmed, param)?
+    };
+    for (k, _) in &fields {
+        if !members.contains(&k.as_str()) {
+            return Err(format!("unknown parameter in {param}: {k:?}, must be one of: {}", members.join(", ")));
+        }
+    }
+    Ok(fields)
+}
+
+/// A list of structures: one JSON list in a single argument, or one structure
+/// per argument.
+pub(crate) fn structures(inputs: &[String], members: &[&str], param: &str) -> Result<Vec<Fields>, String> {
+    if let [single] = inputs {
+        if single.trim_start().starts_with('[') {
+            let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+            let JsonValue::Array(items) = json else {
+                return Err(format!("{param} must be a JSON list"));
+            };
+            return items
+                .iter()
+                .map(|item| {
+                    let fields = json_structure(item, param)?;
+                    for (k, _) in &fields {
+                        if !members.contains(&k.as_str()) {
+                            return Err(format!(
+                                "unknown parameter in {param}: {k:?}, must be one of: {}",
+                                members.join(", ")
+                            ));
+                        }
+                    }
+                    Ok(fields)
+                })
+                .collect();
+        }
+    }
+    inputs.iter().map(|i| structure(i, members, param)).collect()
+}
+
+/// A list of strings: the words as given, or one JSON list.
+pub(crate) fn strings(inputs: &[String], param: &str) -> Result<Vec<String>, String> {
+    if let [single] = inputs {
+        if single.trim_start().starts_with('[') {
+            let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+            return json_strings(&json, param);
+        }
+    }
+    Ok(inputs.to_vec())
+}
+
+fn json_structure(v: &JsonValue, param: &str) -> Result<Fields, String> {
+    let JsonValue::Object(map) = v else {
+        return Err(format!("{param} must be a JSON object"));
+    };
+    let mut fields: Fields = Vec::new();
+    for (k, v) in map {
+        fields.push((k.clone(), json_strings(v, param)?));
+    }
+    // A HashMap has no order; sort for stable requests.
+    fields.sort();
+    Ok(fields)
+}
+
+fn json_strings(v: &JsonValue, param: &str) -> Result<Vec<String>, String> {
+    match v {
+        JsonValue::String(s) => Ok(vec![s.clone()]),
+        JsonValue::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                JsonValue::String(s) => Ok(s.clone()),
+                _ => Err(format!("invalid type in {param}: expected strings")),
+            })
+            .collect(),
+        _ => Err(format!("invalid type in {param}: expected a string or a list of strings")),
+    }
+}
+
+/// `Key=value,Key2=v1,v2,Key3=[a,b]`, with "double" or 'single' quoted values.
+/// A comma-separated word without `=` continues the previous key's values.
+fn shorthand(input: &str, param: &str) -> Result<Fields, String> {
+    let mut fields: Fields = Vec::new();
+    let chars: Vec<char> = input.chars().collect();
+    let mut i = 0;
+    let err = |why: &str| format!("error parsing parameter {param}: {why}, received: {input:?}");
+    while i < chars.len() {
+        // A key is followed by `=`; a bare word continues the previous list.
+        let start = i;
+        let word = read_value(&chars, &mut i).map_err(|e| err(&e))?;
+        if chars.get(i) == Some(&'=') && !is_quoted(&chars, start) {
+            i += 1;
+            let key = word.trim().to_owned();
+            if key.is_empty() {
+                return Err(err("expected a key before '='"));
+            }
+            let mut values = Vec::new();
+            if chars.get(i) == Some(&'[') {
+                i += 1;
+                loop {
+                    if chars.get(i) == Some(&']') {
+                        i += 1;
+                        break;
+                    }
+                    values.push(read_value(&chars, &mut i).map_err(|e| err(&e))?);
+                    match chars.get(i) {
+                        Some(',') => i += 1,
+                        Some(']') => {}
+                        _ => return Err(err("unclosed '['")),
+                    }
+                }
+            } else {
+                values.push(read_value(&chars, &mut i).map_err(|e| err(&e))?);
+            }
+            fields.push((key, values));
+        } else {
+            match fields.last_mut() {
+                Some((_, values)) => values.push(word),
+                None => return Err(err("expected key=value")),
+            }
+        }
+        match chars.get(i) {
+            None => {}
+            Some(',') => i += 1,
+            Some(c) => return Err(err(&format!("unexpected {c:?}"))),
+        }
+    }
+    Ok(fields)
+}
+
+fn is_quoted(chars: &[char], start: usize) -> bool {
+    matches!(chars.get(start), Some('"' | '\''))
+}
+
+/// Reads a value up to `,`, `=` or `]`, or a quoted string.
+fn read_value(chars: &[char], i: &mut usize) -> Result<String, String> {
+    if let Some(&q) = chars.get(*i).filter(|c| matches!(c, '"' | '\'')) {
+        *i += 1;
+        let mut s = String::new();
+        loop {
+            match chars.get(*i) {
+                None => return Err("unclosed quote".to_owned()),
+                Some('\\') if chars.get(*i + 1) == Some(&q) => {
+                    s.push(q);
+                    *i += 2;
+                }
+                Some(&c) if c == q => {
+                    *i += 1;
+                    return Ok(s);
+                }
+                Some(&c) => {
+                    s.push(c);
+                    *i += 1;
+                }
+            }
+        }
+    }
+    let mut s = String::new();
+    while let Some(&c) = chars.get(*i) {
+        if matches!(c, ',' | '=' | ']') {
+            break;
+        }
+        s.push(c);
+        *i += 1;
+    }
+    Ok(s.trim().to_owned())
+}
+
+/// The single value of `key`, checked to be one string.
+pub(crate) fn single<'a>(fields: &'a Fields, key: &str, param: &str) -> Result<Option<&'a str>, String> {
+    match fields.iter().rev().find(|(k, _)| k == key) {
+        None => Ok(None),
+        Some((_, v)) if v.len() == 1 => Ok(v.first().map(String::as_str)),
+        Some(_) => Err(format!("invalid type for parameter {param}.{key}: expected one string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_in_both_forms() {
+        let f = structures(
+            &["Name=instance-id,Values=i-1,i-2".into(), "Name=state,Values=associated".into()],
+            &["Name", "Values"],
+            "--filters",
+        )
+        .unwrap();
+        assert_eq!(
+            f[0],
+            vec![("Name".into(), vec!["instance-id".into()]), ("Values".into(), vec!["i-1".into(), "i-2".into()])]
+        );
+        assert_eq!(f[1][1].1, ["associated"]);
+        let j = structures(
+            &[r#"[{"Name": "instance-id", "Values": ["i-1", "i-2"]}]"#.into()],
+            &["Name", "Values"],
+            "--filters",
+        )
+        .unwrap();
+        assert_eq!(
+            j,
+            vec![vec![
+                ("Name".into(), vec!["instance-id".into()]),
+                ("Values".into(), vec!["i-1".into(), "i-2".into()])
+            ]]
+        );
+        let b = structure("Name=state,Values=[associating,associated]", &["Name", "Values"], "--filters").unwrap();
+        assert_eq!(b[1].1, ["associating", "associated"]);
+    }
+
+    #[test]
+    fn profile_forms_and_quotes() {
+        let s = structure("Arn=arn:aws:iam::123:instance-profile/p", &["Arn", "Name"], "x").unwrap();
+        assert_eq!(single(&s, "Arn", "x").unwrap(), Some("arn:aws:iam::123:instance-profile/p"));
+        let s = structure(r#"{"Name": "p"}"#, &["Arn", "Name"], "x").unwrap();
+        assert_eq!(single(&s, "Name", "x").unwrap(), Some("p"));
+        let s = structure(r#"Name="a,b""#, &["Arn", "Name"], "x").unwrap();
+        assert_eq!(single(&s, "Name", "x").unwrap(), Some("a,b"));
+    }
+
+    #[test]
+    fn errors_are_messages_not_panics() {
+        for bad in ["Foo=x", "=x", "justaword", "Name=\"open", "Values=[a,b", "{not json", "Name=a,b"] {
+            let r = structure(bad, &["Name", "Values"], "--filters")
+                .and_then(|f| single(&f, "Name", "--filters").map(|_| ()));
+            assert!(r.is_err(), "{bad}");
+        }
+        assert!(strings(&["[1, 2]".into()], "--association-ids").is_err());
+        assert_eq!(strings(&[r#"["a","b"]"#.into()], "--association-ids").unwrap(), ["a", "b"]);
+    }
+}

@@ -1,0 +1,346 @@
+//! `DescribeIamInstanceProfileAssociations`, one page or all of them.
+//! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeIamInstanceProfileAssociations.html>
+
+use crate::model::{AssociationsPage, IamInstanceProfileAssociation};
+use crate::query::{EC2_API_VERSION, QueryBody};
+use crate::{Client, Error, xml};
+
+pub(crate) const ACTION: &str = "DescribeIamInstanceProfileAssociations";
+
+/// The range EC2 accepts for `MaxResults`. moto ignores it; EC2 does not, so
+/// it is checked here before any request.
+pub const MAX_RESULTS_RANGE: std::ops::RangeInclusive<u32> = 5..=1000;
+
+/// An EC2 filter: several values are ORed, several filters ANDed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    /// The filter name: `instance-id` or `state`.
+    pub name: String,
+    /// The values to match (case-sensitive).
+    pub values: Vec<String>,
+}
+
+impl Filter {
+    /// A filter matching any of `values`.
+    pub fn new(name: impl Into<String>, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Filter { name: name.into(), values: values.into_iter().map(Into::into).collect() }
+    }
+}
+
+/// The parameters of `DescribeIamInstanceProfileAssociations`. All optional.
+///
+/// ```
+/// use ec2_lite::DescribeIamInstanceProfileAssociations;
+/// let request = DescribeIamInstanceProfileAssociations::new()
+///     .filter("instance-id", ["i-1234567890abcdef0"])
+///     .filter("state", ["associating", "associated"])
+///     .max_results(50);
+/// # let _ = request;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DescribeIamInstanceProfileAssociations {
+    association_ids: Vec<String>,
+    filters: Vec<Filter>,
+    max_results: Option<u32>,
+    next_token: Option<String>,
+}
+
+impl DescribeIamInstanceProfileAssociations {
+    /// Every association, in pages of EC2's default size.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only these associations.
+    pub fn association_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.association_ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a filter (`instance-id` or `state`).
+    pub fn filter(mut self, name: impl Into<String>, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.filters.push(Filter::new(name, values));
+        self
+    }
+
+    /// Adds filters.
+    pub fn filters(mut self, filters: impl IntoIterator<Item = Filter>) -> Self {
+        self.filters.extend(filters);
+        self
+    }
+
+    /// Page size, from 5 to 1000.
+    pub fn max_results(mut self, n: u32) -> Self {
+        self.max_results = Some(n);
+        self
+    }
+
+    /// Start at this page token.
+    pub fn next_token(mut self, token: impl Into<String>) -> Self {
+        self.next_token = Some(token.into());
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if let Some(n) = self.max_results
+            && !MAX_RESULTS_RANGE.contains(&n)
+        {
+            return Err(Error::invalid_input(format!(
+                "max results must be from {} to {}, not {n}",
+                MAX_RESULTS_RANGE.start(),
+                MAX_RESULTS_RANGE.end()
+            )));
+        }
+        for id in &self.association_ids {
+            super::check_association_id(id)?;
+        }
+        for f in &self.filters {
+            if f.name.trim().is_empty() {
+                return Err(Error::invalid_input("a filter has an empty name"));
+            }
+            if f.values.is_empty() {
+                return Err(Error::invalid_input(format!("filter {:?} has no values", f.name)));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn body(&self, next_token: Option<&str>) -> QueryBody {
+        let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
+        b.push_list("AssociationId", &self.association_ids);
+        let filters: Vec<(&str, Vec<&str>)> =
+            self.filters.iter().map(|f| (f.name.as_str(), f.values.iter().map(String::as_str).collect())).collect();
+        b.push_filters(&filters);
+        if let Some(n) = self.max_results {
+            b.push("MaxResults", &n.to_string());
+        }
+        if let Some(t) = next_token.filter(|t| !t.is_empty()) {
+            b.push("NextToken", t);
+        }
+        b
+    }
+}
+
+/// Parses `<DescribeIamInstanceProfileAssociationsResponse>`. The items are
+/// in `iamInstanceProfileAssociationSet`; the API reference's sample calls it
+/// `iamInstanceProfileAssociations`, which is accepted too.
+pub(crate) fn parse(text: &str) -> Result<AssociationsPage, String> {
+    let doc = xml::parse(text)?;
+    let root = xml::root(&doc, "DescribeIamInstanceProfileAssociationsResponse")?;
+    let set = xml::child(root, "iamInstanceProfileAssociationSet")
+        .or_else(|| xml::child(root, "iamInstanceProfileAssociations"));
+    let associations = match set {
+        Some(set) => {
+            xml::children(set, "item").map(IamInstanceProfileAssociation::from_xml).collect::<Result<_, _>>()?
+        }
+        None => Vec::new(),
+    };
+    let next_token = xml::child_text(root, "nextToken").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    Ok(AssociationsPage { associations, next_token, request_id: xml::request_id(root) })
+}
+
+impl Client {
+    /// One page of associations.
+    ///
+    /// ```no_run
+    /// use ec2_lite::DescribeIamInstanceProfileAssociations;
+    /// let client = ec2_lite::Client::from_env()?;
+    /// let request = DescribeIamInstanceProfileAssociations::new().filter("instance-id", ["i-1234567890abcdef0"]);
+    /// let page = client.describe_iam_instance_profile_associations(&request)?;
+    /// for assoc in &page.associations {
+    ///     println!("{} {}", assoc.association_id, assoc.state);
+    /// }
+    /// # Ok::<(), ec2_lite::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a `max_results` outside 5..=1000, a
+    /// malformed association id or an empty filter, before any request;
+    /// otherwise as for any call.
+    ///
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeIamInstanceProfileAssociations.html>
+    pub fn describe_iam_instance_profile_associations(
+        &self,
+        request: &DescribeIamInstanceProfileAssociations,
+    ) -> Result<AssociationsPage, Error> {
+        request.check()?;
+        self.send_and_parse(request.body(request.next_token.as_deref()), parse)
+    }
+
+    /// Every page, fetched lazily as the iterator advances; `.items()` walks
+    /// the associations instead. It stops after a page without a next token,
+    /// and fails rather than loop if EC2 hands back the same token twice.
+    ///
+    /// ```no_run
+    /// use ec2_lite::DescribeIamInstanceProfileAssociations;
+    /// let client = ec2_lite::Client::from_env()?;
+    /// for assoc in client.describe_iam_instance_profile_associations_pages(&DescribeIamInstanceProfileAssociations::new()).items() {
+    ///     let assoc = assoc?;
+    ///     println!("{} {}", assoc.instance_id, assoc.iam_instance_profile.arn);
+    /// }
+    /// # Ok::<(), ec2_lite::Error>(())
+    /// ```
+    pub fn describe_iam_instance_profile_associations_pages(
+        &self,
+        request: &DescribeIamInstanceProfileAssociations,
+    ) -> Pages<'_> {
+        Pages {
+            client: self,
+            request: request.clone(),
+            next_token: request.next_token.clone(),
+            previous_token: None,
+            done: false,
+        }
+    }
+}
+
+/// The pages of a `DescribeIamInstanceProfileAssociations`, fetched as needed.
+#[derive(Debug)]
+pub struct Pages<'a> {
+    client: &'a Client,
+    request: DescribeIamInstanceProfileAssociations,
+    next_token: Option<String>,
+    previous_token: Option<String>,
+    done: bool,
+}
+
+impl<'a> Pages<'a> {
+    /// The associations of every page, one at a time.
+    pub fn items(self) -> Items<'a> {
+        Items { pages: self, current: Vec::new().into_iter() }
+    }
+}
+
+impl Iterator for Pages<'_> {
+    type Item = Result<AssociationsPage, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if let Err(e) = self.request.check() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        let body = self.request.body(self.next_token.as_deref());
+        let page = match self.client.send_and_parse(body, parse) {
+            Ok(p) => p,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        match &page.next_token {
+            None => self.done = true,
+            Some(t) if self.previous_token.as_ref() == Some(t) => {
+                self.done = true;
+                return Some(Err(Error::UnexpectedResponse {
+                    status: 200,
+                    reason: format!("the same next token was received twice: {t:?}"),
+                    body_start: String::new(),
+                    request_id: page.request_id.clone(),
+                }));
+            }
+            Some(t) => {
+                self.previous_token = Some(t.clone());
+                self.next_token = Some(t.clone());
+            }
+        }
+        Some(Ok(page))
+    }
+}
+
+/// The associations of every page.
+#[derive(Debug)]
+pub struct Items<'a> {
+    pages: Pages<'a>,
+    current: std::vec::IntoIter<IamInstanceProfileAssociation>,
+}
+
+impl Iterator for Items<'_> {
+    type Item = Result<IamInstanceProfileAssociation, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(a) = self.current.next() {
+                return Some(Ok(a));
+            }
+            match self.pages.next()? {
+                Ok(page) => self.current = page.associations.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_flattens_lists_like_botocore() {
+        let r = DescribeIamInstanceProfileAssociations::new()
+            .association_ids(["a1", "a2"])
+            .filter("instance-id", ["i-1", "i-2"])
+            .filter("state", ["associated"])
+            .max_results(5);
+        assert_eq!(
+            r.body(Some("tok")).as_str(),
+            "Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15&AssociationId.1=a1&AssociationId.2=a2\
+             &Filter.1.Name=instance-id&Filter.1.Value.1=i-1&Filter.1.Value.2=i-2&Filter.2.Name=state\
+             &Filter.2.Value.1=associated&MaxResults=5&NextToken=tok"
+        );
+        assert_eq!(
+            DescribeIamInstanceProfileAssociations::new().body(None).as_str(),
+            "Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15"
+        );
+    }
+
+    #[test]
+    fn local_checks() {
+        for n in [0, 4, 1001] {
+            assert!(matches!(
+                DescribeIamInstanceProfileAssociations::new().max_results(n).check(),
+                Err(Error::InvalidInput(_))
+            ));
+        }
+        for n in [5, 1000] {
+            assert!(DescribeIamInstanceProfileAssociations::new().max_results(n).check().is_ok());
+        }
+        assert!(DescribeIamInstanceProfileAssociations::new().filter("state", Vec::<String>::new()).check().is_err());
+        assert!(DescribeIamInstanceProfileAssociations::new().association_ids(["bad"]).check().is_err());
+    }
+
+    #[test]
+    fn parses_the_documented_sample_with_its_misspelt_set() {
+        let page =
+            parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.aws.xml")).unwrap();
+        assert_eq!(page.associations.len(), 1);
+        assert_eq!(page.associations[0].association_id, "iip-assoc-0db249b1f25fa24b8");
+        assert!(page.associations[0].timestamp.is_some());
+        assert_eq!(page.next_token, None);
+        assert_eq!(page.request_id.as_deref(), Some("84c2d2a6-12dc-491f-a9ee-example"));
+    }
+
+    #[test]
+    fn parses_moto_bodies() {
+        let page =
+            parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto.xml")).unwrap();
+        assert_eq!(page.associations.len(), 2);
+        assert_eq!(page.associations[1].instance_id, "i-734231f59c8d799b0");
+        let empty =
+            parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto-empty.xml"))
+                .unwrap();
+        assert!(empty.associations.is_empty() && empty.next_token.is_none());
+        let p1 = parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto-page1.xml"))
+            .unwrap();
+        assert_eq!(p1.next_token.as_deref(), Some("100"));
+    }
+
+    #[test]
+    fn empty_next_token_means_last_page() {
+        let page = parse("<DescribeIamInstanceProfileAssociationsResponse><iamInstanceProfileAssociationSet/><nextToken></nextToken></DescribeIamInstanceProfileAssociationsResponse>").unwrap();
+        assert_eq!(page.next_token, None);
+    }
+}

@@ -1,0 +1,179 @@
+//! Waiting until an association took, or is gone, by polling
+//! `DescribeIamInstanceProfileAssociations`. No AWS SDK ships a waiter for
+//! these operations; this one follows the shape of theirs (a delay between
+//! polls, a deadline, failure states that end the wait early).
+
+use std::time::{Duration, Instant};
+
+use crate::model::{AssociationState, IamInstanceProfileAssociation};
+use crate::ops::by_instance::pick_current;
+use crate::{Client, DescribeIamInstanceProfileAssociations, Error};
+
+/// What to wait on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitTarget {
+    /// One association. After a replace, use the id the replace returned.
+    AssociationId(String),
+    /// Whatever association the instance has.
+    InstanceId(String),
+}
+
+/// How often to poll, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitOptions {
+    /// Time between two polls. Default 5 s.
+    pub delay: Duration,
+    /// Give up after this long. Default 10 minutes.
+    pub timeout: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions { delay: Duration::from_secs(5), timeout: Duration::from_secs(600) }
+    }
+}
+
+impl WaitOptions {
+    /// Options with this delay and timeout.
+    pub fn new(delay: Duration, timeout: Duration) -> Self {
+        WaitOptions { delay, timeout }
+    }
+}
+
+/// What one poll saw, and whether the wait is over.
+enum Poll<T> {
+    Done(T),
+    Failed(String),
+    Pending(String),
+}
+
+impl Client {
+    /// Waits until the association is `associated`, and returns it.
+    ///
+    /// For an association id, a `disassociating` or `disassociated` state ends
+    /// the wait with an error at once: it will not become associated. An id
+    /// not found yet is polled again (EC2 is eventually consistent). For an
+    /// instance id, any `associated` association of the instance ends it.
+    ///
+    /// # Errors
+    /// [`Error::WaitFailed`] on timeout or a failure state, saying what was
+    /// last seen; other errors as for any call, except throttling and
+    /// transient errors, which are polled through.
+    pub fn wait_until_associated(
+        &self,
+        target: &WaitTarget,
+        options: &WaitOptions,
+    ) -> Result<IamInstanceProfileAssociation, Error> {
+        self.wait("IamInstanceProfileAssociated", options, || {
+            let found = self.observe(target)?;
+            Ok(match target {
+                WaitTarget::AssociationId(id) => match found.into_iter().next() {
+                    None => Poll::Pending(format!("association {id} not found")),
+                    Some(a) => match a.state {
+                        AssociationState::Associated => Poll::Done(a),
+                        AssociationState::Disassociating | AssociationState::Disassociated => {
+                            Poll::Failed(format!("association {id} is {}", a.state))
+                        }
+                        _ => Poll::Pending(format!("association {id} in state {}", a.state)),
+                    },
+                },
+                WaitTarget::InstanceId(id) => {
+                    let seen = describe_states(&found);
+                    match pick_current(found) {
+                        Some(a) if a.state == AssociationState::Associated => Poll::Done(a),
+                        _ => Poll::Pending(format!("instance {id}: {seen}")),
+                    }
+                }
+            })
+        })
+    }
+
+    /// Waits until the association is gone or `disassociated`. Returns the
+    /// last association seen in state `disassociated`, or `None` once EC2 no
+    /// longer lists it.
+    ///
+    /// # Errors
+    /// [`Error::WaitFailed`] on timeout, saying what was last seen; other
+    /// errors as for [`Client::wait_until_associated`].
+    pub fn wait_until_disassociated(
+        &self,
+        target: &WaitTarget,
+        options: &WaitOptions,
+    ) -> Result<Option<IamInstanceProfileAssociation>, Error> {
+        self.wait("IamInstanceProfileDisassociated", options, || {
+            let found = self.observe(target)?;
+            let active = |a: &IamInstanceProfileAssociation| {
+                matches!(
+                    a.state,
+                    AssociationState::Associating | AssociationState::Associated | AssociationState::Disassociating
+                )
+            };
+            if found.iter().any(active) {
+                let seen = match target {
+                    WaitTarget::AssociationId(_) => describe_states(&found),
+                    WaitTarget::InstanceId(id) => format!("instance {id}: {}", describe_states(&found)),
+                };
+                return Ok(Poll::Pending(seen));
+            }
+            Ok(Poll::Done(found.into_iter().find(|a| a.state == AssociationState::Disassociated)))
+        })
+    }
+
+    /// The associations a target names; an association id that EC2 says does
+    /// not exist is an empty list.
+    fn observe(&self, target: &WaitTarget) -> Result<Vec<IamInstanceProfileAssociation>, Error> {
+        match target {
+            WaitTarget::AssociationId(id) => {
+                let request = DescribeIamInstanceProfileAssociations::new().association_ids([id.as_str()]);
+                match self.describe_iam_instance_profile_associations(&request) {
+                    Ok(page) => Ok(page.associations.into_iter().filter(|a| &a.association_id == id).collect()),
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            }
+            WaitTarget::InstanceId(id) => {
+                crate::ops::check_instance_id(id)?;
+                self.associations_of_instance(id)
+            }
+        }
+    }
+
+    fn wait<T>(
+        &self,
+        waiter: &'static str,
+        options: &WaitOptions,
+        mut poll: impl FnMut() -> Result<Poll<T>, Error>,
+    ) -> Result<T, Error> {
+        let start = Instant::now();
+        loop {
+            let last_seen = match poll() {
+                Ok(Poll::Done(v)) => return Ok(v),
+                Ok(Poll::Failed(seen)) => {
+                    return Err(Error::WaitFailed {
+                        waiter,
+                        timed_out: false,
+                        last_seen: seen,
+                        waited: start.elapsed(),
+                    });
+                }
+                Ok(Poll::Pending(seen)) => seen,
+                // A throttled or failed poll is just a poll that saw nothing.
+                Err(e) if e.is_retryable() => format!("error: {e}"),
+                Err(e) => return Err(e),
+            };
+            let waited = start.elapsed();
+            let Some(left) = options.timeout.checked_sub(waited).filter(|d| !d.is_zero()) else {
+                return Err(Error::WaitFailed { waiter, timed_out: true, last_seen, waited });
+            };
+            std::thread::sleep(options.delay.min(left));
+        }
+    }
+}
+
+fn describe_states(found: &[IamInstanceProfileAssociation]) -> String {
+    if found.is_empty() {
+        return "no association".to_owned();
+    }
+    found.iter().map(|a| format!("{} in state {}", a.association_id, a.state)).collect::<Vec<_>>().join(", ")
+}
