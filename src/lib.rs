@@ -47,6 +47,7 @@
 
 #![forbid(unsafe_code)]
 
+mod builder;
 mod client;
 mod config;
 mod credentials;
@@ -60,9 +61,8 @@ pub mod sigv4;
 mod waiter;
 mod xml;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse,
-};
+pub use builder::ClientBuilder;
+pub use client::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};

@@ -10,9 +10,6 @@
 //! Needs the test venv (botocore); without it the test is skipped by name, or
 //! fails when `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
 
-// The helpers are `pub` for the test binaries that share them; within one
-// binary the crate-wide `unreachable_pub` lint would flag every one of them.
-#[allow(unreachable_pub)]
 mod support;
 
 use std::fmt::Write as _;

@@ -286,14 +286,14 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         let page = ctx.client.describe_iam_instance_profile_associations(&r).map_err(|e| ctx.fail(OP, &e))?;
         let skipped = std::mem::take(&mut first_skip);
         let mut items: Vec<Value> = page.associations.iter().skip(skipped).map(association).collect();
-        if let Some(max) = max_items.map(|m| m as usize) {
-            if total + items.len() > max {
-                let keep = max - total;
-                items.truncate(keep);
-                resume = Some(paging::encode(&Resume { token: token.clone(), skip: keep + skipped }, true));
-                pages.push(items);
-                break;
-            }
+        if let Some(max) = max_items.map(|m| m as usize)
+            && total + items.len() > max
+        {
+            let keep = max - total;
+            items.truncate(keep);
+            resume = Some(paging::encode(&Resume { token: token.clone(), skip: keep + skipped }, true));
+            pages.push(items);
+            break;
         }
         total += items.len();
         pages.push(items);

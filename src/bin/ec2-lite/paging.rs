@@ -33,10 +33,10 @@ pub(crate) fn decode(s: &str) -> Resume {
     if let Some(r) = decode_json(s) {
         return r;
     }
-    if let Some((token, n)) = s.rsplit_once("___") {
-        if let Ok(skip) = n.parse::<usize>() {
-            return Resume { token: (token != "None").then(|| token.to_owned()), skip };
-        }
+    if let Some((token, n)) = s.rsplit_once("___")
+        && let Ok(skip) = n.parse::<usize>()
+    {
+        return Resume { token: (token != "None").then(|| token.to_owned()), skip };
     }
     Resume { token: Some(s.to_owned()), skip: 0 }
 }

@@ -17,50 +17,46 @@ pub(crate) fn structure(input: &str, members: &[&str], param: &str) -> Result<Fi
     } else {
         shorthand(trimmed, param)?
     };
-    for (k, _) in &fields {
-        if !members.contains(&k.as_str()) {
-            return Err(format!("unknown parameter in {param}: {k:?}, must be one of: {}", members.join(", ")));
-        }
-    }
+    check_members(&fields, members, param)?;
     Ok(fields)
+}
+
+fn check_members(fields: &Fields, members: &[&str], param: &str) -> Result<(), String> {
+    match fields.iter().find(|(k, _)| !members.contains(&k.as_str())) {
+        Some((k, _)) => Err(format!("unknown parameter in {param}: {k:?}, must be one of: {}", members.join(", "))),
+        None => Ok(()),
+    }
 }
 
 /// A list of structures: one JSON list in a single argument, or one structure
 /// per argument.
 pub(crate) fn structures(inputs: &[String], members: &[&str], param: &str) -> Result<Vec<Fields>, String> {
-    if let [single] = inputs {
-        if single.trim_start().starts_with('[') {
-            let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
-            let JsonValue::Array(items) = json else {
-                return Err(format!("{param} must be a JSON list"));
-            };
-            return items
-                .iter()
-                .map(|item| {
-                    let fields = json_structure(item, param)?;
-                    for (k, _) in &fields {
-                        if !members.contains(&k.as_str()) {
-                            return Err(format!(
-                                "unknown parameter in {param}: {k:?}, must be one of: {}",
-                                members.join(", ")
-                            ));
-                        }
-                    }
-                    Ok(fields)
-                })
-                .collect();
-        }
+    if let [single] = inputs
+        && single.trim_start().starts_with('[')
+    {
+        let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        let JsonValue::Array(items) = json else {
+            return Err(format!("{param} must be a JSON list"));
+        };
+        return items
+            .iter()
+            .map(|item| {
+                let fields = json_structure(item, param)?;
+                check_members(&fields, members, param)?;
+                Ok(fields)
+            })
+            .collect();
     }
     inputs.iter().map(|i| structure(i, members, param)).collect()
 }
 
 /// A list of strings: the words as given, or one JSON list.
 pub(crate) fn strings(inputs: &[String], param: &str) -> Result<Vec<String>, String> {
-    if let [single] = inputs {
-        if single.trim_start().starts_with('[') {
-            let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
-            return json_strings(&json, param);
-        }
+    if let [single] = inputs
+        && single.trim_start().starts_with('[')
+    {
+        let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        return json_strings(&json, param);
     }
     Ok(inputs.to_vec())
 }
