@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook};
 use crate::config::{self, Endpoint, Env};
 use crate::credentials::{self, ProvideCredentials};
+use crate::http::{self, HttpSettings};
 use crate::{Client, Credentials, Error};
 
 /// Builds a [`Client`]; anything not set comes from the environment.
@@ -188,7 +189,9 @@ impl ClientBuilder {
             },
         };
 
-        Ok(Client::from_parts(region, endpoint, credentials, self.connect_timeout, self.read_timeout, self.debug))
+        let http = HttpSettings { connect_timeout: self.connect_timeout, read_timeout: self.read_timeout };
+        let agent = http::agent(&http)?;
+        Ok(Client::from_parts(region, endpoint, credentials, agent, self.debug))
     }
 }
 

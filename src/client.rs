@@ -12,6 +12,7 @@ use crate::config::Endpoint;
 use crate::credentials::ProvideCredentials;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::query::{EC2_API_VERSION, QueryBody};
+
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::{Error, xml};
 
@@ -97,24 +98,9 @@ impl Client {
         region: String,
         endpoint: Endpoint,
         credentials: Arc<dyn ProvideCredentials>,
-        connect_timeout: Duration,
-        read_timeout: Duration,
+        agent: ureq::Agent,
         debug: Option<DebugHook>,
     ) -> Client {
-        let user_agent = format!(
-            "ec2-lite/{} ua/2.1 api/ec2/{EC2_API_VERSION} os/{} lang/rust",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS
-        );
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(user_agent.as_str())
-            .timeout_connect(Some(connect_timeout))
-            .timeout_per_read(Some(read_timeout))
-            .timeout_per_write(Some(read_timeout))
-            .build()
-            .into();
         let url = endpoint.url();
         Client {
             inner: Arc::new(Inner {
@@ -124,7 +110,7 @@ impl Client {
                 url,
                 credentials,
                 signer: Signer::new(),
-                user_agent,
+                user_agent: crate::http::user_agent(),
                 debug,
             }),
         }

@@ -52,6 +52,7 @@ mod client;
 mod config;
 mod credentials;
 mod error;
+mod http;
 mod model;
 mod ops;
 #[allow(dead_code, unreachable_pub)] // wired into the credential chain by the profile provider
