@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -12,6 +13,7 @@ use crate::config::Endpoint;
 use crate::credentials::ProvideCredentials;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::query::{EC2_API_VERSION, QueryBody};
+use crate::retry::{self, RetryConfig, RetryQuota};
 
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::{Error, xml};
@@ -49,6 +51,52 @@ struct Inner {
     signer: Signer,
     user_agent: String,
     debug: Option<DebugHook>,
+    retry: RetryConfig,
+    /// Shared by all clones: retries of one call spend what others earned.
+    quota: RetryQuota,
+    skew_correction: bool,
+    /// The server's clock minus ours, learnt from a skew error.
+    clock_offset_ms: AtomicI64,
+    sleep: Sleep,
+}
+
+/// How the client waits between attempts.
+pub(crate) type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
+
+/// What one attempt produced.
+struct Attempt {
+    result: Result<RawResponse, Error>,
+    /// The measured clock skew, when the response allows measuring it.
+    skew_ms: Option<i64>,
+    /// `x-amz-retry-after`, when the server sent one.
+    retry_after: Option<Duration>,
+}
+
+const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
+
+/// A random number in [0, 1) for backoff jitter. std's `RandomState` is
+/// seeded from the OS once and varies per instance; plenty for jitter.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// An `amz-sdk-invocation-id`: a random UUID v4, the same for every attempt
+/// of one call, so the service can tell retries from new calls.
+fn invocation_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(i);
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 /// The raw result of a Query call that succeeded (HTTP 2xx).
@@ -112,6 +160,11 @@ impl Client {
                 signer: Signer::new(),
                 user_agent: crate::http::user_agent(),
                 debug,
+                retry: RetryConfig::default(),
+                quota: RetryQuota::default(),
+                skew_correction: true,
+                clock_offset_ms: AtomicI64::new(0),
+                sleep: Arc::new(std::thread::sleep),
             }),
         }
     }
@@ -119,6 +172,18 @@ impl Client {
     /// The region requests are signed for.
     pub fn region(&self) -> &str {
         &self.inner.region
+    }
+
+    /// Tokens left in the retry quota shared by this client and its clones
+    /// (500 when full; a retry spends 5 or 14, a success gives back).
+    pub fn retry_quota_tokens(&self) -> u32 {
+        self.inner.quota.available()
+    }
+
+    /// The offset, in milliseconds, applied to the local clock when signing,
+    /// learnt from a clock-skew error (0 until one happens).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.inner.clock_offset_ms.load(Ordering::Relaxed)
     }
 
     /// The URL requests are sent to.
@@ -150,44 +215,128 @@ impl Client {
         self.send(body)
     }
 
-    /// Signs and sends a Query body; parses an error document on failure.
+    /// Signs and sends a Query body, retrying as the SDKs' standard mode does
+    /// and correcting for a skewed clock; parses an error document on failure.
     pub(crate) fn send(&self, body: QueryBody) -> Result<RawResponse, Error> {
         let inner = &*self.inner;
-        let credentials = inner.credentials.provide_credentials()?;
         let body = body.into_string();
+        let max = inner.retry.max_attempts.max(1);
+        let invocation_id = invocation_id();
+        let mut attempt = 0u32;
+        let mut skew_corrected = false;
+        let mut retry_cost: Option<u32> = None;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(&body, &invocation_id, attempt, max);
+            let err = match outcome.result {
+                Ok(raw) => {
+                    inner.quota.release(retry_cost);
+                    return Ok(raw);
+                }
+                Err(e) => e,
+            };
+            // A clock off by minutes makes every signature stale: measure the
+            // offset from the server's Date, re-sign and try once more.
+            if inner.skew_correction
+                && !skew_corrected
+                && retry::is_skew_error(&err)
+                && let Some(skew) = outcome.skew_ms
+                && skew.abs_diff(inner.clock_offset_ms.load(Ordering::Relaxed)) >= SKEW_THRESHOLD_MS
+            {
+                inner.clock_offset_ms.store(skew, Ordering::Relaxed);
+                skew_corrected = true;
+                self.debug(|| format!("clock skew of {skew} ms detected; re-signing with the server's time"));
+                continue;
+            }
+            let Some(kind) = retry::classify(&err) else {
+                return Err(err.with_attempts(attempt));
+            };
+            if attempt >= max + u32::from(skew_corrected) {
+                return Err(err.with_attempts(attempt));
+            }
+            let Some(cost) = inner.quota.acquire(kind) else {
+                self.debug(|| "retry quota exhausted; not retrying".to_owned());
+                return Err(err.with_attempts(attempt));
+            };
+            retry_cost = Some(cost);
+            let delay = retry::backoff(&inner.retry, kind, attempt, jitter(), outcome.retry_after);
+            self.debug(|| format!("attempt {attempt} failed ({err}); retrying in {} ms", delay.as_millis()));
+            (inner.sleep)(delay);
+        }
+    }
+
+    fn debug(&self, line: impl FnOnce() -> String) {
+        if let Some(debug) = &self.inner.debug {
+            debug(&line());
+        }
+    }
+
+    /// One signed request and its response.
+    fn attempt(&self, body: &str, invocation_id: &str, attempt: u32, max: u32) -> Attempt {
+        let inner = &*self.inner;
+        let mut outcome = Attempt { result: Err(Error::config("")), skew_ms: None, retry_after: None };
+        let credentials = match inner.credentials.provide_credentials() {
+            Ok(c) => c,
+            Err(e) => {
+                outcome.result = Err(e);
+                return outcome;
+            }
+        };
         let headers = [("content-type", FORM_CONTENT_TYPE)];
         let request = SignableRequest::new("POST", &inner.endpoint.authority, &inner.endpoint.path)
             .headers(&headers)
             .body(body.as_bytes());
-        // The one place the clock is read.
-        let now = OffsetDateTime::now_utc();
-        let signed = inner.signer.sign(&request, &SigningParams::new(&credentials, &inner.region, "ec2", now));
+        // The one place the clock is read, corrected by any skew measured.
+        let sent = OffsetDateTime::now_utc();
+        let offset = time::Duration::milliseconds(inner.clock_offset_ms.load(Ordering::Relaxed));
+        let signed =
+            inner.signer.sign(&request, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
+        let request_header = format!("attempt={attempt}; max={max}");
 
         if let Some(debug) = &inner.debug {
             debug(&format!("request: POST {}", inner.url));
             debug(&format!("  host: {}", inner.endpoint.authority));
             debug(&format!("  content-type: {FORM_CONTENT_TYPE}"));
             debug(&format!("  user-agent: {}", inner.user_agent));
+            debug(&format!("  amz-sdk-invocation-id: {invocation_id}"));
+            debug(&format!("  amz-sdk-request: {request_header}"));
             for (name, value) in signed.headers() {
                 debug(&format!("  {name}: {}", redact_header(name, value)));
             }
             debug(&format!("  body: {body}"));
         }
 
-        let mut req = inner.agent.post(&inner.url).header("content-type", FORM_CONTENT_TYPE);
+        let mut req = inner
+            .agent
+            .post(&inner.url)
+            .header("content-type", FORM_CONTENT_TYPE)
+            .header("amz-sdk-invocation-id", invocation_id)
+            .header("amz-sdk-request", &request_header);
         for (name, value) in signed.headers() {
             req = req.header(*name, value.as_str());
         }
-        let response = req.send(body.as_bytes()).map_err(transport_error)?;
+        let response = match req.send(body.as_bytes()) {
+            Ok(r) => r,
+            Err(e) => {
+                outcome.result = Err(transport_error(e));
+                return outcome;
+            }
+        };
+        let received = OffsetDateTime::now_utc();
         let status = response.status().as_u16();
-        let header_request_id = response
-            .headers()
-            .get("x-amzn-requestid")
-            .or_else(|| response.headers().get("x-amz-request-id"))
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes =
-            response.into_body().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec().map_err(transport_error)?;
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header_request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+        let date = header("date");
+        let has_age = response.headers().contains_key("age");
+        outcome.retry_after =
+            header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
+        let bytes = match response.into_body().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec() {
+            Ok(b) => b,
+            Err(e) => {
+                outcome.result = Err(transport_error(e));
+                return outcome;
+            }
+        };
         let text = match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -197,18 +346,24 @@ impl Client {
             if let Some(id) = &header_request_id {
                 debug(&format!("  x-amzn-requestid: {id}"));
             }
+            if let Some(d) = &date {
+                debug(&format!("  date: {d}"));
+            }
             debug(&format!("  body: {text}"));
         }
 
         if (200..300).contains(&status) {
             let request_id =
                 xml::parse(&text).ok().and_then(|d| xml::request_id(d.root_element())).or(header_request_id);
-            return Ok(RawResponse { status, body: text, request_id });
+            outcome.result = Ok(RawResponse { status, body: text, request_id });
+            return outcome;
         }
-        match xml::service_error(status, &text, header_request_id.as_deref()) {
+        outcome.skew_ms = retry::measure_skew(date.as_deref(), has_age, sent, received);
+        outcome.result = match xml::service_error(status, &text, header_request_id.as_deref()) {
             Some(e) => Err(Error::Service(e)),
             None => Err(unexpected(status, "not an AWS error document", &text, header_request_id)),
-        }
+        };
+        outcome
     }
 
     /// Sends `body` and parses a 2xx answer with `parse`, wrapping a parse
@@ -229,7 +384,13 @@ pub(crate) fn unexpected(status: u16, reason: &str, body: &str, request_id: Opti
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    Error::UnexpectedResponse { status, reason: reason.to_owned(), body_start: body[..end].to_owned(), request_id }
+    Error::UnexpectedResponse {
+        status,
+        reason: reason.to_owned(),
+        body_start: body[..end].to_owned(),
+        request_id,
+        attempts: 1,
+    }
 }
 
 /// Header values safe to print: the signature and the token are cut out.

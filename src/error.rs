@@ -22,6 +22,8 @@ pub enum Error {
         body_start: String,
         /// The request id from the `x-amzn-requestid` header, if any.
         request_id: Option<String>,
+        /// How many attempts were made, retries included.
+        attempts: u32,
     },
     /// An argument was rejected before any request was made.
     InvalidInput(String),
@@ -57,6 +59,8 @@ pub struct ServiceError {
     pub request_id: Option<String>,
     /// HTTP status code.
     pub status: u16,
+    /// How many attempts were made, retries included.
+    pub attempts: u32,
 }
 
 /// A request that did not complete.
@@ -65,6 +69,7 @@ pub struct TransportError {
     pub(crate) kind: TransportErrorKind,
     pub(crate) message: String,
     pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub(crate) attempts: u32,
 }
 
 /// What kind of transport failure happened.
@@ -85,7 +90,7 @@ pub enum TransportErrorKind {
 
 impl TransportError {
     pub(crate) fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        TransportError { kind, message: message.into(), source: None }
+        TransportError { kind, message: message.into(), source: None, attempts: 1 }
     }
 
     pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -96,6 +101,11 @@ impl TransportError {
     /// What kind of failure this was.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+
+    /// How many attempts were made, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 }
 
@@ -123,6 +133,28 @@ impl Error {
             Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
+    }
+
+    /// How many attempts the call made before this error, retries included
+    /// (1 for errors raised before or without any retry).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Service(e) => e.attempts,
+            Error::UnexpectedResponse { attempts, .. } => *attempts,
+            Error::Transport(t) => t.attempts,
+            _ => 1,
+        }
+    }
+
+    /// The same error, recording the number of attempts made.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Service(e) => e.attempts = n,
+            Error::UnexpectedResponse { attempts, .. } => *attempts = n,
+            Error::Transport(t) => t.attempts = n,
+            _ => {}
+        }
+        self
     }
 
     /// The HTTP status, when a response came back.
@@ -216,12 +248,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Service(e) => e.fmt(f),
-            Error::UnexpectedResponse { status, reason, body_start, .. } => {
+            Error::UnexpectedResponse { status, reason, body_start, attempts, .. } => {
                 write!(f, "unexpected response (http {status}): {reason}")?;
                 if !body_start.is_empty() {
                     write!(f, "; body starts: {body_start}")?;
                 }
-                Ok(())
+                write_attempts(f, *attempts)
             }
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::Config(m) => write!(f, "configuration error: {m}"),
@@ -242,13 +274,18 @@ impl fmt::Display for ServiceError {
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
-        Ok(())
+        write_attempts(f, self.attempts)
     }
+}
+
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 { write!(f, " (after {attempts} attempts)") } else { Ok(()) }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        write_attempts(f, self.attempts)
     }
 }
 
@@ -286,7 +323,7 @@ mod tests {
     use super::*;
 
     fn service(code: &str, status: u16) -> Error {
-        Error::Service(ServiceError { code: code.into(), message: "m".into(), request_id: None, status })
+        Error::Service(ServiceError { code: code.into(), message: "m".into(), request_id: None, status, attempts: 1 })
     }
 
     #[test]

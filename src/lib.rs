@@ -58,6 +58,7 @@ mod ops;
 #[allow(dead_code, unreachable_pub)] // wired into the credential chain by the profile provider
 mod profile;
 pub mod query;
+mod retry;
 pub mod sigv4;
 mod waiter;
 mod xml;
@@ -74,4 +75,5 @@ pub use model::{
 pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
 };
+pub use retry::RetryConfig;
 pub use waiter::{WaitOptions, WaitTarget};

@@ -80,7 +80,7 @@ pub(crate) fn service_error(status: u16, body: &str, header_request_id: Option<&
     let code = child_text(error, "Code").filter(|c| !c.trim().is_empty())?;
     let message = child_text(error, "Message").or_else(|| child_text(error, "message")).unwrap_or_default();
     let request_id = request_id(root).or_else(|| header_request_id.map(str::to_owned));
-    Some(ServiceError { code: code.trim().to_owned(), message, request_id, status })
+    Some(ServiceError { code: code.trim().to_owned(), message, request_id, status, attempts: 1 })
 }
 
 #[cfg(test)]

@@ -240,6 +240,7 @@ impl Iterator for Pages<'_> {
                     reason: format!("the same next token was received twice: {t:?}"),
                     body_start: String::new(),
                     request_id: page.request_id.clone(),
+                    attempts: 1,
                 }));
             }
             Some(t) => {

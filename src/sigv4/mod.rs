@@ -2,8 +2,8 @@
 //! credentials and the time, get back the headers to add.
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html>
 //!
-//! One step of the algorithm per file: [`canonical_request`], [`string_to_sign`]
-//! and [`signing_key`]. The clock is never read here.
+//! One step of the algorithm per file: `canonical_request.rs`,
+//! `string_to_sign.rs` and `signing_key.rs`. The clock is never read here.
 
 mod canonical_request;
 mod signing_key;
