@@ -52,6 +52,9 @@ mod client;
 mod config;
 mod credentials;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod model;
 mod ops;
@@ -77,3 +80,8 @@ pub use ops::describe_iam_instance_profile_associations::{
 };
 pub use retry::RetryConfig;
 pub use waiter::{WaitOptions, WaitTarget};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
