@@ -3,5 +3,6 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod fault;
 pub mod moto;
 pub mod python;
