@@ -7,14 +7,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook};
-use crate::config::{self, Endpoint, Env};
-use crate::credentials::{self, ProvideCredentials};
-use crate::http::{self, HttpSettings};
-use crate::{Client, Credentials, Error};
+use crate::config::{self, Endpoint, Env, Fs};
+use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
+use crate::http;
+use crate::{Client, Credentials, Error, RetryConfig};
 
-/// Builds a [`Client`]; anything not set comes from the environment.
+/// Builds a [`Client`]; anything not set comes from the environment and the shared
+/// `config` and `credentials` files, as in the AWS SDKs.
+///
+/// Besides what the methods below name, the builder reads the HTTP settings of the AWS CLI:
+/// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (any case; never used for instance
+/// metadata, the container endpoints or this machine), and `AWS_CA_BUNDLE` or the profile's
+/// `ca_bundle`: a PEM file of the certificates to trust, instead of the bundled Mozilla roots,
+/// as in botocore.
 pub struct ClientBuilder {
     region: Option<String>,
+    profile: Option<String>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     endpoint_url: Option<String>,
     connect_timeout: Duration,
@@ -23,18 +31,24 @@ pub struct ClientBuilder {
     use_fips: Option<bool>,
     use_dual_stack: Option<bool>,
     debug: Option<DebugHook>,
+    retry: Option<RetryConfig>,
+    clock_skew_correction: Option<bool>,
     env: Option<Env>,
+    fs: Fs,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("region", &self.region)
+            .field("profile", &self.profile)
             .field("credentials", &self.credentials)
             .field("endpoint_url", &self.endpoint_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("retry", &self.retry)
+            .field("clock_skew_correction", &self.clock_skew_correction)
             .finish_non_exhaustive()
     }
 }
@@ -50,6 +64,7 @@ impl ClientBuilder {
     pub fn new() -> Self {
         ClientBuilder {
             region: None,
+            profile: None,
             credentials: None,
             endpoint_url: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -58,13 +73,26 @@ impl ClientBuilder {
             use_fips: None,
             use_dual_stack: None,
             debug: None,
+            retry: None,
+            clock_skew_correction: None,
             env: None,
+            fs: Fs::real(),
         }
     }
 
-    /// The region to sign for and to pick the endpoint by.
+    /// The region to sign for and to pick the endpoint by. Else `AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`, the profile's `region`, then the instance's region from
+    /// instance metadata.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
+        self
+    }
+
+    /// The profile of the shared `config` and `credentials` files to use, rather than
+    /// `AWS_PROFILE` (else `default`): its credentials, region and endpoint settings. As with
+    /// the AWS CLI's `--profile`, the environment's keys are then not used.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
         self
     }
 
@@ -74,7 +102,8 @@ impl ClientBuilder {
         self
     }
 
-    /// A credentials source, asked before every call (it may cache).
+    /// A credentials source, asked before every call (it may cache). Without one, the
+    /// [`DefaultCredentialsChain`] is used.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
         self
@@ -82,7 +111,9 @@ impl ClientBuilder {
 
     /// A custom endpoint, such as a VPC endpoint or a local emulator. The URL
     /// is used as it is; requests are still signed for service `ec2` in the
-    /// configured region.
+    /// configured region. Else `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the
+    /// profile's `[services]` section and `endpoint_url`, unless
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
         self
@@ -100,22 +131,44 @@ impl ClientBuilder {
         self
     }
 
-    /// Allows a plain-HTTP endpoint that is not on this machine. Without it,
-    /// credentials are sent only over HTTPS or to a loopback address.
+    /// Allows a plain-HTTP endpoint that is not on this machine (for EC2, and for STS and
+    /// SSO endpoints the configuration names). Without it, credentials are sent only over
+    /// HTTPS or to a loopback address.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
 
-    /// Use the FIPS endpoint (also `AWS_USE_FIPS_ENDPOINT`).
+    /// Use the FIPS endpoint (else `AWS_USE_FIPS_ENDPOINT`, the profile's `use_fips_endpoint`).
     pub fn use_fips(mut self, fips: bool) -> Self {
         self.use_fips = Some(fips);
         self
     }
 
-    /// Use the dual-stack (IPv6) endpoint (also `AWS_USE_DUALSTACK_ENDPOINT`).
+    /// Use the dual-stack (IPv6) endpoint (else `AWS_USE_DUALSTACK_ENDPOINT`, the profile's
+    /// `use_dualstack_endpoint`).
     pub fn use_dual_stack(mut self, dual_stack: bool) -> Self {
         self.use_dual_stack = Some(dual_stack);
+        self
+    }
+
+    /// How to retry (default: 3 attempts, the SDKs' standard mode). Without
+    /// it, `AWS_MAX_ATTEMPTS` or the profile's `max_attempts` set the attempts.
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Attempts per call, the first included (1 turns retries off).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry = Some(self.retry.unwrap_or_default().with_max_attempts(attempts));
+        self
+    }
+
+    /// Whether a request refused for a skewed clock is signed again with the
+    /// server's time (default on; also `AWS_DISABLE_CLOCK_SKEW_CORRECTION`).
+    pub fn clock_skew_correction(mut self, enabled: bool) -> Self {
+        self.clock_skew_correction = Some(enabled);
         self
     }
 
@@ -132,42 +185,58 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    #[cfg(test)]
+    pub(crate) fn fs(mut self, fs: Fs) -> Self {
+        self.fs = fs;
+        self
+    }
+
+    /// Builds the client. Credentials are looked up at the first call, not here.
     ///
     /// # Errors
-    /// [`Error::Config`] when no region or no credentials can be found, the
-    /// endpoint URL is invalid, or the endpoint is plain HTTP to another
-    /// machine without [`ClientBuilder::allow_insecure_http`].
+    /// [`Error::Config`] when no region can be found, a setting is malformed (naming the
+    /// variable, or the file and line), a named profile does not exist, the endpoint URL is
+    /// invalid, or the endpoint is plain HTTP to another machine without
+    /// [`ClientBuilder::allow_insecure_http`].
     pub fn build(self) -> Result<Client, Error> {
-        let env = self.env.unwrap_or_else(Env::from_process);
-        let region = match self.region.filter(|r| !r.trim().is_empty()) {
-            Some(r) => r.trim().to_owned(),
-            None => config::region_from_env(&env)
-                .ok_or_else(|| Error::config("no region: set AWS_REGION or AWS_DEFAULT_REGION, or pass --region"))?,
+        let setup = Setup {
+            env: self.env.unwrap_or_else(Env::from_process),
+            fs: self.fs,
+            profile: self.profile,
+            region: self.region,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            allow_insecure_http: self.allow_insecure_http,
+            #[cfg(test)]
+            redirect: None,
+        };
+        let mut ctx = Context::load(setup)?;
+        let region = match ctx.region.clone() {
+            Some(r) => r,
+            None => ctx.imds.region(&ctx).ok_or_else(|| no_region(&ctx))?,
         };
         config::validate_region(&region)?;
+        ctx.region = Some(region.clone());
 
-        let custom = match self.endpoint_url {
-            Some(u) => Some(u),
-            None => config::endpoint_from_env(&env, "AWS_ENDPOINT_URL_EC2")?,
+        let endpoint = match self.endpoint_url {
+            Some(url) => Endpoint::parse(url.trim())?,
+            None => match config::configured_endpoint("EC2", &ctx.env, &ctx.profiles)? {
+                // As botocore does, FIPS and dual-stack settings do not apply to a
+                // custom endpoint: the URL is used as given.
+                Some(configured) => configured.parse()?,
+                None => {
+                    let fips = match self.use_fips {
+                        Some(v) => v,
+                        None => config::use_fips(&ctx.env, &ctx.profiles)?,
+                    };
+                    let dual_stack = match self.use_dual_stack {
+                        Some(v) => v,
+                        None => config::use_dual_stack(&ctx.env, &ctx.profiles)?,
+                    };
+                    Endpoint::parse(&config::default_endpoint("ec2", &region, fips, dual_stack))?
+                }
+            },
         };
-        let url = match custom {
-            // As botocore does, FIPS and dual-stack settings do not apply to a
-            // custom endpoint: the URL is used as given.
-            Some(u) => u,
-            None => {
-                let fips = match self.use_fips {
-                    Some(v) => v,
-                    None => env.get_bool("AWS_USE_FIPS_ENDPOINT")?.unwrap_or(false),
-                };
-                let dual_stack = match self.use_dual_stack {
-                    Some(v) => v,
-                    None => env.get_bool("AWS_USE_DUALSTACK_ENDPOINT")?.unwrap_or(false),
-                };
-                config::default_endpoint("ec2", &region, fips, dual_stack)
-            }
-        };
-        let endpoint = Endpoint::parse(&url)?;
         if endpoint.scheme == "http" && !endpoint.is_loopback() && !self.allow_insecure_http {
             return Err(Error::config(format!(
                 "refusing to send credentials over plain http to {}: use https, a loopback endpoint, \
@@ -176,31 +245,49 @@ impl ClientBuilder {
             )));
         }
 
-        let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
-            Some(c) => c,
-            None => match credentials::from_env(&env)? {
-                Some(c) => Arc::new(c),
-                None => {
-                    return Err(Error::config(
-                        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \
-                         (and AWS_SESSION_TOKEN for temporary credentials)",
-                    ));
+        let retry = match self.retry {
+            Some(r) => r,
+            None => {
+                config::check_retry_mode(&ctx.env, &ctx.profiles)?;
+                match config::max_attempts(&ctx.env, &ctx.profiles)? {
+                    Some(n) => RetryConfig::default().with_max_attempts(n),
+                    None => RetryConfig::default(),
                 }
-            },
+            }
+        };
+        let skew_correction = match self.clock_skew_correction {
+            Some(v) => v,
+            None => config::clock_skew_correction(&ctx.env, &ctx.profiles)?,
         };
 
-        let http = HttpSettings { connect_timeout: self.connect_timeout, read_timeout: self.read_timeout };
-        let agent = http::agent(&http)?;
-        Ok(Client::from_parts(region, endpoint, credentials, agent, self.debug))
+        let agent = http::agent(&ctx.settings, Some(&endpoint))?;
+        let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
+            Some(c) => c,
+            None => Arc::new(DefaultCredentialsChain::from_context(ctx)),
+        };
+        Ok(Client::from_parts(region, endpoint, credentials, agent, self.debug, retry, skew_correction))
     }
+}
+
+/// What to set when no region is found, naming the files and the profile looked in.
+fn no_region(ctx: &Context) -> Error {
+    Error::config(format!(
+        "no region: set AWS_REGION or AWS_DEFAULT_REGION, add `region` to profile `{}` in {}, or pass one \
+         (--region)",
+        ctx.profiles.selected,
+        ctx.profiles.describe_files()
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A builder that reads only `pairs` (no files: no `HOME`; no instance metadata).
     fn builder(pairs: &[(&str, &str)]) -> ClientBuilder {
-        ClientBuilder::new().env(Env::from_pairs(pairs.iter().copied()))
+        let mut env = pairs.to_vec();
+        env.push(("AWS_EC2_METADATA_DISABLED", "true"));
+        ClientBuilder::new().env(Env::from_pairs(env))
     }
 
     #[test]
@@ -228,9 +315,82 @@ mod tests {
     #[test]
     fn missing_region_and_credentials_are_config_errors() {
         let e = builder(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "S")]).build().unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("region")), "{e}");
-        let e = builder(&[("AWS_REGION", "us-east-1")]).build().unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("AWS_ACCESS_KEY_ID")), "{e}");
+        assert!(matches!(&e, Error::Config(m) if m.contains("no region: set AWS_REGION")), "{e}");
+        // Credentials are looked up at the first call; with none anywhere, that says where it looked.
+        let c = builder(&[("AWS_REGION", "us-east-1")]).build().unwrap();
+        let e = c.call("DescribeRegions", &[]).unwrap_err();
+        let m = e.to_string();
+        assert!(matches!(&e, Error::Config(_)), "{e}");
+        for part in ["no credentials found", "AWS_ACCESS_KEY_ID is not set", "AWS_EC2_METADATA_DISABLED is true"] {
+            assert!(m.contains(part), "{m}");
+        }
+    }
+
+    fn files(config: &str) -> (std::path::PathBuf, Fs) {
+        let dir = std::env::temp_dir().join(format!("ec2-lite-builder-{}-{}", std::process::id(), config.len()));
+        std::fs::create_dir_all(dir.join("h/.aws")).unwrap();
+        std::fs::write(dir.join("h/.aws/config"), config).unwrap();
+        let fs = Fs::rooted(&dir);
+        (dir, fs)
+    }
+
+    #[test]
+    fn region_endpoint_and_profile_from_the_files() {
+        let config = "[default]\nregion = eu-west-1\n[profile gov]\nregion = us-gov-west-1\nuse_fips_endpoint = true\n\
+                      [profile local]\nregion = us-east-1\nservices = loc\n[services loc]\nec2 =\n  endpoint_url = http://127.0.0.1:5000\n";
+        let (dir, fs) = files(config);
+        let b = |pairs: &[(&str, &str)]| {
+            let mut env = pairs.to_vec();
+            env.push(("HOME", "/h"));
+            builder(&env).fs(fs.clone())
+        };
+        let c = b(&[]).build();
+        let gov = b(&[("AWS_PROFILE", "gov")]).build();
+        let named = b(&[("AWS_PROFILE", "gov")]).profile("local").build();
+        let region_env = b(&[("AWS_DEFAULT_REGION", "ap-south-1")]).build();
+        let missing = b(&[("AWS_PROFILE", "nope")]).build();
+        let missing_named = b(&[]).profile("nope").build();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let c = c.unwrap();
+        assert_eq!((c.region(), c.endpoint_url()), ("eu-west-1", "https://ec2.eu-west-1.amazonaws.com/"));
+        let gov = gov.unwrap();
+        assert_eq!((gov.region(), gov.endpoint_url()), ("us-gov-west-1", "https://ec2.us-gov-west-1.amazonaws.com/"));
+        let named = named.unwrap();
+        assert_eq!((named.region(), named.endpoint_url()), ("us-east-1", "http://127.0.0.1:5000/"));
+        assert_eq!(region_env.unwrap().region(), "ap-south-1");
+        let e = missing.unwrap_err().to_string();
+        assert!(
+            e.contains("the profile `nope` (from AWS_PROFILE) is not defined in /h/.aws/config or /h/.aws/credentials"),
+            "{e}"
+        );
+        let e = missing_named.unwrap_err().to_string();
+        assert!(e.contains("the profile `nope` (named explicitly) is not defined"), "{e}");
+    }
+
+    #[test]
+    fn bad_settings_name_their_source() {
+        for (pairs, want) in [
+            (
+                vec![("AWS_REGION", "us-east-1"), ("AWS_USE_FIPS_ENDPOINT", "yes")],
+                "AWS_USE_FIPS_ENDPOINT must be true or false",
+            ),
+            (
+                vec![("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_EC2", "ec2.local")],
+                "AWS_ENDPOINT_URL_EC2: invalid endpoint url",
+            ),
+            (vec![("AWS_REGION", "us east")], "invalid region name"),
+            (
+                vec![("AWS_REGION", "us-east-1"), ("HTTPS_PROXY", "socks5://p:1")],
+                "HTTPS_PROXY: only http:// and https://",
+            ),
+            (
+                vec![("AWS_REGION", "us-east-1"), ("AWS_CA_BUNDLE", "/no/such.pem")],
+                "AWS_CA_BUNDLE: could not read the CA bundle",
+            ),
+        ] {
+            let e = builder(&pairs).build().unwrap_err().to_string();
+            assert!(e.contains(want), "{pairs:?}: {e}");
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Region and endpoint resolution, and the environment they are read from.
+//! Region and endpoint resolution, and the environment and files they are read from.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html>
 
 use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use crate::Error;
+use crate::profile::LoadedProfiles;
 
 /// A snapshot of the environment variables, read once. Tests build one by hand.
 #[derive(Clone, Default)]
@@ -51,9 +54,178 @@ impl std::fmt::Debug for Env {
     }
 }
 
-/// Region from `AWS_REGION`, then `AWS_DEFAULT_REGION`.
-pub(crate) fn region_from_env(env: &Env) -> Option<String> {
-    env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).map(|r| r.trim().to_owned())
+/// Reads files for the configuration and the credential sources. Tests root it in a temporary
+/// directory, so that the absolute paths of the cross-SDK suites (`/home/.aws/config`,
+/// `/token.jwt`) name files there, and messages still show the paths as configured.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fs {
+    root: Option<PathBuf>,
+}
+
+impl Fs {
+    /// The real file system.
+    pub(crate) fn real() -> Self {
+        Fs { root: None }
+    }
+
+    /// Every path read under `root`: `/a/b` is `root/a/b`.
+    #[cfg(test)]
+    pub(crate) fn rooted(root: impl Into<PathBuf>) -> Self {
+        Fs { root: Some(root.into()) }
+    }
+
+    fn path(&self, path: &Path) -> PathBuf {
+        match &self.root {
+            None => path.to_owned(),
+            Some(root) => root.join(path.strip_prefix("/").unwrap_or(path)),
+        }
+    }
+
+    /// The bytes of a file.
+    pub(crate) fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(self.path(path))
+    }
+
+    /// A UTF-8 file; other bytes are an `InvalidData` error.
+    pub(crate) fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        String::from_utf8(self.read(path)?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+    }
+}
+
+/// Region from the environment, then the selected profile's `region`, with where it came from.
+/// The Rust SDK's order; botocore reads `AWS_DEFAULT_REGION` only, not `AWS_REGION`.
+pub(crate) fn configured_region(env: &Env, profiles: &LoadedProfiles) -> Option<(String, String)> {
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(r) = env.get(var) {
+            return Some((r.trim().to_owned(), var.to_owned()));
+        }
+    }
+    let profile = profiles.profile()?;
+    Some((profile.region()?.to_owned(), format!("region of profile `{}`", profile.name())))
+}
+
+/// A boolean setting from the environment, else from the selected profile.
+fn env_or_profile_bool(
+    env: &Env,
+    var: &str,
+    profiles: &LoadedProfiles,
+    key: fn(&crate::profile::Section) -> Result<Option<bool>, Error>,
+) -> Result<Option<bool>, Error> {
+    if let Some(v) = env.get_bool(var)? {
+        return Ok(Some(v));
+    }
+    match profiles.profile() {
+        Some(p) => key(p),
+        None => Ok(None),
+    }
+}
+
+/// `AWS_USE_FIPS_ENDPOINT`, else the profile's `use_fips_endpoint`.
+pub(crate) fn use_fips(env: &Env, profiles: &LoadedProfiles) -> Result<bool, Error> {
+    Ok(env_or_profile_bool(env, "AWS_USE_FIPS_ENDPOINT", profiles, |p| p.use_fips_endpoint())?.unwrap_or(false))
+}
+
+/// `AWS_USE_DUALSTACK_ENDPOINT`, else the profile's `use_dualstack_endpoint`.
+pub(crate) fn use_dual_stack(env: &Env, profiles: &LoadedProfiles) -> Result<bool, Error> {
+    Ok(env_or_profile_bool(env, "AWS_USE_DUALSTACK_ENDPOINT", profiles, |p| p.use_dualstack_endpoint())?
+        .unwrap_or(false))
+}
+
+/// Attempts per call: `AWS_MAX_ATTEMPTS`, else the profile's `max_attempts`.
+/// Zero or a non-number is an error naming where it came from.
+pub(crate) fn max_attempts(env: &Env, profiles: &LoadedProfiles) -> Result<Option<u32>, Error> {
+    if let Some(v) = env.get("AWS_MAX_ATTEMPTS") {
+        return match v.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(Error::config(format!("AWS_MAX_ATTEMPTS must be a whole number of at least 1, not {v:?}"))),
+        };
+    }
+    match profiles.profile() {
+        Some(p) => p.max_attempts(),
+        None => Ok(None),
+    }
+}
+
+/// Checks `AWS_RETRY_MODE` and the profile's `retry_mode`: `standard` and
+/// `adaptive` are accepted (this crate retries in standard mode for both, as
+/// the client-side rate limiting of adaptive mode does not apply to a
+/// blocking client making one call at a time); anything else is an error.
+pub(crate) fn check_retry_mode(env: &Env, profiles: &LoadedProfiles) -> Result<(), Error> {
+    if let Some(v) = env.get("AWS_RETRY_MODE") {
+        return match v.trim().to_ascii_lowercase().as_str() {
+            "standard" | "adaptive" => Ok(()),
+            _ => Err(Error::config(format!("AWS_RETRY_MODE must be standard or adaptive, not {v:?}"))),
+        };
+    }
+    if let Some(p) = profiles.profile() {
+        p.retry_mode()?;
+    }
+    Ok(())
+}
+
+/// Whether to correct for clock skew: on unless
+/// `AWS_DISABLE_CLOCK_SKEW_CORRECTION` or the profile's
+/// `disable_clock_skew_correction` is true.
+pub(crate) fn clock_skew_correction(env: &Env, profiles: &LoadedProfiles) -> Result<bool, Error> {
+    let disabled =
+        env_or_profile_bool(env, "AWS_DISABLE_CLOCK_SKEW_CORRECTION", profiles, |p| p.disable_clock_skew_correction())?;
+    Ok(!disabled.unwrap_or(false))
+}
+
+/// The environment variable that sets a service's endpoint: `AWS_ENDPOINT_URL_` and the
+/// service id upper-cased, spaces as underscores (`EC2`, `STS`, `SSO`).
+pub(crate) fn service_endpoint_var(service_id: &str) -> String {
+    format!("AWS_ENDPOINT_URL_{}", service_id.trim().to_ascii_uppercase().replace(' ', "_"))
+}
+
+/// An endpoint URL the user configured, and where: the variable, or the profile setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConfiguredEndpoint {
+    pub(crate) url: String,
+    /// `AWS_ENDPOINT_URL_EC2`, or `endpoint_url of profile `dev``, for messages.
+    pub(crate) source: String,
+}
+
+impl ConfiguredEndpoint {
+    /// The URL parsed, an error naming where it came from when it is not a URL.
+    pub(crate) fn parse(&self) -> Result<Endpoint, Error> {
+        Endpoint::parse(&self.url).map_err(|e| match e {
+            Error::Config(m) => Error::config(format!("{}: {m}", self.source)),
+            other => other,
+        })
+    }
+}
+
+/// The endpoint configured for a service, in the SDKs' order: `AWS_ENDPOINT_URL_<SERVICE>`,
+/// `AWS_ENDPOINT_URL`, the `[services]` section the selected profile names, the profile's
+/// `endpoint_url`. None of them when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (else the profile's
+/// `ignore_configured_endpoint_urls`) is true. botocore agrees on all of it.
+pub(crate) fn configured_endpoint(
+    service_id: &str,
+    env: &Env,
+    profiles: &LoadedProfiles,
+) -> Result<Option<ConfiguredEndpoint>, Error> {
+    let ignore = env_or_profile_bool(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", profiles, |p| {
+        p.ignore_configured_endpoint_urls()
+    })?;
+    if ignore == Some(true) {
+        return Ok(None);
+    }
+    let found = |url: &str, source: String| Some(ConfiguredEndpoint { url: url.trim().to_owned(), source });
+    let service_var = service_endpoint_var(service_id);
+    for var in [service_var.as_str(), "AWS_ENDPOINT_URL"] {
+        if let Some(url) = env.get(var) {
+            return Ok(found(url, var.to_owned()));
+        }
+    }
+    let Some(profile) = profiles.profile() else { return Ok(None) };
+    let key = service_id.trim().to_ascii_lowercase().replace(' ', "_");
+    if let Some(url) = profiles.set.service_endpoint_url(profile, &key) {
+        let section = profile.services_name().unwrap_or_default();
+        return Ok(found(url, format!("`{key}` endpoint_url in the [services {section}] section")));
+    }
+    Ok(profile.endpoint_url().and_then(|url| found(url, format!("endpoint_url of profile `{}`", profile.name()))))
 }
 
 /// Checks a region name is a DNS label, as botocore does, so it cannot bend
@@ -66,15 +238,6 @@ pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric);
     if ok { Ok(()) } else { Err(Error::config(format!("invalid region name {region:?}"))) }
-}
-
-/// Custom endpoint from `AWS_ENDPOINT_URL_EC2`, then `AWS_ENDPOINT_URL`,
-/// unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
-pub(crate) fn endpoint_from_env(env: &Env, service_env: &str) -> Result<Option<String>, Error> {
-    if env.get_bool("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")? == Some(true) {
-        return Ok(None);
-    }
-    Ok(env.get(service_env).or_else(|| env.get("AWS_ENDPOINT_URL")).map(|s| s.trim().to_owned()))
 }
 
 /// One AWS partition: which regions it holds and its DNS suffixes.
@@ -324,15 +487,66 @@ mod tests {
         }
     }
 
+    fn profiles(config: &str, selected: &str) -> LoadedProfiles {
+        LoadedProfiles::from_text(config, selected)
+    }
+
+    fn endpoint(env: &[(&str, &str)], config: &str, service: &str) -> Option<(String, String)> {
+        let env = Env::from_pairs(env.iter().copied());
+        configured_endpoint(service, &env, &profiles(config, "default")).unwrap().map(|e| (e.url, e.source))
+    }
+
     #[test]
-    fn env_endpoint_precedence() {
-        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://a"), ("AWS_ENDPOINT_URL_EC2", "http://b")]);
-        assert_eq!(endpoint_from_env(&env, "AWS_ENDPOINT_URL_EC2").unwrap().as_deref(), Some("http://b"));
-        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://a")]);
-        assert_eq!(endpoint_from_env(&env, "AWS_ENDPOINT_URL_EC2").unwrap().as_deref(), Some("http://a"));
-        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://a"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")]);
-        assert_eq!(endpoint_from_env(&env, "AWS_ENDPOINT_URL_EC2").unwrap(), None);
+    fn endpoint_precedence() {
+        let config = "[default]\nendpoint_url = http://profile\nservices = s\n\
+                      [services s]\nec2 =\n  endpoint_url = http://section\n";
+        let both = [("AWS_ENDPOINT_URL", "http://a"), ("AWS_ENDPOINT_URL_EC2", "http://b")];
+        assert_eq!(endpoint(&both, config, "EC2"), Some(("http://b".into(), "AWS_ENDPOINT_URL_EC2".into())));
+        assert_eq!(endpoint(&both, config, "STS"), Some(("http://a".into(), "AWS_ENDPOINT_URL".into())));
+        let (url, source) = endpoint(&[], config, "EC2").unwrap();
+        assert_eq!(
+            (url.as_str(), source.as_str()),
+            ("http://section", "`ec2` endpoint_url in the [services s] section")
+        );
+        let (url, source) = endpoint(&[], config, "STS").unwrap();
+        assert_eq!((url.as_str(), source.as_str()), ("http://profile", "endpoint_url of profile `default`"));
+        let ignored = [("AWS_ENDPOINT_URL", "http://a"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")];
+        assert_eq!(endpoint(&ignored, config, "EC2"), None);
+        let in_profile = format!("{config}\n[default]\nignore_configured_endpoint_urls = true\n");
+        assert_eq!(endpoint(&[("AWS_ENDPOINT_URL", "http://a")], &in_profile, "EC2"), None);
+        // The variable beats the profile, either way.
+        let not_ignored = [("AWS_ENDPOINT_URL", "http://a"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false")];
+        assert_eq!(endpoint(&not_ignored, &in_profile, "EC2").map(|e| e.0).as_deref(), Some("http://a"));
+        let env = Env::from_pairs([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "yes")]);
+        assert!(configured_endpoint("EC2", &env, &profiles("", "default")).is_err());
+        assert_eq!(service_endpoint_var("elastic load balancing"), "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING");
+        let bad = ConfiguredEndpoint { url: "ftp://x".into(), source: "AWS_ENDPOINT_URL_STS".into() };
+        assert!(bad.parse().unwrap_err().to_string().contains("AWS_ENDPOINT_URL_STS: invalid endpoint url"));
+    }
+
+    #[test]
+    fn region_and_flags_env_before_profile() {
         let env = Env::from_pairs([("AWS_REGION", "eu-west-1"), ("AWS_DEFAULT_REGION", "us-east-1")]);
-        assert_eq!(region_from_env(&env).as_deref(), Some("eu-west-1"));
+        let p = profiles("[profile dev]\nregion = ap-south-1\nuse_fips_endpoint = true\n", "dev");
+        assert_eq!(configured_region(&env, &p), Some(("eu-west-1".into(), "AWS_REGION".into())));
+        let none = Env::from_pairs([]);
+        assert_eq!(configured_region(&none, &p), Some(("ap-south-1".into(), "region of profile `dev`".into())));
+        assert!(use_fips(&none, &p).unwrap());
+        assert!(!use_fips(&Env::from_pairs([("AWS_USE_FIPS_ENDPOINT", "false")]), &p).unwrap());
+        assert!(!use_dual_stack(&none, &p).unwrap());
+        assert!(use_dual_stack(&Env::from_pairs([("AWS_USE_DUALSTACK_ENDPOINT", "TRUE")]), &p).unwrap());
+    }
+
+    #[test]
+    fn rooted_fs_reads_under_its_root() {
+        let dir = std::env::temp_dir().join(format!("ec2-lite-fs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::write(dir.join("home/f"), "x").unwrap();
+        let fs = Fs::rooted(&dir);
+        let read = fs.read_to_string(Path::new("/home/f"));
+        let missing = fs.read(Path::new("/home/nope"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(read.unwrap(), "x");
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 }

@@ -58,7 +58,6 @@ pub mod fuzzing;
 mod http;
 mod model;
 mod ops;
-#[allow(dead_code, unreachable_pub)] // wired into the credential chain by the profile provider
 mod profile;
 pub mod query;
 mod retry;
@@ -69,7 +68,7 @@ mod xml;
 pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{default_endpoint, partition_of};
-pub use credentials::{Credentials, ProvideCredentials};
+pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
 pub use model::{
     AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,

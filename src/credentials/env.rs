@@ -1,4 +1,5 @@
-//! Credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
+//! Credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` and `AWS_ACCOUNT_ID`.
+//! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html>
 
 use super::Credentials;
 use crate::Error;
@@ -16,8 +17,12 @@ pub(crate) fn from_env(env: &Env) -> Result<Option<Credentials>, Error> {
     let Some(secret) = env.get("AWS_SECRET_ACCESS_KEY") else {
         return Err(Error::config("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both, or neither"));
     };
-    let token = env.get("AWS_SESSION_TOKEN").map(str::to_owned);
-    Ok(Some(Credentials::new(access_key_id, secret, token)))
+    let token = env.get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned());
+    let credentials = Credentials::new(access_key_id.trim(), secret.trim(), token);
+    Ok(Some(match env.get("AWS_ACCOUNT_ID") {
+        Some(account) => credentials.with_account_id(account.trim()),
+        None => credentials,
+    }))
 }
 
 #[cfg(test)]
@@ -38,5 +43,12 @@ mod tests {
         ]);
         let c = from_env(&env).unwrap().unwrap();
         assert_eq!((c.access_key_id(), c.secret_access_key(), c.session_token()), ("AKID", "s", Some("t")));
+        assert_eq!(c.account_id(), None);
+        let env = Env::from_pairs([
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_ACCOUNT_ID", "123456789001"),
+        ]);
+        assert_eq!(from_env(&env).unwrap().unwrap().account_id(), Some("123456789001"));
     }
 }

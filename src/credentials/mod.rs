@@ -1,13 +1,34 @@
-//! AWS credentials, and where they come from.
+//! AWS credentials, and the default chain of sources the AWS SDKs look them up in.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html>
 
+mod cache;
+mod chain;
+mod container;
+mod context;
 mod env;
+mod imds;
+mod json;
+mod process;
+mod profile;
+mod sso;
+mod sts;
+mod web_identity;
+
+#[cfg(test)]
+mod botocore;
+#[cfg(test)]
+mod replay;
+#[cfg(test)]
+mod suites;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::Error;
-pub(crate) use env::from_env;
+pub use chain::{DefaultCredentialsChain, DefaultCredentialsChainBuilder};
+pub(crate) use context::{Context, Setup};
+pub(crate) use imds::ImdsClient;
 
 /// A source of credentials, asked before every call. A source that fetches
 /// temporary credentials should cache them until they are about to expire.
@@ -28,14 +49,20 @@ impl ProvideCredentials for Credentials {
 
 /// An access key, its secret and, for temporary credentials, a session token.
 ///
-/// `Debug` shows the access key id only; the secret and the token are never
-/// printed by this crate.
+/// Cheap to clone (one shared allocation). `Debug` shows the access key id
+/// only; the secret and the token are never printed by this crate.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     access_key_id: String,
     secret_access_key: String,
     session_token: Option<String>,
     expiry: Option<SystemTime>,
+    account_id: Option<String>,
 }
 
 impl Credentials {
@@ -46,49 +73,94 @@ impl Credentials {
         session_token: Option<String>,
     ) -> Self {
         Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: secret_access_key.into(),
-            session_token: session_token.filter(|t| !t.trim().is_empty()),
-            expiry: None,
+            inner: Arc::new(Inner {
+                access_key_id: access_key_id.into(),
+                secret_access_key: secret_access_key.into(),
+                session_token: session_token.filter(|t| !t.trim().is_empty()),
+                expiry: None,
+                account_id: None,
+            }),
         }
     }
 
     /// The same credentials, valid until `expiry`.
     pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
-        self.expiry = Some(expiry);
+        Arc::make_mut(&mut self.inner).expiry = Some(expiry);
+        self
+    }
+
+    /// The same credentials, of the account `account_id` (the 12 digits). A blank id counts as none.
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
+        let id = account_id.into();
+        Arc::make_mut(&mut self.inner).account_id = Some(id).filter(|id| !id.trim().is_empty());
         self
     }
 
     /// The access key id (`AKIA...` or, for temporary credentials, `ASIA...`).
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        &self.inner.access_key_id
     }
 
     /// The secret access key. Never log it.
     pub fn secret_access_key(&self) -> &str {
-        &self.secret_access_key
+        &self.inner.secret_access_key
     }
 
     /// The session token of temporary credentials. Never log it.
     pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
+        self.inner.session_token.as_deref()
     }
 
     /// When temporary credentials stop working, if known.
     pub fn expiry(&self) -> Option<SystemTime> {
-        self.expiry
+        self.inner.expiry
+    }
+
+    /// The account the credentials belong to, when the source said
+    /// (`AWS_ACCOUNT_ID`, `aws_account_id`, the ARN of an assumed role).
+    pub fn account_id(&self) -> Option<&str> {
+        self.inner.account_id.as_deref()
+    }
+
+    /// The same credentials, expiring at `expiry` instead.
+    pub(crate) fn set_expiry(mut self, expiry: Option<SystemTime>) -> Self {
+        Arc::make_mut(&mut self.inner).expiry = expiry;
+        self
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &self.inner.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
-            .field("expiry", &self.expiry)
+            .field("session_token", &self.inner.session_token.as_ref().map(|_| "** redacted **"))
+            .field("expiry", &self.inner.expiry)
+            .field("account_id", &self.inner.account_id)
             .finish()
     }
+}
+
+/// What a source found: credentials, or nothing because it is not configured here (with why,
+/// for the message when no source has any). A source that is configured but fails returns an
+/// error instead, and the chain stops there.
+#[derive(Debug)]
+pub(crate) enum Load {
+    Loaded(Credentials),
+    NotConfigured(String),
+}
+
+/// The message of an error from a credential source, without `Error::Config`'s prefix.
+pub(crate) fn reason(e: &Error) -> String {
+    match e {
+        Error::Config(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A configuration error saying which source failed and why.
+pub(crate) fn failed(source: &str, e: &Error) -> Error {
+    Error::config(format!("{source}: {}", reason(e)))
 }
 
 #[cfg(test)]
@@ -101,15 +173,28 @@ mod tests {
             "AKIDEXAMPLE",
             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             Some("FQoGZXIvYXdzEXAMPLETOKEN".into()),
-        );
+        )
+        .with_account_id("123456789012");
         let dbg = format!("{c:?} {c:#?}");
-        assert!(dbg.contains("AKIDEXAMPLE"));
+        assert!(dbg.contains("AKIDEXAMPLE") && dbg.contains("123456789012"));
         assert!(!dbg.contains("wJalrXUtnFEMI"));
         assert!(!dbg.contains("FQoGZXIvYXdzEXAMPLETOKEN"));
     }
 
     #[test]
-    fn blank_token_is_none() {
+    fn blank_token_and_account_are_none() {
         assert_eq!(Credentials::new("a", "b", Some("  ".into())).session_token(), None);
+        assert_eq!(Credentials::new("a", "b", None).with_account_id(" ").account_id(), None);
+    }
+
+    #[test]
+    fn clones_share_and_changes_copy() {
+        let a = Credentials::new("a", "b", None);
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        let t = SystemTime::UNIX_EPOCH;
+        let c = b.clone().with_expiry(t);
+        assert_eq!((a.expiry(), c.expiry()), (None, Some(t)));
+        assert_eq!(a, b);
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::parse::{FileKind, ProfileSet, Section};
 use super::resolve::{self, ProfileChain};
 use crate::Error;
-use crate::config::Env;
+use crate::config::{Env, Fs};
 
 /// The platform whose rules apply to home directories and path separators. A parameter rather
 /// than `cfg!(windows)` so that the Windows cases of the cross-SDK suite run everywhere.
@@ -76,7 +76,7 @@ pub(crate) fn expand_home(path: &str, home: Option<&str>, platform: Platform) ->
 
 /// Where the two files are looked for. `None`: the path starts with `~` and no home
 /// directory is set, so there is nothing to read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Locations {
     /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
     pub(crate) config: Option<PathBuf>,
@@ -110,11 +110,48 @@ pub(crate) fn selected_profile(env: &Env) -> &str {
 pub(crate) struct LoadedProfiles {
     /// Every section of both files.
     pub(crate) set: ProfileSet,
-    /// `AWS_PROFILE`, else `default`.
+    /// `AWS_PROFILE`, else `default`; or the profile the caller named.
     pub(crate) selected: String,
+    /// Where the files were looked for, for messages.
+    pub(crate) locations: Locations,
 }
 
 impl LoadedProfiles {
+    /// Profiles from a config file's text, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_text(config: &str, selected: &str) -> Self {
+        let set = ProfileSet::parse(Some(config), None).unwrap_or_else(|e| panic!("bad test config: {e}"));
+        LoadedProfiles { set, selected: selected.to_owned(), locations: Locations::default() }
+    }
+
+    /// `/h/.aws/config or /h/.aws/credentials`: where a profile was looked for.
+    pub(crate) fn describe_files(&self) -> String {
+        let shown: Vec<String> = [&self.locations.config, &self.locations.credentials]
+            .into_iter()
+            .flatten()
+            .map(|p| p.display().to_string())
+            .collect();
+        if shown.is_empty() {
+            "the config or credentials file (no home directory is set, so neither was read)".to_owned()
+        } else {
+            shown.join(" or ")
+        }
+    }
+
+    /// Checks that a profile chosen by name exists. `default` may be absent, as in botocore:
+    /// it is what every program selects when told nothing. `how` says how it was chosen
+    /// (`from AWS_PROFILE`, `named explicitly`).
+    pub(crate) fn check_selected(&self, how: &str) -> Result<(), Error> {
+        if self.selected == "default" || self.set.profile(&self.selected).is_some() {
+            return Ok(());
+        }
+        Err(Error::config(format!(
+            "the profile `{}` ({how}) is not defined in {}",
+            self.selected,
+            self.describe_files()
+        )))
+    }
+
     /// The selected profile, if either file defines it.
     pub(crate) fn profile(&self) -> Option<&Section> {
         self.set.profile(&self.selected)
@@ -125,18 +162,11 @@ impl LoadedProfiles {
     pub(crate) fn credential_chain(&self) -> Result<Option<ProfileChain>, Error> {
         resolve::resolve_chain(&self.set, &self.selected)
     }
-
-    /// The `endpoint_url` for `service_id` (`ec2`, `sts`) from the selected profile's
-    /// `[services x]` section, then from the profile itself.
-    pub(crate) fn endpoint_url(&self, service_id: &str) -> Option<&str> {
-        let profile = self.profile()?;
-        self.set.service_endpoint_url(profile, service_id).or_else(|| profile.endpoint_url())
-    }
 }
 
-/// Reads and parses the two files from the file system.
-pub(crate) fn load(env: &Env) -> Result<LoadedProfiles, Error> {
-    load_with(env, Platform::current(), |path| std::fs::read(path))
+/// Reads and parses the two files.
+pub(crate) fn load(env: &Env, fs: &Fs) -> Result<LoadedProfiles, Error> {
+    load_with(env, Platform::current(), |path| fs.read(path))
 }
 
 /// [`load`] with the platform and the file reader as parameters. A file that does not exist
@@ -168,7 +198,7 @@ pub(crate) fn load_with(
         })?;
         set.merge(kind, &path.display().to_string(), &text)?;
     }
-    Ok(LoadedProfiles { set, selected: selected_profile(env).to_owned() })
+    Ok(LoadedProfiles { set, selected: selected_profile(env).to_owned(), locations: where_ })
 }
 
 #[cfg(test)]
@@ -236,7 +266,12 @@ mod tests {
     fn missing_files_are_empty_even_when_named_explicitly() {
         let env = Env::from_pairs([("HOME", "/h"), ("AWS_CONFIG_FILE", "/nope/config")]);
         let loaded = load_with(&env, Platform::Unix, fake_fs(&[])).unwrap();
-        assert_eq!(loaded, LoadedProfiles { set: ProfileSet::default(), selected: "default".into() });
+        assert_eq!((&loaded.set, loaded.selected.as_str()), (&ProfileSet::default(), "default"));
+        assert_eq!(loaded.describe_files(), "/nope/config or /h/.aws/credentials");
+        assert!(loaded.check_selected("from AWS_PROFILE").is_ok());
+        let dev = LoadedProfiles { selected: "dev".into(), ..loaded.clone() };
+        let err = dev.check_selected("from AWS_PROFILE").unwrap_err().to_string();
+        assert!(err.contains("the profile `dev` (from AWS_PROFILE) is not defined in /nope/config or"), "{err}");
         assert_eq!(loaded.credential_chain().unwrap(), None);
         // No home: nothing is read at all, not even a relative `~/.aws/config`.
         let mut asked = Vec::new();
@@ -276,25 +311,12 @@ mod tests {
             ("AWS_CONFIG_FILE", config_str),
             ("AWS_SHARED_CREDENTIALS_FILE", missing.to_str().unwrap()),
         ]);
-        let loaded = load(&env);
-        let as_dir = load(&Env::from_pairs([("AWS_CONFIG_FILE", dir.to_str().unwrap()), ("HOME", "/nonexistent")]));
+        let loaded = load(&env, &Fs::real());
+        let as_dir =
+            load(&Env::from_pairs([("AWS_CONFIG_FILE", dir.to_str().unwrap()), ("HOME", "/nonexistent")]), &Fs::real());
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(loaded.unwrap().profile().and_then(Section::region), Some("ap-south-1"));
         // A directory where a file should be is unreadable, not missing.
         assert!(as_dir.unwrap_err().to_string().contains("could not read the config file"));
-    }
-
-    #[test]
-    fn endpoint_url_prefers_the_services_section() {
-        let loaded = LoadedProfiles {
-            set: ProfileSet::parse(
-                Some("[default]\nendpoint_url = http://global\nservices = s\n[services s]\nec2 =\n  endpoint_url = http://ec2\n"),
-                None,
-            )
-            .unwrap(),
-            selected: "default".into(),
-        };
-        assert_eq!(loaded.endpoint_url("ec2"), Some("http://ec2"));
-        assert_eq!(loaded.endpoint_url("sts"), Some("http://global"));
     }
 }

@@ -8,16 +8,11 @@ mod settings;
 #[cfg(test)]
 mod suites;
 
-// The `allow`s go when the credential chain and the client use these, with the one on `mod profile`.
-#[allow(unused_imports)]
-pub(crate) use location::{
-    LoadedProfiles, Locations, Platform, expand_home, home_dir, load, load_with, locations, selected_profile,
-};
-#[allow(unused_imports)]
-pub(crate) use parse::{FileKind, ProfileSet, Section};
-#[allow(unused_imports)]
-pub(crate) use resolve::{
-    BaseProvider, CredentialProcess, CredentialSource, ProfileChain, RoleHop, Sso, StaticKeys, resolve_chain,
-};
-#[allow(unused_imports)]
-pub(crate) use settings::{ImdsEndpointMode, RetryMode};
+pub(crate) use location::{LoadedProfiles, Platform, home_dir, load};
+#[cfg(feature = "fuzzing")]
+pub(crate) use parse::ProfileSet;
+pub(crate) use parse::Section;
+#[cfg(feature = "fuzzing")]
+pub(crate) use resolve::resolve_chain;
+pub(crate) use resolve::{BaseProvider, CredentialProcess, CredentialSource, RoleHop, Sso};
+pub(crate) use settings::ImdsEndpointMode;

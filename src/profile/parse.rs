@@ -52,13 +52,9 @@ impl Section {
     }
 
     /// Every property as parsed, keys lowercase, in key order.
+    #[cfg(test)]
     pub(crate) fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
         self.properties.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
-    /// True when the section has no properties at all.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.properties.is_empty()
     }
 
     /// `sub_key` inside the sub-property group `key`, as in
@@ -107,6 +103,7 @@ pub(crate) struct ProfileSet {
 
 impl ProfileSet {
     /// Parses the two files' texts, `config` first. `None` stands for a missing file.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn parse(config: Option<&str>, credentials: Option<&str>) -> Result<Self, Error> {
         let mut set = ProfileSet::default();
         if let Some(text) = config {
@@ -160,11 +157,13 @@ impl ProfileSet {
     }
 
     /// Every profile, by name.
+    #[cfg(test)]
     pub(crate) fn profiles(&self) -> impl Iterator<Item = &Section> {
         self.profiles.values()
     }
 
     /// Every `[sso-session x]` section, by name.
+    #[cfg(test)]
     pub(crate) fn sso_sessions(&self) -> impl Iterator<Item = &Section> {
         self.sso_sessions.values()
     }

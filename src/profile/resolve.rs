@@ -11,6 +11,8 @@ use crate::Error;
 pub(crate) struct ProfileChain {
     /// The provider that needs no other credentials.
     pub(crate) base: BaseProvider,
+    /// The profile the base provider is read from, for messages.
+    pub(crate) base_profile: String,
     /// Roles to assume, first to last: each is assumed with the credentials of the one before.
     pub(crate) roles: Vec<RoleHop>,
 }
@@ -236,7 +238,7 @@ pub(super) fn resolve(set: &ProfileSet, selected: &str) -> Result<ProfileChain, 
         }
     };
     roles.reverse();
-    Ok(ProfileChain { base, roles })
+    Ok(ProfileChain { base, base_profile: name.to_owned(), roles })
 }
 
 fn next(profile: &Section) -> Result<Next<'_>, Unresolved> {

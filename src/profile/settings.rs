@@ -5,6 +5,9 @@ use super::parse::{ProfileSet, Section};
 use crate::Error;
 
 /// `retry_mode`. `legacy` is botocore's alone; the Rust SDK refuses it, and so does this crate.
+// The retry settings below are read here for the client's retry configuration, which
+// `Client::from_parts` does not take yet.
+#[allow(dead_code)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RetryMode {
     /// `standard`
@@ -55,11 +58,13 @@ impl Section {
     }
 
     /// `disable_clock_skew_correction`.
+    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn disable_clock_skew_correction(&self) -> Result<Option<bool>, Error> {
         self.bool("disable_clock_skew_correction")
     }
 
     /// `max_attempts`: attempts in all, the first included, so at least 1.
+    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn max_attempts(&self) -> Result<Option<u32>, Error> {
         let Some(v) = self.get("max_attempts") else { return Ok(None) };
         match v.trim().parse::<u32>() {
@@ -69,6 +74,7 @@ impl Section {
     }
 
     /// `retry_mode`: `standard` or `adaptive`, any case.
+    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn retry_mode(&self) -> Result<Option<RetryMode>, Error> {
         let Some(v) = self.get("retry_mode") else { return Ok(None) };
         match v.trim().to_ascii_lowercase().as_str() {

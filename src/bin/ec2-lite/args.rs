@@ -28,10 +28,16 @@ pub(crate) struct Opt {
 /// Options accepted before or after any command, as in the AWS CLI.
 pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
     Opt {
+        name: "profile",
+        kind: Kind::One,
+        required: false,
+        help: "the profile of ~/.aws/config and ~/.aws/credentials to use (else AWS_PROFILE, else default)",
+    },
+    Opt {
         name: "region",
         kind: Kind::One,
         required: false,
-        help: "the region to use (else AWS_REGION, AWS_DEFAULT_REGION)",
+        help: "the region to use (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)",
     },
     Opt {
         name: "endpoint-url",

@@ -1,0 +1,89 @@
+//! Helper programs for scripts/bench (not a benchmark of its own):
+//!
+//! - `loopback serve [PORT]`: the canned EC2 of `support/canned.rs` as its own
+//!   process, printing the port it listens on, so that callgrind and
+//!   `/usr/bin/time` see only the client.
+//! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
+//!   (`disassociate`, the default, `describe` or `describe-1000`). Run under
+//!   callgrind with N and 2N calls, the difference is the cost of N calls on a
+//!   warm client, start-up and the first connection excluded.
+//!
+//! `cargo bench` runs it with `--bench` only; it then does nothing.
+
+#[path = "support/canned.rs"]
+mod canned;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations};
+
+const USAGE: &str = "usage: loopback serve [PORT] | loopback calls URL N [disassociate|describe|describe-1000]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => {
+            println!("loopback: a helper for scripts/bench; nothing to measure here.\n{USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["serve", rest @ ..] => {
+            let port = match rest.first().map(|p| p.parse::<u16>()) {
+                None => 0,
+                Some(Ok(p)) => p,
+                Some(Err(_)) => return fail("PORT: a number"),
+            };
+            let addr = match canned::spawn(port) {
+                Ok(a) => a,
+                Err(e) => return fail(&format!("bind 127.0.0.1:{port}: {e}")),
+            };
+            println!("{}", addr.port());
+            let _ = std::io::stdout().flush();
+            loop {
+                std::thread::park();
+            }
+        }
+        ["calls", url, n, rest @ ..] => {
+            let Ok(n) = n.parse::<u32>() else { return fail("N: a number") };
+            let op = rest.first().copied().unwrap_or("disassociate");
+            calls(url, n, op)
+        }
+        _ => fail(USAGE),
+    }
+}
+
+fn calls(url: &str, n: u32, op: &str) -> ExitCode {
+    let client = match Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None))
+        .endpoint_url(url)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let describe = DescribeIamInstanceProfileAssociations::new();
+    let describe_1000 = DescribeIamInstanceProfileAssociations::new().max_results(1000);
+    let mut items = 0usize;
+    for _ in 0..n {
+        let result = match op {
+            "disassociate" => client.disassociate_iam_instance_profile("iip-assoc-0123456789abcdef0").map(|_| 1),
+            "describe" => client.describe_iam_instance_profile_associations(&describe).map(|p| p.associations.len()),
+            "describe-1000" => {
+                client.describe_iam_instance_profile_associations(&describe_1000).map(|p| p.associations.len())
+            }
+            _ => return fail(USAGE),
+        };
+        match result {
+            Ok(k) => items += k,
+            Err(e) => return fail(&e.to_string()),
+        }
+    }
+    println!("{n} calls, {items} associations");
+    ExitCode::SUCCESS
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("loopback: {message}");
+    ExitCode::FAILURE
+}

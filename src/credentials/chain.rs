@@ -1,0 +1,160 @@
+//! The default credential chain, in the Rust SDK's order, cached and refreshed before expiry.
+//! <https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html>
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::cache::LazyCache;
+use super::context::Setup;
+use super::{Context, Credentials, Load, ProvideCredentials, container, env, profile, reason, web_identity};
+use crate::Error;
+
+/// The credentials of the AWS SDKs' default chain, looked up where the AWS CLI would look.
+///
+/// The sources, in the Rust SDK's order:
+///
+/// 1. the environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`;
+/// 2. the profile (`AWS_PROFILE`, else `default`) of the shared `config` and `credentials`
+///    files: keys, `credential_process`, `role_arn` with `source_profile` or
+///    `credential_source` (STS `AssumeRole`, chains of them), `web_identity_token_file`, and
+///    `sso_session` / `sso_*` with the token `aws sso login` cached;
+/// 3. web identity: `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`;
+/// 4. the container endpoint: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `_FULL_URI`;
+/// 5. EC2 instance metadata (IMDSv2), unless `AWS_EC2_METADATA_DISABLED` is true.
+///
+/// A source that is not configured is skipped; one that is configured but fails stops the
+/// chain with an error naming it and the reason. Temporary credentials are cached and
+/// refreshed a few minutes before they expire, by one caller while the others keep using
+/// them. Clones share the cache.
+///
+/// ```no_run
+/// let chain = ec2_lite::DefaultCredentialsChain::builder().profile("prod").build()?;
+/// let client = ec2_lite::Client::builder().credentials_provider(chain).region("eu-west-1").build()?;
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
+///
+/// [`Client::from_env`](crate::Client::from_env) uses this chain already.
+#[derive(Clone)]
+pub struct DefaultCredentialsChain {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ctx: Context,
+    cache: LazyCache,
+}
+
+impl fmt::Debug for DefaultCredentialsChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DefaultCredentialsChain")
+            .field("profile", &self.inner.ctx.profiles.selected)
+            .field("cache", &self.inner.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`DefaultCredentialsChain`]; what is not set comes from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct DefaultCredentialsChainBuilder {
+    profile: Option<String>,
+    region: Option<String>,
+}
+
+impl DefaultCredentialsChainBuilder {
+    /// Use this profile rather than `AWS_PROFILE`. As with the AWS CLI's `--profile`, the
+    /// environment's keys are then not used: a profile named here means its credentials.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
+    /// The region of the STS endpoint roles are assumed at; else `AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`, the profile's `region`, and last `us-east-1`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Reads the environment and the shared files. Nothing is fetched until credentials are
+    /// first asked for.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a configuration that is wrong: a file that does not parse (with
+    /// its path and line), a named profile that does not exist, a bad proxy, CA bundle or
+    /// instance metadata endpoint setting.
+    pub fn build(self) -> Result<DefaultCredentialsChain, Error> {
+        let setup = Setup { profile: self.profile, region: self.region, ..Setup::from_process() };
+        Ok(DefaultCredentialsChain::from_context(Context::load(setup)?))
+    }
+}
+
+impl DefaultCredentialsChain {
+    /// A builder, to name the profile or the region.
+    pub fn builder() -> DefaultCredentialsChainBuilder {
+        DefaultCredentialsChainBuilder::default()
+    }
+
+    /// The chain as the environment configures it.
+    ///
+    /// # Errors
+    /// As [`DefaultCredentialsChainBuilder::build`].
+    pub fn from_env() -> Result<DefaultCredentialsChain, Error> {
+        DefaultCredentialsChain::builder().build()
+    }
+
+    pub(crate) fn from_context(ctx: Context) -> Self {
+        let cache = LazyCache::new(Arc::clone(&ctx.clock));
+        DefaultCredentialsChain { inner: Arc::new(Inner { ctx, cache }) }
+    }
+}
+
+impl ProvideCredentials for DefaultCredentialsChain {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        self.inner.cache.get(|| resolve(&self.inner.ctx))
+    }
+}
+
+/// One source of the chain: a label for messages (none when the source's own messages say
+/// which it is) and how to load.
+type Source = (&'static str, Option<&'static str>, fn(&Context) -> Result<Load, Error>);
+
+const SOURCES: [Source; 5] = [
+    ("the environment", None, environment),
+    ("the profile", None, profile::load),
+    ("web identity", Some("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"), web_identity::load_from_env),
+    ("the container endpoint", Some("container credentials"), container::load),
+    ("instance metadata", Some("instance metadata (IMDS)"), instance_metadata),
+];
+
+fn environment(ctx: &Context) -> Result<Load, Error> {
+    if ctx.profile_explicit {
+        return Ok(Load::NotConfigured(format!("skipped: profile `{}` was named", ctx.profiles.selected)));
+    }
+    Ok(match env::from_env(&ctx.env)? {
+        Some(c) => Load::Loaded(c),
+        None => Load::NotConfigured("AWS_ACCESS_KEY_ID is not set".into()),
+    })
+}
+
+fn instance_metadata(ctx: &Context) -> Result<Load, Error> {
+    ctx.imds.load_credentials(ctx)
+}
+
+/// Walks the chain once, uncached: the first source that is configured decides.
+pub(crate) fn resolve(ctx: &Context) -> Result<Credentials, Error> {
+    let mut tried = Vec::with_capacity(SOURCES.len());
+    for (name, label, load) in SOURCES {
+        match load(ctx) {
+            Ok(Load::Loaded(c)) => return Ok(c),
+            Ok(Load::NotConfigured(why)) => tried.push(format!("{name} ({why})")),
+            Err(e) => {
+                let detail = match label {
+                    Some(label) => format!("{label}: {}", reason(&e)),
+                    None => reason(&e),
+                };
+                return Err(Error::config(format!("could not load credentials: {detail}")));
+            }
+        }
+    }
+    Err(Error::config(format!("no credentials found; tried {}", tried.join(", "))))
+}

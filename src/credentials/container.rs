@@ -1,0 +1,207 @@
+//! Container credentials: the ECS task role and EKS Pod Identity endpoints.
+//! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html>
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+use std::time::Duration;
+
+use super::context::Resolve;
+use super::json::{self, JsonCredentials};
+use super::{Context, Load};
+use crate::Error;
+use crate::config::Env;
+use crate::http::{Request, Url};
+
+const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+const TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+const TOKEN_FILE: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+/// Where a relative URI points: the ECS agent.
+const ECS_HOST: &str = "http://169.254.170.2";
+/// The Rust SDK's timeouts and botocore's attempts and pause.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+const ATTEMPTS: u32 = 3;
+const BACKOFF_BASE: Duration = Duration::from_secs(1);
+
+/// The addresses a plain-HTTP full URI may point to besides loopback: the ECS agent and EKS
+/// Pod Identity, IPv4 and IPv6.
+const ALLOWED: [IpAddr; 3] = [
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2)),
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23)),
+    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+];
+
+/// The URL to ask, from the environment: the relative URI (under the ECS agent) wins over the
+/// full URI. `Ok(None)` when neither is set. A full URI over plain HTTP must point to this
+/// machine or to the ECS or EKS agents, every resolved address of it, as in the Rust SDK:
+/// credentials must not be fetched in the clear from elsewhere.
+pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error> {
+    if let Some(relative) = env.get(RELATIVE_URI) {
+        let relative = relative.trim();
+        if !relative.starts_with('/') {
+            return Err(Error::config(format!("{RELATIVE_URI} must be a path starting with `/`, not {relative:?}")));
+        }
+        return Ok(Some(format!("{ECS_HOST}{relative}")));
+    }
+    let Some(full) = env.get(FULL_URI) else { return Ok(None) };
+    let full = full.trim();
+    let bad = |why: String| Error::config(format!("{FULL_URI} {full:?}: {why}"));
+    if !full.contains("://") {
+        return Err(bad("the URI did not specify a host".into()));
+    }
+    let url = Url::parse(full).map_err(bad)?;
+    if url.scheme == "https" || url.is_loopback() {
+        return Ok(Some(full.to_owned()));
+    }
+    let addresses = match url.ip() {
+        Some(ip) => vec![ip],
+        None => resolve(&url.host, url.port).map_err(|e| bad(format!("could not resolve {}: {e}", url.host)))?,
+    };
+    let allowed = |ip: &IpAddr| ip.is_loopback() || ALLOWED.contains(ip);
+    if addresses.is_empty() || !addresses.iter().all(allowed) {
+        return Err(bad(format!(
+            "plain http is allowed only to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23, \
+             and {} is not one; use https",
+            url.host
+        )));
+    }
+    Ok(Some(full.to_owned()))
+}
+
+/// The `Authorization` value: the token file (read every time: it is rotated) wins over the
+/// token variable. A token with a line break would split the header, and is refused.
+fn auth_token(ctx: &Context) -> Result<Option<String>, Error> {
+    let token = match ctx.env.get(TOKEN_FILE) {
+        Some(path) => {
+            let path = path.trim();
+            let text = ctx
+                .fs
+                .read_to_string(Path::new(path))
+                .map_err(|e| Error::config(format!("could not read {TOKEN_FILE} {path}: {e}")))?;
+            Some((text.trim_end().to_owned(), TOKEN_FILE))
+        }
+        None => ctx.env.get(TOKEN).map(|t| (t.trim_end().to_owned(), TOKEN)),
+    };
+    match token {
+        Some((t, var)) if t.contains(['\r', '\n']) => {
+            Err(Error::config(format!("the token from {var} has a line break, which a header cannot carry")))
+        }
+        Some((t, _)) => Ok(Some(t)),
+        None => Ok(None),
+    }
+}
+
+/// Credentials from the container endpoint; not configured when no URI is set.
+pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
+    let Some(url) = uri(&ctx.env, &ctx.resolve)? else {
+        return Ok(Load::NotConfigured(format!("neither {RELATIVE_URI} nor {FULL_URI} is set")));
+    };
+    let token = auth_token(ctx)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut request =
+            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+        if let Some(t) = &token {
+            request = request.header("authorization", t.clone());
+        }
+        let failure = match ctx.http.send(&request) {
+            Ok(response) if response.status == 200 => {
+                return match json::parse_credentials(&response.text()) {
+                    Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
+                    Ok(JsonCredentials::Error { code, message }) => {
+                        Err(Error::config(format!("{url} refused: [{code}] {message}")))
+                    }
+                    Err(why) => Err(Error::config(format!("the response of {url} is unreadable: {why}"))),
+                };
+            }
+            Ok(response) if response.status < 500 => {
+                let detail = match json::parse_credentials(&response.text()) {
+                    Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
+                    _ => String::new(),
+                };
+                return Err(Error::config(format!("{url} answered {}{detail}", response.status)));
+            }
+            Ok(response) => format!("{url} answered {}", response.status),
+            Err(e) => format!("could not reach {url}: {}", super::reason(&e)),
+        };
+        if attempt >= ATTEMPTS {
+            return Err(Error::config(format!("{failure} ({attempt} attempts)")));
+        }
+        (ctx.sleep)(super::context::backoff(BACKOFF_BASE, attempt));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    const SUITE: &str = include_str!("../../tests/sdk-test-data/ecs-tests.json");
+
+    fn no_dns() -> Resolve {
+        Arc::new(|host, _| Err(std::io::Error::other(format!("no dns in tests ({host})"))))
+    }
+
+    /// The Rust SDK's words, where this crate says the same in its own.
+    fn our_words(expected: &str) -> &str {
+        match expected {
+            "No environment variables were set to configure ECS provider" => "<not configured>",
+            other => other,
+        }
+    }
+
+    #[test]
+    fn ecs_tests_suite() {
+        let suite: Value = serde_json::from_str(SUITE).unwrap();
+        let cases = suite["tests"].as_array().unwrap();
+        assert_eq!(cases.len(), 11, "the suite changed: review the cases");
+        let mut failures = Vec::new();
+        for case in cases {
+            let docs = case["docs"].as_str().unwrap_or_default();
+            let env: Vec<(&str, &str)> =
+                case["env"].as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect();
+            let got = match uri(&Env::from_pairs(env), &no_dns()) {
+                Ok(Some(u)) => Ok(u),
+                Ok(None) => Err("<not configured>".to_owned()),
+                Err(e) => Err(e.to_string()),
+            };
+            let result = &case["result"];
+            let ok = match (
+                &got,
+                result.get("Ok").and_then(Value::as_str),
+                result.get("ErrorContains").and_then(Value::as_str),
+            ) {
+                (Ok(u), Some(want), None) => u == want,
+                (Err(e), None, Some(want)) => e.to_lowercase().contains(&our_words(want).to_lowercase()),
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{docs}: got {got:?}, want {result}"));
+            }
+        }
+        assert!(failures.is_empty(), "ecs-tests.json:\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn host_names_must_resolve_to_allowed_addresses_only() {
+        let env = Env::from_pairs([(FULL_URI, "http://pod-identity.internal/v1/credentials")]);
+        let to = |ips: Vec<IpAddr>| -> Resolve { Arc::new(move |_, _| Ok(ips.clone())) };
+        let eks = to(vec!["169.254.170.23".parse().unwrap(), "fd00:ec2::23".parse().unwrap()]);
+        assert!(uri(&env, &eks).unwrap().is_some());
+        let mixed = to(vec!["169.254.170.23".parse().unwrap(), "10.0.0.1".parse().unwrap()]);
+        let err = uri(&env, &mixed).unwrap_err().to_string();
+        assert!(err.contains("plain http is allowed only to a loopback address"), "{err}");
+        assert!(uri(&env, &to(vec![])).is_err());
+        let err = uri(&env, &no_dns()).unwrap_err().to_string();
+        assert!(err.contains("could not resolve pod-identity.internal"), "{err}");
+        let outside = Env::from_pairs([(FULL_URI, "http://10.0.0.1/creds")]);
+        assert!(uri(&outside, &no_dns()).is_err());
+        let relative = Env::from_pairs([(RELATIVE_URI, "credentials")]);
+        assert!(uri(&relative, &no_dns()).unwrap_err().to_string().contains("must be a path starting with `/`"));
+    }
+}

@@ -1,0 +1,453 @@
+//! EC2 instance metadata (IMDSv2 only): a session token, then the instance role's credentials
+//! or the instance's region.
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html>
+
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use super::json::{self, JsonCredentials};
+use super::{Context, Credentials, Load};
+use crate::Error;
+use crate::config::{Endpoint, Env};
+use crate::error::TransportErrorKind;
+use crate::http::Request;
+use crate::profile::{ImdsEndpointMode, LoadedProfiles};
+
+const IPV4_ENDPOINT: &str = "http://169.254.169.254";
+const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
+const TOKEN_PATH: &str = "/latest/api/token";
+const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+const REGION_PATH: &str = "/latest/meta-data/placement/region";
+/// Six hours, the most IMDS grants and what the SDKs ask for.
+const TOKEN_TTL_SECONDS: u64 = 21_600;
+/// A token is renewed this long before it expires, as in the Rust SDK.
+const TOKEN_REFRESH_BEFORE: Duration = Duration::from_secs(120);
+/// Fail fast off EC2: nothing answers at the link-local address there.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// The Rust SDK's IMDS retry policy: four attempts on 5xx and 401, 1 s base backoff.
+const ATTEMPTS: u32 = 4;
+const BACKOFF_BASE: Duration = Duration::from_secs(1);
+/// Expired credentials from IMDS (during an outage IMDS keeps serving the last ones) are used
+/// for this long plus up to five minutes more, as in the Rust SDK.
+const STALE_EXTENSION: Duration = Duration::from_secs(10 * 60);
+/// After a failed refresh, the last credentials are used this long plus up to five minutes
+/// more before IMDS is asked again.
+const FAILED_REFRESH_EXTENSION: Duration = Duration::from_secs(5 * 60);
+const EXTENSION_JITTER_SECONDS: u64 = 300;
+
+/// The IMDSv2 client shared by the credential source and the region lookup.
+pub(crate) struct ImdsClient {
+    /// `http://169.254.169.254`, no trailing slash.
+    endpoint: String,
+    /// Why IMDS is not to be used (`AWS_EC2_METADATA_DISABLED`), if so.
+    disabled: Option<String>,
+    token: Mutex<Option<(String, SystemTime)>>,
+    /// The last credentials IMDS gave, used when a refresh fails.
+    last: Mutex<Option<Credentials>>,
+}
+
+impl fmt::Debug for ImdsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImdsClient").field("endpoint", &self.endpoint).field("disabled", &self.disabled).finish()
+    }
+}
+
+/// How an IMDS request failed.
+#[derive(Debug)]
+enum ImdsError {
+    /// Nothing answered: not on EC2 (or a container without a route to it).
+    Unreachable(String),
+    /// IMDS answered `status` to `path`.
+    Status { status: u16, path: String },
+    /// A configured IMDS that misbehaved.
+    Failed(String),
+}
+
+impl ImdsError {
+    fn message(&self, endpoint: &str) -> String {
+        match self {
+            ImdsError::Unreachable(why) => format!("no instance metadata service at {endpoint} ({why})"),
+            ImdsError::Status { status: 403, path } if path == TOKEN_PATH => {
+                "request forbidden: IMDS is disabled or the caller has insufficient permissions (403 for a token)"
+                    .to_owned()
+            }
+            ImdsError::Status { status: 400, path } if path == TOKEN_PATH => {
+                "invalid parameters for an IMDS token request (400)".to_owned()
+            }
+            ImdsError::Status { status, path } => format!("instance metadata answered {status} for {path}"),
+            ImdsError::Failed(why) => why.clone(),
+        }
+    }
+}
+
+/// The IMDS endpoint: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, the profile's
+/// `ec2_metadata_service_endpoint`, else the address of the mode (`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`,
+/// the profile's `ec2_metadata_service_endpoint_mode`), IPv4 by default.
+fn endpoint(env: &Env, profiles: &LoadedProfiles) -> Result<String, Error> {
+    let profile = profiles.profile();
+    let explicit = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
+        Some(url) => Some((url, "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned())),
+        None => profile.and_then(|p| {
+            Some((
+                p.ec2_metadata_service_endpoint()?,
+                format!("ec2_metadata_service_endpoint of profile `{}`", p.name()),
+            ))
+        }),
+    };
+    if let Some((url, source)) = explicit {
+        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::failed(&source, &e))?;
+        return Ok(parsed.url().trim_end_matches('/').to_owned());
+    }
+    let mode = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
+        Some(m) if m.trim().eq_ignore_ascii_case("ipv4") => Some(ImdsEndpointMode::Ipv4),
+        Some(m) if m.trim().eq_ignore_ascii_case("ipv6") => Some(ImdsEndpointMode::Ipv6),
+        Some(m) => {
+            return Err(Error::config(format!(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6, not {m:?}"
+            )));
+        }
+        None => match profile {
+            Some(p) => p.ec2_metadata_service_endpoint_mode()?,
+            None => None,
+        },
+    };
+    Ok(match mode {
+        Some(ImdsEndpointMode::Ipv6) => IPV6_ENDPOINT,
+        _ => IPV4_ENDPOINT,
+    }
+    .to_owned())
+}
+
+impl ImdsClient {
+    /// The client the environment and the selected profile describe. A bad endpoint setting
+    /// is an error now, as in the Rust SDK, not a silent fallback later.
+    pub(crate) fn from_env(env: &Env, profiles: &LoadedProfiles) -> Result<Self, Error> {
+        // Any case of `true`, as in both SDKs; other values leave IMDS on, also as they do.
+        let disabled = env
+            .get("AWS_EC2_METADATA_DISABLED")
+            .filter(|v| v.trim().eq_ignore_ascii_case("true"))
+            .map(|_| "AWS_EC2_METADATA_DISABLED is true".to_owned());
+        Ok(ImdsClient { endpoint: endpoint(env, profiles)?, disabled, token: Mutex::new(None), last: Mutex::new(None) })
+    }
+
+    /// The instance role's credentials. Not configured when IMDS is disabled, unreachable, or
+    /// the instance has no role. When a refresh fails after an earlier success, the earlier
+    /// credentials are returned, good for a few more minutes.
+    pub(crate) fn load_credentials(&self, ctx: &Context) -> Result<Load, Error> {
+        if let Some(why) = &self.disabled {
+            return Ok(Load::NotConfigured(why.clone()));
+        }
+        let fetched = self.fetch_credentials(ctx);
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        match fetched {
+            Ok(credentials) => {
+                let credentials = extend_if_expired(credentials, ctx.now());
+                *last = Some(credentials.clone());
+                Ok(Load::Loaded(credentials))
+            }
+            Err(e) => {
+                if let Some(previous) = last.clone() {
+                    let until = ctx.now() + FAILED_REFRESH_EXTENSION + jitter();
+                    let keep = previous.expiry().is_some_and(|t| t > until);
+                    let previous = if keep { previous } else { previous.set_expiry(Some(until)) };
+                    *last = Some(previous.clone());
+                    return Ok(Load::Loaded(previous));
+                }
+                match e {
+                    ImdsError::Unreachable(_) => Ok(Load::NotConfigured(e.message(&self.endpoint))),
+                    ImdsError::Status { status: 404, ref path } if path == CREDENTIALS_PATH => Ok(Load::NotConfigured(
+                        "the instance has no IAM role (404 for iam/security-credentials/)".into(),
+                    )),
+                    e => Err(Error::config(e.message(&self.endpoint))),
+                }
+            }
+        }
+    }
+
+    /// The instance's region (`placement/region`), or `None` when IMDS cannot tell.
+    pub(crate) fn region(&self, ctx: &Context) -> Option<String> {
+        if self.disabled.is_some() {
+            return None;
+        }
+        let region = self.get(ctx, REGION_PATH).ok()?;
+        let region = region.trim().to_owned();
+        crate::config::validate_region(&region).ok().map(|()| region)
+    }
+
+    fn fetch_credentials(&self, ctx: &Context) -> Result<Credentials, ImdsError> {
+        // The role name is fetched every time, as in both SDKs: a replaced instance profile
+        // has another role.
+        let role = self.get(ctx, CREDENTIALS_PATH)?;
+        let role = role.trim();
+        if role.is_empty() || role.contains(['/', '?', '#']) || role.chars().any(char::is_control) {
+            return Err(ImdsError::Failed(format!("instance metadata gave an unusable role name {role:?}")));
+        }
+        let text = self.get(ctx, &format!("{CREDENTIALS_PATH}{role}"))?;
+        match json::parse_credentials(&text) {
+            Ok(JsonCredentials::Credentials(c)) => Ok(c),
+            Ok(JsonCredentials::Error { code, message }) if code == "AssumeRoleUnauthorizedAccess" => {
+                Err(ImdsError::Failed(format!(
+                    "incorrect IMDS/IAM configuration: [{code}] {message}; does role `{role}` have a trust \
+                     relationship with EC2?"
+                )))
+            }
+            Ok(JsonCredentials::Error { code, message }) => {
+                Err(ImdsError::Failed(format!("error retrieving credentials from IMDS: [{code}] {message}")))
+            }
+            Err(why) => Err(ImdsError::Failed(format!("the credentials of role `{role}` are unreadable: {why}"))),
+        }
+    }
+
+    /// `GET path` with a session token, retried on 5xx and, with a new token, on 401.
+    fn get(&self, ctx: &Context, path: &str) -> Result<String, ImdsError> {
+        let url = format!("{}{path}", self.endpoint);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self.token(ctx)?;
+            let request = Request::new("GET", &url)
+                .header("x-aws-ec2-metadata-token", token)
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+            let response = ctx.http.send(&request).map_err(unreachable_or_failed)?;
+            match response.status {
+                200 => {
+                    return String::from_utf8(response.body).map_err(|_| {
+                        ImdsError::Failed(format!("instance metadata sent bytes that are not UTF-8 for {path}"))
+                    });
+                }
+                401 => self.forget_token(),
+                s if s >= 500 => {}
+                status => return Err(ImdsError::Status { status, path: path.to_owned() }),
+            }
+            if attempt >= ATTEMPTS {
+                return Err(ImdsError::Status { status: response.status, path: path.to_owned() });
+            }
+            backoff(ctx, attempt);
+        }
+    }
+
+    fn forget_token(&self) {
+        *self.token.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The session token, cached until two minutes before it expires.
+    fn token(&self, ctx: &Context) -> Result<String, ImdsError> {
+        let mut cached = self.token.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((token, expires)) = cached.as_ref()
+            && ctx.now() + TOKEN_REFRESH_BEFORE < *expires
+        {
+            return Ok(token.clone());
+        }
+        let url = format!("{}{TOKEN_PATH}", self.endpoint);
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let request = Request::new("PUT", &url)
+                .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS.to_string())
+                .body(&[])
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+            let response = ctx.http.send(&request).map_err(unreachable_or_failed)?;
+            if response.status < 500 || attempt >= ATTEMPTS {
+                break response;
+            }
+            backoff(ctx, attempt);
+        };
+        if response.status != 200 {
+            return Err(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() });
+        }
+        // The Rust SDK insists on the TTL header: without it the token's lifetime is unknown.
+        let ttl = response
+            .header("x-aws-ec2-metadata-token-ttl-seconds")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| ImdsError::Failed("the IMDS token response has no valid TTL header".into()))?;
+        let token = String::from_utf8(response.body)
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| ImdsError::Failed("the IMDS token response is not a token".into()))?;
+        *cached = Some((token.clone(), ctx.now() + Duration::from_secs(ttl)));
+        Ok(token)
+    }
+}
+
+/// A failure to connect (or a timeout, which is how a missing route looks) means there is no
+/// IMDS here; anything else is a broken one.
+fn unreachable_or_failed(e: Error) -> ImdsError {
+    match &e {
+        Error::Transport(t) if matches!(t.kind(), TransportErrorKind::Connect | TransportErrorKind::Timeout) => {
+            ImdsError::Unreachable(e.to_string())
+        }
+        _ => ImdsError::Failed(format!("instance metadata request failed: {}", super::reason(&e))),
+    }
+}
+
+fn backoff(ctx: &Context, attempt: u32) {
+    (ctx.sleep)(super::context::backoff(BACKOFF_BASE, attempt));
+}
+
+/// Credentials IMDS gave already expired are still served during an IMDS outage; use them a
+/// while rather than failing every call, as the Rust SDK does.
+fn extend_if_expired(credentials: Credentials, now: SystemTime) -> Credentials {
+    match credentials.expiry() {
+        Some(expiry) if expiry <= now => credentials.set_expiry(Some(now + STALE_EXTENSION + jitter())),
+        _ => credentials,
+    }
+}
+
+fn jitter() -> Duration {
+    Duration::from_secs((super::context::random_fraction() * EXTENSION_JITTER_SECONDS as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::super::replay::{self, Answer, ReplayServer, answer};
+    use super::*;
+
+    const T0: u64 = 1_700_000_000;
+    const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"ASIA1","SecretAccessKey":"s","Token":"t","Expiration":"2023-11-14T23:13:20Z"}"#;
+
+    fn token(t: &str) -> Answer {
+        answer(200, &[("x-aws-ec2-metadata-token-ttl-seconds", "21600")], t)
+    }
+
+    fn clock() -> (Arc<AtomicU64>, super::super::context::Clock) {
+        let now = Arc::new(AtomicU64::new(T0));
+        let n = Arc::clone(&now);
+        (now, Arc::new(move || SystemTime::UNIX_EPOCH + Duration::from_secs(n.load(Ordering::SeqCst))))
+    }
+
+    fn loaded(load: Result<Load, Error>) -> Credentials {
+        match load {
+            Ok(Load::Loaded(c)) => c,
+            other => panic!("expected credentials, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_last_credentials_a_while() {
+        // 2023-11-14T23:13:20Z is T0 + 1 h.
+        let mut answers = vec![token("A"), answer(200, &[], "role"), answer(200, &[], CREDS)];
+        answers.extend((0..8).map(|_| answer(500, &[], "")));
+        let server = ReplayServer::start(answers, false);
+        let (now, clock) = clock();
+        let ctx = replay::context(&[], &server, None, clock);
+        let first = loaded(ctx.imds.load_credentials(&ctx));
+        assert_eq!(first.expiry(), Some(SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + 3600)));
+        // IMDS fails (four attempts): the same credentials, still valid for an hour, as they are.
+        assert_eq!(loaded(ctx.imds.load_credentials(&ctx)), first);
+        // Past their expiry, IMDS still failing: the same keys, good for five to ten more minutes.
+        now.store(T0 + 3601, Ordering::SeqCst);
+        let stale = loaded(ctx.imds.load_credentials(&ctx));
+        assert_eq!(stale.access_key_id(), "ASIA1");
+        let left =
+            stale.expiry().unwrap().duration_since(SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + 3601)).unwrap();
+        assert!(
+            left >= FAILED_REFRESH_EXTENSION && left <= FAILED_REFRESH_EXTENSION + Duration::from_secs(300),
+            "{left:?}"
+        );
+        assert_eq!(server.received().len(), 3 + 8);
+    }
+
+    #[test]
+    fn an_expired_token_is_replaced_once() {
+        let answers =
+            vec![token("A"), answer(401, &[], ""), token("B"), answer(200, &[], "role"), answer(200, &[], CREDS)];
+        let server = ReplayServer::start(answers, false);
+        let ctx = replay::context(&[], &server, None, clock().1);
+        assert_eq!(loaded(ctx.imds.load_credentials(&ctx)).access_key_id(), "ASIA1");
+        let sent: Vec<(String, Option<String>)> = server
+            .received()
+            .iter()
+            .map(|r| (format!("{} {}", r.method, r.uri), r.header("x-aws-ec2-metadata-token").map(str::to_owned)))
+            .collect();
+        let t = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            sent,
+            [
+                ("PUT http://169.254.169.254/latest/api/token".to_owned(), None),
+                ("GET http://169.254.169.254/latest/meta-data/iam/security-credentials/".to_owned(), t("A")),
+                ("PUT http://169.254.169.254/latest/api/token".to_owned(), None),
+                ("GET http://169.254.169.254/latest/meta-data/iam/security-credentials/".to_owned(), t("B")),
+                ("GET http://169.254.169.254/latest/meta-data/iam/security-credentials/role".to_owned(), t("B")),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_answers_are_errors_not_a_silent_fallback() {
+        for (answers, want) in [
+            (vec![answer(200, &[], "token-without-ttl")], "no valid TTL header"),
+            (vec![answer(400, &[], "")], "invalid parameters"),
+            (
+                vec![
+                    token("A"),
+                    answer(200, &[], "role"),
+                    answer(200, &[], r#"{"Code":"AssumeRoleUnauthorizedAccess","Message":"m"}"#),
+                ],
+                "trust relationship with EC2",
+            ),
+            (vec![token("A"), answer(200, &[], "role"), answer(200, &[], "{not json")], "unreadable"),
+        ] {
+            let server = ReplayServer::start(answers, false);
+            let ctx = replay::context(&[], &server, None, clock().1);
+            let err = ctx.imds.load_credentials(&ctx).unwrap_err().to_string();
+            assert!(err.contains(want), "{want}: {err}");
+        }
+        // IPv6 mode asks the IPv6 address.
+        let server = ReplayServer::start(vec![token("A"), answer(200, &[], "eu-south-2")], false);
+        let ctx = replay::context(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")], &server, None, clock().1);
+        assert_eq!(ctx.imds.region(&ctx).as_deref(), Some("eu-south-2"));
+        assert_eq!(server.received()[1].uri, "http://[fd00:ec2::254]/latest/meta-data/placement/region");
+    }
+
+    fn endpoint_of(env: &[(&str, &str)], config: &str) -> Result<String, Error> {
+        endpoint(&Env::from_pairs(env.iter().copied()), &LoadedProfiles::from_text(config, "default"))
+    }
+
+    #[test]
+    fn endpoint_selection() {
+        assert_eq!(endpoint_of(&[], "").unwrap(), "http://169.254.169.254");
+        assert_eq!(
+            endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")], "").unwrap(),
+            "http://[fd00:ec2::254]"
+        );
+        let config = "[default]\nec2_metadata_service_endpoint_mode = ipv6\n";
+        assert_eq!(endpoint_of(&[], config).unwrap(), "http://[fd00:ec2::254]");
+        assert_eq!(endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv4")], config).unwrap(), IPV4_ENDPOINT);
+        let with_url = "[default]\nec2_metadata_service_endpoint = http://127.0.0.1:1338/\n";
+        assert_eq!(endpoint_of(&[], with_url).unwrap(), "http://127.0.0.1:1338");
+        let env = [
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://localhost:9"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
+        ];
+        assert_eq!(endpoint_of(&env, with_url).unwrap(), "http://localhost:9");
+        let err = endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254")], "").unwrap_err().to_string();
+        assert!(err.contains("AWS_EC2_METADATA_SERVICE_ENDPOINT: invalid endpoint url"), "{err}");
+        let err = endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "v6")], "").unwrap_err().to_string();
+        assert!(err.contains("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6"), "{err}");
+    }
+
+    #[test]
+    fn disabled_by_any_case_of_true() {
+        for (value, disabled) in [("true", true), ("TRUE", true), (" True ", true), ("false", false), ("1", false)] {
+            let env = Env::from_pairs([("AWS_EC2_METADATA_DISABLED", value)]);
+            let client = ImdsClient::from_env(&env, &LoadedProfiles::default()).unwrap();
+            assert_eq!(client.disabled.is_some(), disabled, "{value}");
+        }
+    }
+
+    #[test]
+    fn expired_credentials_are_extended_fresh_ones_kept() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let fresh = Credentials::new("a", "b", None).with_expiry(now + Duration::from_secs(60));
+        assert_eq!(extend_if_expired(fresh.clone(), now), fresh);
+        let stale = Credentials::new("a", "b", None).with_expiry(now - Duration::from_secs(60));
+        let extended = extend_if_expired(stale, now).expiry().unwrap();
+        assert!(extended >= now + STALE_EXTENSION && extended <= now + STALE_EXTENSION + Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,225 @@
+//! A loopback HTTP server that answers with the responses of a recorded `http-traffic.json`
+//! (the cross-SDK suites' format) and keeps what it was sent, for comparison.
+//! <https://github.com/smithy-lang/smithy-rs/tree/main/aws/rust-runtime/aws-config/test-data>
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A recorded request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recorded {
+    pub(crate) method: String,
+    pub(crate) uri: String,
+    /// Names lowercase; one entry per value.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+}
+
+impl Recorded {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A recorded response.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+/// One request and its response, from one connection of the recording.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Exchange {
+    pub(crate) request: Recorded,
+    pub(crate) response: Answer,
+}
+
+fn headers_of(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(map) = v.as_object() {
+        for (name, values) in map {
+            for value in values.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                out.push((name.to_ascii_lowercase(), value.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn data_of(v: &Value) -> Vec<u8> {
+    match (v.get("Utf8").and_then(Value::as_str), v.get("Base64")) {
+        (Some(s), _) => s.as_bytes().to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// The exchanges of a recording, in connection order.
+pub(crate) fn exchanges(traffic: &Value) -> Result<Vec<Exchange>, String> {
+    let events = traffic.get("events").and_then(Value::as_array).ok_or("no events")?;
+    let mut by_connection: Vec<(u64, Exchange)> = Vec::new();
+    for event in events {
+        let id = event.get("connection_id").and_then(Value::as_u64).ok_or("event without connection_id")?;
+        let position = match by_connection.iter().position(|(c, _)| *c == id) {
+            Some(p) => p,
+            None => {
+                by_connection.push((id, Exchange::default()));
+                by_connection.len() - 1
+            }
+        };
+        let exchange = &mut by_connection[position].1;
+        let action = event.get("action").ok_or("event without action")?;
+        if let Some(r) = action.get("Request").and_then(|r| r.get("request")) {
+            exchange.request.method = r.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
+            exchange.request.uri = r.get("uri").and_then(Value::as_str).unwrap_or_default().to_owned();
+            exchange.request.headers = headers_of(r.get("headers").unwrap_or(&Value::Null));
+        } else if let Some(r) = action.get("Response").and_then(|r| r.get("response")) {
+            let ok = r.get("Ok").ok_or("a recorded response that is an error")?;
+            exchange.response.status = ok.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
+            exchange.response.headers = headers_of(ok.get("headers").unwrap_or(&Value::Null));
+        } else if let Some(d) = action.get("Data") {
+            let bytes = data_of(d.get("data").unwrap_or(&Value::Null));
+            match d.get("direction").and_then(Value::as_str) {
+                Some("Request") => exchange.request.body.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => exchange.response.body.extend_from_slice(&bytes),
+            }
+        }
+    }
+    by_connection.sort_by_key(|(c, _)| *c);
+    Ok(by_connection.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Serves `answers` in order on 127.0.0.1. A request past the end gets a 599 (or, with
+/// `repeat_last`, the last answer again).
+pub(crate) struct ReplayServer {
+    pub(crate) base: String,
+    received: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ReplayServer {
+    pub(crate) fn start(answers: Vec<Answer>, repeat_last: bool) -> ReplayServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (received, stop) = (Arc::clone(&received), Arc::clone(&stop));
+            thread::spawn(move || {
+                let mut next = 0;
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut stream) = stream else { continue };
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let Some(request) = read_request(&mut stream) else { continue };
+                    received.lock().unwrap_or_else(PoisonError::into_inner).push(request);
+                    let answer = match answers.get(next) {
+                        Some(a) => a.clone(),
+                        None => match answers.last().filter(|_| repeat_last) {
+                            Some(last) => last.clone(),
+                            None => Answer { status: 599, headers: Vec::new(), body: b"no recorded response".to_vec() },
+                        },
+                    };
+                    next += 1;
+                    let _ = write_answer(&mut stream, &answer);
+                }
+            })
+        };
+        ReplayServer { base, received, stop, thread: Some(thread) }
+    }
+
+    /// The requests received so far; `uri` is the URL the client meant (`x-replay-url`).
+    pub(crate) fn received(&self) -> Vec<Recorded> {
+        self.received.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.base.trim_start_matches("http://"));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (name, value) = h.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
+    let mut body = vec![0; length.unwrap_or(0)];
+    reader.read_exact(&mut body).ok()?;
+    let uri = headers.iter().find(|(n, _)| n == "x-replay-url").map(|(_, v)| v.clone()).unwrap_or(target);
+    Some(Recorded { method, uri, headers, body: String::from_utf8_lossy(&body).into_owned() })
+}
+
+fn write_answer(stream: &mut TcpStream, answer: &Answer) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} Recorded\r\n", answer.status);
+    for (name, value) in &answer.headers {
+        if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", answer.body.len()));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&answer.body)?;
+    stream.flush()
+}
+
+/// A context that sends everything to `server`, reads files under `root` (or nowhere), does
+/// not sleep, and tells the time from `clock`.
+pub(crate) fn context(
+    env: &[(&str, &str)],
+    server: &ReplayServer,
+    root: Option<&std::path::Path>,
+    clock: super::context::Clock,
+) -> super::Context {
+    let setup = super::Setup {
+        env: crate::config::Env::from_pairs(env.iter().copied()),
+        fs: root.map_or_else(|| crate::config::Fs::rooted("/nonexistent"), crate::config::Fs::rooted),
+        connect_timeout: Duration::from_secs(2),
+        read_timeout: Duration::from_secs(5),
+        redirect: Some(server.base.clone()),
+        ..super::Setup::from_process()
+    };
+    let mut ctx = super::Context::load(setup).expect("a test context");
+    ctx.clock = clock;
+    ctx.sleep = Arc::new(|_| {});
+    ctx
+}
+
+/// An answer with a body and headers.
+pub(crate) fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+    Answer {
+        status,
+        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+        body: body.as_bytes().to_vec(),
+    }
+}

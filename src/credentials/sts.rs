@@ -1,0 +1,249 @@
+//! STS over the Query protocol: `AssumeRole`, signed with the source credentials, and
+//! `AssumeRoleWithWebIdentity`, unsigned. Bodies and responses are pure functions.
+//! <https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html>
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+
+use super::{Context, Credentials};
+use crate::config::{self, Endpoint};
+use crate::http::Request;
+use crate::query::QueryBody;
+use crate::retry::{self, RetryConfig};
+use crate::sigv4::{self, SignableRequest, SigningParams};
+use crate::{Error, xml};
+
+/// The STS API version of both actions.
+pub(crate) const STS_API_VERSION: &str = "2011-06-15";
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+/// One `AssumeRole` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AssumeRole<'a> {
+    pub(crate) role_arn: &'a str,
+    pub(crate) session_name: &'a str,
+    pub(crate) external_id: Option<&'a str>,
+    pub(crate) duration_seconds: Option<u32>,
+}
+
+/// The form body of an `AssumeRole` call.
+pub(crate) fn assume_role_body(call: &AssumeRole<'_>) -> String {
+    let mut body = QueryBody::new("AssumeRole", STS_API_VERSION);
+    body.push("RoleArn", call.role_arn).push("RoleSessionName", call.session_name);
+    if let Some(id) = call.external_id {
+        body.push("ExternalId", id);
+    }
+    if let Some(d) = call.duration_seconds {
+        body.push("DurationSeconds", &d.to_string());
+    }
+    body.into_string()
+}
+
+/// The form body of an `AssumeRoleWithWebIdentity` call.
+pub(crate) fn web_identity_body(role_arn: &str, session_name: &str, token: &str) -> String {
+    let mut body = QueryBody::new("AssumeRoleWithWebIdentity", STS_API_VERSION);
+    body.push("RoleArn", role_arn).push("RoleSessionName", session_name).push("WebIdentityToken", token);
+    body.into_string()
+}
+
+/// A session name made of `base` and the time in milliseconds, as the Rust SDK makes them
+/// (`assume-role-from-profile-1632246085998`).
+pub(crate) fn default_session_name(base: &str, now: SystemTime) -> String {
+    format!("{base}-{}", now.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis())
+}
+
+/// The credentials in a successful `{action}Response`, with the account from the assumed
+/// role's ARN.
+pub(crate) fn parse_response(action: &str, text: &str) -> Result<Credentials, String> {
+    let doc = xml::parse(text)?;
+    let root = xml::root(&doc, &format!("{action}Response"))?;
+    let result_name = format!("{action}Result");
+    let result = xml::child(root, &result_name).ok_or_else(|| format!("missing <{result_name}>"))?;
+    let creds = xml::child(result, "Credentials").ok_or("missing <Credentials>")?;
+    let expiration = xml::required_text(creds, "Expiration")?;
+    let expiry = crate::parse_timestamp(expiration.trim())
+        .ok_or_else(|| format!("<Expiration> is not a timestamp: {expiration:?}"))?;
+    let mut credentials = Credentials::new(
+        xml::required_text(creds, "AccessKeyId")?.trim(),
+        xml::required_text(creds, "SecretAccessKey")?.trim(),
+        Some(xml::required_text(creds, "SessionToken")?.trim().to_owned()),
+    )
+    .with_expiry(SystemTime::from(expiry));
+    // arn:aws:sts::123456789012:assumed-role/name/session
+    let arn = xml::child(result, "AssumedRoleUser").and_then(|u| xml::child_text(u, "Arn"));
+    if let Some(account) = arn.as_deref().and_then(|a| a.trim().split(':').nth(4)) {
+        credentials = credentials.with_account_id(account);
+    }
+    Ok(credentials)
+}
+
+/// Where STS calls go: the endpoint configured for `STS` (`AWS_ENDPOINT_URL_STS`,
+/// `AWS_ENDPOINT_URL`, the profile's), else the regional endpoint of the partition, with the
+/// FIPS and dual-stack settings. Plain HTTP only to this machine, unless allowed.
+pub(crate) fn endpoint(ctx: &Context, region: &str) -> Result<Endpoint, Error> {
+    service_endpoint(ctx, "STS", "sts", region)
+}
+
+/// [`endpoint`] for any service of the credential sources (STS, the SSO portal).
+pub(crate) fn service_endpoint(
+    ctx: &Context,
+    service_id: &str,
+    host_prefix: &str,
+    region: &str,
+) -> Result<Endpoint, Error> {
+    match config::configured_endpoint(service_id, &ctx.env, &ctx.profiles)? {
+        Some(configured) => {
+            let endpoint = configured.parse()?;
+            if endpoint.scheme == "http" && !endpoint.is_loopback() && !ctx.allow_insecure_http {
+                return Err(Error::config(format!(
+                    "{}: refusing to send credentials over plain http to {}; use https or a loopback endpoint",
+                    configured.source, endpoint.authority
+                )));
+            }
+            Ok(endpoint)
+        }
+        None => {
+            config::validate_region(region)?;
+            let fips = config::use_fips(&ctx.env, &ctx.profiles)?;
+            let dual_stack = config::use_dual_stack(&ctx.env, &ctx.profiles)?;
+            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, fips, dual_stack)))
+        }
+    }
+}
+
+/// Sends an STS call and reads the credentials from its answer; signed with `signing` when
+/// given. Retried as the SDKs' standard mode does: three attempts on throttling, 5xx and
+/// broken connections.
+pub(crate) fn call(
+    ctx: &Context,
+    action: &str,
+    body: &str,
+    signing: Option<&Credentials>,
+) -> Result<Credentials, Error> {
+    let region = ctx.sts_region().to_owned();
+    let endpoint = endpoint(ctx, &region)?;
+    let url = endpoint.url();
+    let policy = RetryConfig::default();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut request = Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
+        if let Some(credentials) = signing {
+            let headers = [("content-type", FORM_CONTENT_TYPE)];
+            let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
+                .headers(&headers)
+                .body(body.as_bytes());
+            let now = OffsetDateTime::from(ctx.now());
+            let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
+            for (name, value) in signed.headers() {
+                request = request.header(name, value.clone());
+            }
+        }
+        let err = match ctx.http.send(&request) {
+            Ok(response) if response.is_success() => {
+                return parse_response(action, &response.text())
+                    .map_err(|why| Error::config(format!("sts {action}: unreadable response ({why})")));
+            }
+            Ok(response) => response.to_error(),
+            Err(e) => e,
+        };
+        let Some(kind) = retry::classify(&err).filter(|_| attempt < policy.max_attempts) else {
+            let err = err.with_attempts(attempt);
+            return Err(Error::config(format!("sts {action} at {url} failed: {}", super::reason(&err))));
+        };
+        (ctx.sleep)(retry::backoff(&policy, kind, attempt, super::context::random_fraction(), None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn bodies() {
+        let call = AssumeRole {
+            role_arn: "arn:aws:iam::123456789:role/integration-test",
+            session_name: "assume-role-from-profile-1632246085998",
+            external_id: None,
+            duration_seconds: None,
+        };
+        assert_eq!(
+            assume_role_body(&call),
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789%3Arole%2Fintegration-test\
+             &RoleSessionName=assume-role-from-profile-1632246085998"
+        );
+        let call = AssumeRole { external_id: Some("x y"), duration_seconds: Some(900), ..call };
+        assert!(assume_role_body(&call).ends_with("&ExternalId=x%20y&DurationSeconds=900"));
+        assert_eq!(
+            web_identity_body("arn:r", "s", "eyJ.a+b/c="),
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Ar&RoleSessionName=s\
+             &WebIdentityToken=eyJ.a%2Bb%2Fc%3D"
+        );
+        let t = UNIX_EPOCH + Duration::from_millis(1_632_246_085_998);
+        assert_eq!(default_session_name("assume-role-from-profile", t), "assume-role-from-profile-1632246085998");
+    }
+
+    fn endpoint_for(env: &[(&str, &str)], allow_insecure: bool) -> Result<String, String> {
+        let server = super::super::replay::ReplayServer::start(Vec::new(), false);
+        let mut ctx = super::super::replay::context(env, &server, None, std::sync::Arc::new(SystemTime::now));
+        ctx.allow_insecure_http = allow_insecure;
+        let region = ctx.sts_region().to_owned();
+        endpoint(&ctx, &region).map(|e| e.url()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(endpoint_for(&[], false).unwrap(), "https://sts.us-east-1.amazonaws.com/");
+        assert_eq!(
+            endpoint_for(&[("AWS_REGION", "cn-north-1")], false).unwrap(),
+            "https://sts.cn-north-1.amazonaws.com.cn/"
+        );
+        let fips = [("AWS_REGION", "us-gov-east-1"), ("AWS_USE_FIPS_ENDPOINT", "true")];
+        assert_eq!(endpoint_for(&fips, false).unwrap(), "https://sts.us-gov-east-1.amazonaws.com/");
+        let both =
+            [("AWS_REGION", "eu-west-1"), ("AWS_USE_FIPS_ENDPOINT", "true"), ("AWS_USE_DUALSTACK_ENDPOINT", "true")];
+        assert_eq!(endpoint_for(&both, false).unwrap(), "https://sts-fips.eu-west-1.api.aws/");
+        let local = [("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5000"), ("AWS_ENDPOINT_URL", "https://all")];
+        assert_eq!(endpoint_for(&local, false).unwrap(), "http://127.0.0.1:5000/");
+        let remote = [("AWS_ENDPOINT_URL", "http://sts.corp.example")];
+        let err = endpoint_for(&remote, false).unwrap_err();
+        assert!(
+            err.contains("AWS_ENDPOINT_URL: refusing to send credentials over plain http to sts.corp.example"),
+            "{err}"
+        );
+        assert_eq!(endpoint_for(&remote, true).unwrap(), "http://sts.corp.example/");
+        let ignored =
+            [("AWS_ENDPOINT_URL_STS", "http://sts.corp.example"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")];
+        assert_eq!(endpoint_for(&ignored, false).unwrap(), "https://sts.us-east-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn responses() {
+        let text = "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+            <AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>\
+            <Arn>arn:aws:sts::130633740322:assumed-role/r/s</Arn></AssumedRoleUser>\
+            <Credentials><AccessKeyId>ASIARCORRECT</AccessKeyId><SecretAccessKey>secretkeycorrect</SecretAccessKey>\
+            <SessionToken>tokencorrect</SessionToken><Expiration>2021-09-21T18:41:26Z</Expiration></Credentials>\
+            </AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>";
+        let c = parse_response("AssumeRole", text).unwrap();
+        assert_eq!(
+            (c.access_key_id(), c.secret_access_key(), c.session_token()),
+            ("ASIARCORRECT", "secretkeycorrect", Some("tokencorrect"))
+        );
+        assert_eq!(
+            (c.account_id(), c.expiry()),
+            (Some("130633740322"), Some(UNIX_EPOCH + Duration::from_secs(1_632_249_686)))
+        );
+        assert!(
+            parse_response("AssumeRoleWithWebIdentity", text)
+                .unwrap_err()
+                .contains("expected <AssumeRoleWithWebIdentityResponse>")
+        );
+        let no_token = text.replace("<SessionToken>tokencorrect</SessionToken>", "");
+        assert!(parse_response("AssumeRole", &no_token).unwrap_err().contains("missing <SessionToken>"));
+        assert!(parse_response("AssumeRole", "<html>").is_err());
+    }
+}
