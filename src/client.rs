@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::builder::ClientBuilder;
 use crate::config::Endpoint;
 use crate::credentials::ProvideCredentials;
-use crate::error::{TransportError, TransportErrorKind};
+use crate::http::transport_error;
 use crate::query::{EC2_API_VERSION, QueryBody};
 use crate::retry::{self, RetryConfig, RetryQuota};
 
@@ -122,11 +122,12 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client configured from the environment, as the AWS SDKs do:
-    /// credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
-    /// `AWS_SESSION_TOKEN`; region from `AWS_REGION`, then `AWS_DEFAULT_REGION`;
-    /// endpoint from `AWS_ENDPOINT_URL_EC2`, then `AWS_ENDPOINT_URL`, else the
-    /// region's EC2 endpoint.
+    /// A client configured the way the AWS SDKs configure one: credentials
+    /// from the [`DefaultCredentialsChain`](crate::DefaultCredentialsChain)
+    /// (environment, profile files, web identity, containers, IMDS); region
+    /// from `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, then IMDS;
+    /// endpoint from `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
+    /// settings, else the region's EC2 endpoint.
     ///
     /// # Errors
     /// [`Error::Config`] when the region or the credentials cannot be found,
@@ -148,6 +149,8 @@ impl Client {
         credentials: Arc<dyn ProvideCredentials>,
         agent: ureq::Agent,
         debug: Option<DebugHook>,
+        retry: RetryConfig,
+        skew_correction: bool,
     ) -> Client {
         let url = endpoint.url();
         Client {
@@ -160,9 +163,9 @@ impl Client {
                 signer: Signer::new(),
                 user_agent: crate::http::user_agent(),
                 debug,
-                retry: RetryConfig::default(),
+                retry,
                 quota: RetryQuota::default(),
-                skew_correction: true,
+                skew_correction,
                 clock_offset_ms: AtomicI64::new(0),
                 sleep: Arc::new(std::thread::sleep),
             }),
@@ -403,30 +406,6 @@ pub(crate) fn redact_header(name: &str, value: &str) -> String {
         "x-amz-security-token" => "** redacted **".to_owned(),
         _ => value.to_owned(),
     }
-}
-
-fn transport_error(e: ureq::Error) -> Error {
-    use TransportErrorKind as K;
-    let (kind, message) = match &e {
-        ureq::Error::Timeout(t) => (K::Timeout, format!("request timed out ({t})")),
-        ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
-        ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
-        ureq::Error::BodyExceedsLimit(n) => (K::BodyTooLarge, format!("response body larger than {n} bytes, refused")),
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                (K::Timeout, "request timed out".to_owned())
-            }
-            std::io::ErrorKind::UnexpectedEof => {
-                (K::Io, "connection closed before the response was complete".to_owned())
-            }
-            _ => (K::Io, "i/o error while talking to the endpoint".to_owned()),
-        },
-        ureq::Error::Tls(_) => (K::Other, "tls error".to_owned()),
-        ureq::Error::Protocol(_) => (K::Io, "malformed http response".to_owned()),
-        _ => (K::Other, "http error".to_owned()),
-    };
-    Error::Transport(TransportError::new(kind, message).with_source(e))
 }
 
 #[cfg(test)]

@@ -82,7 +82,8 @@ fn errors_never_show_secrets() {
     assert!(!sigs.is_empty());
     assert_clean("Error", &format!("{err} {err:?} {err:#?}"), &sigs);
     // Transport errors and their sources too.
-    let dead = Client::builder().region("us-east-1").credentials(creds()).endpoint_url("http://127.0.0.1:9").build().unwrap();
+    let dead =
+        Client::builder().region("us-east-1").credentials(creds()).endpoint_url("http://127.0.0.1:9").build().unwrap();
     let err = dead.disassociate_iam_instance_profile("iip-assoc-0123456789abcdef0").unwrap_err();
     let mut text = format!("{err} {err:?}");
     let mut source = std::error::Error::source(&err);
@@ -126,15 +127,34 @@ fn cli(server: &FaultServer, args: &[&str]) -> (String, String, i32) {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run ec2-lite");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 #[test]
 fn cli_output_never_shows_secrets() {
     let cases: Vec<(Reply, Vec<&str>)> = vec![
-        (Reply::disassociated(), vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"]),
-        (Reply::disassociated(), vec!["--output", "text", "disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"]),
-        (Reply::ec2_error(401, "AuthFailure", "no"), vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"]),
+        (
+            Reply::disassociated(),
+            vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"],
+        ),
+        (
+            Reply::disassociated(),
+            vec![
+                "--output",
+                "text",
+                "disassociate-iam-instance-profile",
+                "--association-id",
+                "iip-assoc-0123456789abcdef0",
+            ],
+        ),
+        (
+            Reply::ec2_error(401, "AuthFailure", "no"),
+            vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"],
+        ),
         (Reply::status(500, "<html>boom</html>"), vec!["describe-iam-instance-profile-associations"]),
     ];
     for (reply, args) in cases {

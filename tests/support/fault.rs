@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -84,8 +84,13 @@ impl Recorded {
 pub struct FaultServer {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    count: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
+
+/// Requests kept for inspection; beyond this only the count grows, so a load
+/// test measures the client's memory, not the server's log.
+const KEEP: usize = 1000;
 
 impl FaultServer {
     /// Serves `script`, then `fallback` for ever.
@@ -102,9 +107,9 @@ impl FaultServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let choose = Arc::new(choose);
-        let counter = Arc::new(Mutex::new(0usize));
+        let counter = Arc::new(AtomicUsize::new(0));
         {
-            let (requests, stop) = (requests.clone(), stop.clone());
+            let (requests, stop, counter) = (requests.clone(), stop.clone(), counter.clone());
             thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match listener.accept() {
@@ -118,7 +123,7 @@ impl FaultServer {
                 }
             });
         }
-        FaultServer { url, requests, stop }
+        FaultServer { url, requests, count: counter, stop }
     }
 
     /// The requests received so far.
@@ -128,7 +133,7 @@ impl FaultServer {
 
     /// How many requests were received.
     pub fn count(&self) -> usize {
-        self.requests.lock().map(|r| r.len()).unwrap_or(0)
+        self.count.load(Ordering::SeqCst)
     }
 }
 
@@ -143,24 +148,23 @@ fn serve(
     requests: &Mutex<Vec<Recorded>>,
     stop: &AtomicBool,
     choose: &(dyn Fn(usize) -> Reply + Send + Sync),
-    counter: &Mutex<usize>,
+    counter: &AtomicUsize,
 ) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    // Small writes must not wait for the client's delayed ACK (Nagle).
+    let _ = stream.set_nodelay(true);
     let Ok(write_half) = stream.try_clone() else { return };
     let mut out = write_half;
     let mut reader = BufReader::new(stream);
     // Keep-alive: several requests may come on one connection.
     while !stop.load(Ordering::Relaxed) {
         let Some(req) = read_request(&mut reader) else { return };
-        let n = {
-            let mut c = counter.lock().unwrap_or_else(|e| e.into_inner());
-            let n = *c;
-            *c += 1;
-            n
-        };
-        if let Ok(mut r) = requests.lock() {
+        if let Ok(mut r) = requests.lock()
+            && r.len() < KEEP
+        {
             r.push(req);
         }
+        let n = counter.fetch_add(1, Ordering::SeqCst);
         let keep = match choose(n) {
             Reply::Respond { status, headers, body } => {
                 let mut head = format!("HTTP/1.1 {status} {}\r\ncontent-length: {}\r\n", reason(status), body.len());
@@ -168,7 +172,9 @@ fn serve(
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str("\r\n");
-                out.write_all(head.as_bytes()).and_then(|()| out.write_all(&body)).is_ok()
+                let mut whole = head.into_bytes();
+                whole.extend_from_slice(&body);
+                out.write_all(&whole).is_ok()
             }
             Reply::Reset => false,
             Reply::ResetDuringBody { status, declared, partial } => {

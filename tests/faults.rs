@@ -1,0 +1,304 @@
+//! What a call does when the network or the service misbehaves: each test
+//! scripts a loopback server, then checks the outcome, how many requests the
+//! server saw, and that the time spent stays within the backoff bounds.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use ec2_lite::{Client, Credentials, Error, RetryConfig, TransportErrorKind};
+use support::fault::{FaultServer, Reply};
+
+const ID: &str = "iip-assoc-0123456789abcdef0";
+
+/// Small backoff bases keep the suite fast; the bounds scale with them.
+const THROTTLE_BASE: Duration = Duration::from_millis(40);
+const TRANSIENT_BASE: Duration = Duration::from_millis(20);
+
+fn retry() -> RetryConfig {
+    RetryConfig::default().with_backoff(THROTTLE_BASE, TRANSIENT_BASE, Duration::from_secs(1))
+}
+
+fn client(server: &FaultServer) -> Client {
+    Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(&server.url)
+        .retry_config(retry())
+        .read_timeout(Duration::from_millis(500))
+        .build()
+        .expect("client")
+}
+
+/// Slack for thread scheduling and loopback I/O on a loaded 2-core machine.
+const SLACK: Duration = Duration::from_millis(1500);
+
+/// The longest the backoff between `attempts` attempts can add up to.
+fn max_backoff(base: Duration, attempts: u32) -> Duration {
+    (1..attempts).map(|a| base * (1 << (a - 1))).sum()
+}
+
+#[test]
+fn server_errors_are_retried_until_success() {
+    let server = FaultServer::start(
+        vec![Reply::ec2_error(500, "InternalError", "oops"), Reply::status(502, "<html>bad gateway</html>")],
+        Reply::disassociated(),
+    );
+    let start = Instant::now();
+    let out = client(&server).disassociate_iam_instance_profile(ID).expect("third attempt succeeds");
+    assert_eq!(out.association_id, ID);
+    assert_eq!(server.count(), 3);
+    assert!(start.elapsed() < max_backoff(TRANSIENT_BASE, 3) + SLACK, "{:?}", start.elapsed());
+    // Every attempt carries the same invocation id and says which attempt it is.
+    let reqs = server.requests();
+    let ids: Vec<_> = reqs.iter().map(|r| r.header("amz-sdk-invocation-id").unwrap_or("").to_owned()).collect();
+    assert!(!ids[0].is_empty() && ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    let attempts: Vec<_> = reqs.iter().map(|r| r.header("amz-sdk-request").unwrap_or("").to_owned()).collect();
+    assert_eq!(attempts, ["attempt=1; max=3", "attempt=2; max=3", "attempt=3; max=3"]);
+}
+
+#[test]
+fn every_transient_status_is_retried_and_the_last_error_counts_attempts() {
+    for status in [500u16, 502, 503, 504] {
+        let server = FaultServer::start(vec![], Reply::ec2_error(status, "Unavailable", "down"));
+        let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+        assert_eq!(server.count(), 3, "status {status}");
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.attempts(), 3);
+        assert!(err.to_string().contains("after 3 attempts"), "{err}");
+        assert!(err.is_retryable());
+    }
+}
+
+#[test]
+fn throttling_is_retried_with_the_longer_base() {
+    let server = FaultServer::start(vec![], Reply::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded."));
+    let start = Instant::now();
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(err.is_throttling(), "{err}");
+    assert_eq!(err.code(), Some("RequestLimitExceeded"));
+    assert_eq!(server.count(), 3);
+    assert!(start.elapsed() < max_backoff(THROTTLE_BASE, 3) + SLACK);
+
+    let server = FaultServer::start(vec![Reply::status(429, "slow down")], Reply::disassociated());
+    client(&server).disassociate_iam_instance_profile(ID).expect("429 then success");
+    assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn retry_after_header_is_honoured() {
+    let server = FaultServer::start(
+        vec![Reply::ec2_error(503, "RequestLimitExceeded", "slow").header("x-amz-retry-after", "400")],
+        Reply::disassociated(),
+    );
+    let start = Instant::now();
+    client(&server).disassociate_iam_instance_profile(ID).expect("second attempt succeeds");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    let gap = reqs[1].at - reqs[0].at;
+    assert!(gap >= Duration::from_millis(400), "waited only {gap:?}");
+    assert!(start.elapsed() < Duration::from_millis(400) + SLACK);
+}
+
+#[test]
+fn auth_validation_and_not_found_errors_are_not_retried() {
+    for (status, code) in [
+        (401, "AuthFailure"),
+        (400, "InvalidParameterValue"),
+        (400, "InvalidAssociationID.NotFound"),
+        (403, "UnauthorizedOperation"),
+        (400, "IncorrectState"),
+    ] {
+        let server = FaultServer::start(vec![], Reply::ec2_error(status, code, "no"));
+        let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+        assert_eq!(server.count(), 1, "{code} must not be retried");
+        assert_eq!(err.code(), Some(code));
+        assert_eq!(err.attempts(), 1);
+        assert!(!err.is_retryable());
+    }
+}
+
+#[test]
+fn connection_reset_before_and_during_the_body_is_retried() {
+    let server = FaultServer::start(vec![Reply::Reset], Reply::disassociated());
+    client(&server).disassociate_iam_instance_profile(ID).expect("reset then success");
+    assert_eq!(server.count(), 2);
+
+    let partial = Reply::ResetDuringBody { status: 200, declared: 900, partial: b"<?xml version=".to_vec() };
+    let server = FaultServer::start(vec![partial], Reply::disassociated());
+    client(&server).disassociate_iam_instance_profile(ID).expect("cut body then success");
+    assert_eq!(server.count(), 2);
+
+    let server = FaultServer::start(vec![], Reply::Reset);
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(&err, Error::Transport(_)), "{err:?}");
+    assert_eq!(server.count(), 3);
+    assert_eq!(err.attempts(), 3);
+}
+
+#[test]
+fn bodies_that_are_not_the_expected_xml_are_clear_errors() {
+    // A truncated document, an empty 200 and an HTML page: no panic, the
+    // status and the start of the body are kept, and a 200 is not retried.
+    let truncated = &support::fault::DISASSOCIATE_OK[..120];
+    for (reply, status, retried) in [
+        (Reply::status(200, truncated), 200, false),
+        (Reply::status(200, ""), 200, false),
+        (Reply::status(200, "<html><body>maintenance</body></html>"), 200, false),
+        (Reply::status(502, "<html><body>Bad Gateway</body></html>"), 502, true),
+    ] {
+        let server = FaultServer::start(vec![], reply);
+        let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+        match &err {
+            Error::UnexpectedResponse { status: s, .. } => assert_eq!(*s, status),
+            other => panic!("expected an unexpected-response error, got {other:?}"),
+        }
+        assert_eq!(server.count(), if retried { 3 } else { 1 });
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+#[test]
+fn a_stalled_server_times_out_within_the_limit() {
+    let server = FaultServer::start(vec![], Reply::Stall { hold: Duration::from_secs(20) });
+    let start = Instant::now();
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout), "{err:?}");
+    assert_eq!(server.count(), 3);
+    // Three read timeouts of 0.5 s plus the backoff, never the 20 s hold.
+    assert!(elapsed < Duration::from_millis(1500) + max_backoff(TRANSIENT_BASE, 3) + SLACK, "{elapsed:?}");
+}
+
+#[test]
+fn a_body_that_never_finishes_times_out() {
+    let server = FaultServer::start(
+        vec![],
+        Reply::StallDuringBody { partial: b"<?xml version=\"1.0\"?><Disassoc".to_vec(), hold: Duration::from_secs(20) },
+    );
+    let start = Instant::now();
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout), "{err:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_huge_body_is_refused_not_read_into_memory() {
+    let server = FaultServer::start(vec![], Reply::Huge { size: 50 * 1024 * 1024 });
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::BodyTooLarge), "{err:?}");
+    assert_eq!(server.count(), 1, "a body over the cap is not retried");
+}
+
+fn http_date(t: time::OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn amz_date(r: &support::fault::Recorded) -> time::OffsetDateTime {
+    let v = r.header("x-amz-date").expect("x-amz-date");
+    let p = |a: usize, b: usize| v[a..b].parse::<i32>().expect("digits");
+    let date =
+        time::Date::from_calendar_date(p(0, 4), time::Month::try_from(p(4, 6) as u8).unwrap(), p(6, 8) as u8).unwrap();
+    let t = time::Time::from_hms(p(9, 11) as u8, p(11, 13) as u8, p(13, 15) as u8).unwrap();
+    time::PrimitiveDateTime::new(date, t).assume_utc()
+}
+
+#[test]
+fn a_skewed_clock_is_corrected_and_remembered() {
+    let skew = time::Duration::minutes(10);
+    let server_now = http_date(time::OffsetDateTime::now_utc() + skew);
+    let server = FaultServer::start(
+        vec![Reply::ec2_error(400, "RequestExpired", "Request has expired.").header("date", &server_now)],
+        Reply::disassociated(),
+    );
+    let c = client(&server);
+    c.disassociate_iam_instance_profile(ID).expect("re-signed with the server's time");
+    assert_eq!(server.count(), 2);
+    let offset = c.clock_offset_ms();
+    assert!((offset - 600_000).abs() < 5_000, "offset {offset} ms");
+    // The retry and every later call are signed with the corrected time.
+    c.disassociate_iam_instance_profile(ID).expect("later call");
+    let reqs = server.requests();
+    let local = time::OffsetDateTime::now_utc();
+    for r in &reqs[1..] {
+        let d = amz_date(r) - local;
+        assert!((d - skew).abs() < time::Duration::seconds(30), "signed {d} from local time");
+    }
+}
+
+#[test]
+fn skew_correction_needs_a_real_skew_and_can_be_turned_off() {
+    // Within 4 minutes: not skew, and RequestExpired is not retryable.
+    let near = http_date(time::OffsetDateTime::now_utc() + time::Duration::minutes(2));
+    let server = FaultServer::start(vec![], Reply::ec2_error(400, "RequestExpired", "expired").header("date", &near));
+    assert!(client(&server).disassociate_iam_instance_profile(ID).is_err());
+    assert_eq!(server.count(), 1);
+
+    // A cached response (Age) says nothing about the server's clock now.
+    let far = http_date(time::OffsetDateTime::now_utc() + time::Duration::minutes(30));
+    let server =
+        FaultServer::start(vec![], Reply::ec2_error(401, "AuthFailure", "no").header("date", &far).header("age", "5"));
+    assert!(client(&server).disassociate_iam_instance_profile(ID).is_err());
+    assert_eq!(server.count(), 1);
+
+    let server = FaultServer::start(
+        vec![Reply::ec2_error(400, "RequestExpired", "expired").header("date", &far)],
+        Reply::disassociated(),
+    );
+    let c = Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(&server.url)
+        .clock_skew_correction(false)
+        .build()
+        .unwrap();
+    let err = c.disassociate_iam_instance_profile(ID).unwrap_err();
+    assert_eq!(err.code(), Some("RequestExpired"));
+    assert_eq!(server.count(), 1);
+    assert_eq!(c.clock_offset_ms(), 0);
+}
+
+#[test]
+fn the_retry_quota_stops_retries_when_spent_and_is_shared_by_clones() {
+    let server = FaultServer::start(vec![], Reply::ec2_error(500, "InternalError", "down"));
+    let a = client(&server);
+    let b = a.clone();
+    assert_eq!(a.retry_quota_tokens(), 500);
+    let mut calls = 0;
+    // Each failing call spends 14 tokens per retry; 500 tokens buy 35 retries.
+    while a.retry_quota_tokens() >= 14 {
+        let _ = if calls % 2 == 0 {
+            a.disassociate_iam_instance_profile(ID)
+        } else {
+            b.disassociate_iam_instance_profile(ID)
+        };
+        calls += 1;
+        assert!(calls < 100, "the quota never ran out");
+    }
+    let seen = server.count();
+    assert_eq!(seen, calls + 35, "{calls} calls made 35 retries in all");
+    // Now a failing call makes one attempt only.
+    let err = b.disassociate_iam_instance_profile(ID).unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.count(), seen + 1);
+}
+
+#[test]
+fn successes_refill_the_quota() {
+    let server = FaultServer::start(vec![Reply::ec2_error(500, "InternalError", "down")], Reply::disassociated());
+    let c = client(&server);
+    c.disassociate_iam_instance_profile(ID).expect("retry then success");
+    // The retry cost 14, its success gave the 14 back.
+    assert_eq!(c.retry_quota_tokens(), 500);
+}
