@@ -271,7 +271,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     }
     // botocore's PageIterator, step for step: skip what an earlier run printed
     // of the first page, stop at --max-items and say where to resume.
-    let start = starting_token.map(paging::decode).unwrap_or_default();
+    let start = starting_token.map(paging::decode).transpose().map_err(CliError::usage)?.unwrap_or_default();
     let mut token = start.token.clone();
     let mut first_skip = start.skip;
     let mut previous: Option<String> = None;

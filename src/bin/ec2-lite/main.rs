@@ -57,7 +57,16 @@ impl CliError {
                 let m = match t.kind() {
                     TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
                     TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
-                    _ => format!("{err} (endpoint {endpoint})"),
+                    _ => {
+                        // The cause (a TLS alert, an i/o error) is in the source chain.
+                        let mut m = err.to_string();
+                        let mut source = std::error::Error::source(err);
+                        while let Some(s) = source {
+                            m.push_str(&format!(": {s}"));
+                            source = s.source();
+                        }
+                        format!("{m} (endpoint {endpoint})")
+                    }
                 };
                 (exit::OTHER, m)
             }
@@ -85,15 +94,43 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
-            ExitCode::SUCCESS
+            match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // The reader stopped reading (`| head`): its choice, not a failure.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                // A full disk must not look like a success whose output was saved.
+                Err(e) => {
+                    print_error(&format!("could not write the output: {e}"));
+                    ExitCode::from(exit::OTHER)
+                }
+            }
         }
         Err(e) => {
-            eprintln!("\n{}", e.message.trim_end());
+            print_error(&e.message);
             ExitCode::from(e.code)
         }
     }
+}
+
+/// Writes an error on stderr as the AWS CLI does (after a blank line). A
+/// stderr that cannot be written must not turn the exit code into a panic.
+fn print_error(message: &str) {
+    let _ = writeln!(std::io::stderr(), "\n{}", message.trim_end());
+}
+
+/// The first word that is not an option or a global option's value: what the
+/// user meant as the command.
+fn first_word(args: &[String]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        let Some(name) = a.strip_prefix("--") else { return Some(a) };
+        let takes_value = GLOBAL_OPTIONS.iter().any(|o| o.name == name && o.kind == args::Kind::One);
+        if takes_value {
+            i += 1;
+        }
+    }
+    None
 }
 
 fn find_command(words: &[String]) -> Option<&'static Command> {
@@ -102,7 +139,16 @@ fn find_command(words: &[String]) -> Option<&'static Command> {
 }
 
 fn run(args: &[String]) -> Result<String, CliError> {
-    let parsed = args::parse(args, |words| find_command(words).map(|c| c.options)).map_err(CliError::usage)?;
+    let parsed = args::parse(args, |words| find_command(words).map(|c| c.options)).map_err(|e| {
+        // An option of a misspelt command is unknown only because the
+        // command is: name the command.
+        match first_word(args) {
+            Some(w) if w != "help" && !COMMANDS.iter().any(|c| c.name == w) => {
+                CliError::usage(format!("invalid choice: {w:?} (see ec2-lite help)"))
+            }
+            _ => CliError::usage(e),
+        }
+    })?;
     if parsed.flag("version") {
         return Ok(format!("ec2-lite {}\n", env!("CARGO_PKG_VERSION")));
     }
@@ -133,6 +179,9 @@ fn run(args: &[String]) -> Result<String, CliError> {
     };
 
     let mut builder = Client::builder();
+    if let Some(profile) = parsed.one("profile") {
+        builder = builder.profile(profile);
+    }
     if let Some(region) = parsed.one("region") {
         builder = builder.region(region);
     }
@@ -140,7 +189,9 @@ fn run(args: &[String]) -> Result<String, CliError> {
         builder = builder.endpoint_url(url);
     }
     if parsed.flag("debug") {
-        builder = builder.on_debug(|line| eprintln!("debug: {line}"));
+        builder = builder.on_debug(|line| {
+            let _ = writeln!(std::io::stderr(), "debug: {line}");
+        });
     }
     let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;
     let ctx = commands::Ctx { client: &client, parsed: &parsed };
@@ -197,7 +248,10 @@ fn general_help() -> String {
     s.push_str("\noptions (before or after the command):\n");
     push_options(&mut s, GLOBAL_OPTIONS);
     s.push_str(
-        "\nCredentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n\
+        "\nCredentials, region and endpoint are found as the AWS CLI finds them: the environment\n\
+         (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...), the profile in ~/.aws/config and\n\
+         ~/.aws/credentials (keys, credential_process, roles, web identity, SSO), web identity,\n\
+         the container endpoint, then the EC2 instance's role.\n\
          exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error, 255 other\n",
     );
     s

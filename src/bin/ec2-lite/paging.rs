@@ -28,11 +28,16 @@ pub(crate) fn encode(resume: &Resume, truncated: bool) -> String {
 }
 
 /// Decodes a `--starting-token`. Like botocore, a token that is not base64
-/// JSON is taken in the old `TOKEN___N` form, or as a plain service token.
-pub(crate) fn decode(s: &str) -> Resume {
-    if let Some(r) = decode_json(s) {
-        return r;
+/// JSON is taken in the old `TOKEN___N` form, or as a plain service token; one
+/// that is base64 JSON but not a token of this operation is refused.
+pub(crate) fn decode(s: &str) -> Result<Resume, String> {
+    if let Some(json) = decode_json(s) {
+        return json;
     }
+    Ok(decode_plain(s))
+}
+
+fn decode_plain(s: &str) -> Resume {
     if let Some((token, n)) = s.rsplit_once("___")
         && let Ok(skip) = n.parse::<usize>()
     {
@@ -41,23 +46,29 @@ pub(crate) fn decode(s: &str) -> Resume {
     Resume { token: Some(s.to_owned()), skip: 0 }
 }
 
-fn decode_json(s: &str) -> Option<Resume> {
+/// `None` when `s` is not base64 of a JSON object; else the token, or why it
+/// is not one.
+fn decode_json(s: &str) -> Option<Result<Resume, String>> {
     let bytes = base64_decode(s)?;
     let text = String::from_utf8(bytes).ok()?;
     let JsonValue::Object(map) = text.parse::<JsonValue>().ok()? else {
         return None;
     };
-    let token = match map.get("NextToken")? {
-        JsonValue::String(t) => Some(t.clone()),
-        JsonValue::Null => None,
-        _ => return None,
+    let bad = |why: &str| Some(Err(format!("invalid --starting-token: {why}")));
+    if let Some(k) = map.keys().find(|k| !matches!(k.as_str(), "NextToken" | "boto_truncate_amount")) {
+        return bad(&format!("unknown key {k:?}"));
+    }
+    let token = match map.get("NextToken") {
+        Some(JsonValue::String(t)) => Some(t.clone()),
+        Some(JsonValue::Null) | None => None,
+        Some(_) => return bad("NextToken must be a string"),
     };
     let skip = match map.get("boto_truncate_amount") {
         None => 0,
         Some(JsonValue::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n < 1e9 => *n as usize,
-        Some(_) => return None,
+        Some(_) => return bad("boto_truncate_amount must be a whole number"),
     };
-    Some(Resume { token, skip })
+    Some(Ok(Resume { token, skip }))
 }
 
 /// A JSON string as Python's `json.dumps` writes it (ASCII only).
@@ -131,19 +142,22 @@ mod tests {
             encode(&Resume { token: None, skip: 2 }, true),
             "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="
         );
-        assert_eq!(decode("eyJOZXh0VG9rZW4iOiAiMTAwIn0="), Resume { token: Some("100".into()), skip: 0 });
+        assert_eq!(decode("eyJOZXh0VG9rZW4iOiAiMTAwIn0="), Ok(Resume { token: Some("100".into()), skip: 0 }));
         assert_eq!(
             decode("eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="),
-            Resume { token: None, skip: 2 }
+            Ok(Resume { token: None, skip: 2 })
         );
+        // base64 JSON that is not a token of this operation is refused.
+        assert!(decode(&base64_encode(br#"{"foo": 1}"#)).is_err());
+        assert!(decode(&base64_encode(br#"{"NextToken": 100}"#)).is_err());
     }
 
     #[test]
     fn old_and_plain_tokens() {
-        assert_eq!(decode("100___3"), Resume { token: Some("100".into()), skip: 3 });
-        assert_eq!(decode("None___3"), Resume { token: None, skip: 3 });
-        assert_eq!(decode("100"), Resume { token: Some("100".into()), skip: 0 });
-        assert_eq!(decode("!!!"), Resume { token: Some("!!!".into()), skip: 0 });
+        assert_eq!(decode("100___3"), Ok(Resume { token: Some("100".into()), skip: 3 }));
+        assert_eq!(decode("None___3"), Ok(Resume { token: None, skip: 3 }));
+        assert_eq!(decode("100"), Ok(Resume { token: Some("100".into()), skip: 0 }));
+        assert_eq!(decode("!!!"), Ok(Resume { token: Some("!!!".into()), skip: 0 }));
     }
 
     #[test]

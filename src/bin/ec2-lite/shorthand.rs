@@ -123,6 +123,11 @@ fn shorthand(input: &str, param: &str) -> Result<Fields, String> {
             } else {
                 values.push(read_value(&chars, &mut i).map_err(|e| err(&e))?);
             }
+            // botocore refuses this too: keeping either value silently could
+            // drop a filter and list the whole account.
+            if fields.iter().any(|(k, _)| *k == key) {
+                return Err(err(&format!("second instance of key {key:?} encountered")));
+            }
             fields.push((key, values));
         } else {
             match fields.last_mut() {
@@ -232,7 +237,16 @@ mod tests {
 
     #[test]
     fn errors_are_messages_not_panics() {
-        for bad in ["Foo=x", "=x", "justaword", "Name=\"open", "Values=[a,b", "{not json", "Name=a,b"] {
+        for bad in [
+            "Foo=x",
+            "=x",
+            "justaword",
+            "Name=\"open",
+            "Values=[a,b",
+            "{not json",
+            "Name=a,b",
+            "Name=a,Values=b,Name=c",
+        ] {
             let r = structure(bad, &["Name", "Values"], "--filters")
                 .and_then(|f| single(&f, "Name", "--filters").map(|_| ()));
             assert!(r.is_err(), "{bad}");

@@ -1,0 +1,650 @@
+//! The `ec2-lite` command line against moto with signature checking on: each
+//! command's output, its errors in the AWS CLI's words with exit 254,
+//! credentials from the environment (session tokens included), pagination
+//! across moto's 100-item pages, and the waiters.
+//!
+//! One moto server per test binary. Each test works on associations of its
+//! own and filters Describe by their instances.
+//!
+//! Needs the test venv; without it each test is skipped by name, or fails when
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::moto::{Moto, Seeded};
+
+const EXE: &str = env!("CARGO_BIN_EXE_ec2-lite");
+const DESCRIBE: &str = "describe-iam-instance-profile-associations";
+const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
+const ASSOCIATE: &str = "associate-iam-instance-profile";
+const REPLACE: &str = "replace-iam-instance-profile-association";
+
+const SERVICE_ERROR: i32 = 254;
+const OTHER: i32 = 255;
+
+const UNKNOWN_ASSOC: &str = "iip-assoc-00000000000000000";
+
+/// Associations Describe pages through (read only): more than moto's 100.
+const PAGED: usize = 105;
+/// Associations set aside for the tests that change them.
+const POOL: usize = 20;
+
+struct Seeds {
+    paged: Vec<Seeded>,
+    pool: Mutex<Vec<Seeded>>,
+}
+
+fn moto(test: &str) -> Option<(&'static Moto, &'static Seeds)> {
+    let moto = Moto::shared(test)?;
+    static SEEDS: OnceLock<Seeds> = OnceLock::new();
+    let seeds = SEEDS.get_or_init(|| {
+        let mut all = moto.seed_associations(PAGED + POOL);
+        let pool = all.split_off(PAGED);
+        Seeds { paged: all, pool: Mutex::new(pool) }
+    });
+    Some((moto, seeds))
+}
+
+impl Seeds {
+    /// A fresh instance with `crate-profile` associated, for this test alone.
+    fn association(&self, moto: &Moto) -> Seeded {
+        let taken = self.pool.lock().unwrap().pop();
+        taken.unwrap_or_else(|| moto.seed_association())
+    }
+
+    /// A fresh instance with no association, for this test alone.
+    fn bare_instance(&self, moto: &Moto) -> String {
+        let seeded = self.association(moto);
+        let out = lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]);
+        assert_exit(&out, 0);
+        seeded.instance_id
+    }
+
+    /// `--filters` naming every paged instance.
+    fn paged_filter(&self) -> String {
+        let ids: Vec<&str> = self.paged.iter().map(|s| s.instance_id.as_str()).collect();
+        format!("Name=instance-id,Values={}", ids.join(","))
+    }
+
+    fn paged_association_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.paged.iter().map(|s| s.association_id.clone()).collect();
+        ids.sort();
+        ids
+    }
+}
+
+fn empty_home() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-cli-home");
+    std::fs::create_dir_all(&dir).expect("create an empty home");
+    dir
+}
+
+/// Runs `ec2-lite ARGS` as the seeded user against moto: the environment is
+/// cleared but for `PATH`, an empty home, moto's `env_for_cli()` and `extra`.
+fn lite_with_env(moto: &Moto, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let home = empty_home();
+    let mut cmd = Command::new(EXE);
+    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in moto.env_for_cli() {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("run ec2-lite");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(out) => out.expect("collect ec2-lite's output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("ec2-lite {args:?} did not finish within 120s");
+        }
+    }
+}
+
+fn lite(moto: &Moto, args: &[&str]) -> Output {
+    lite_with_env(moto, args, &[])
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}, got {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// The JSON a successful run printed.
+#[track_caller]
+fn json(out: &Output) -> Value {
+    assert_exit(out, 0);
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(out)))
+}
+
+/// A failed run's one error line, after checking the exit code and that
+/// nothing went to stdout.
+#[track_caller]
+fn error_line(out: &Output, code: i32) -> String {
+    assert_exit(out, code);
+    assert_eq!(stdout(out), "", "a failure printed on stdout");
+    stderr(out).trim().to_owned()
+}
+
+/// The AWS CLI's output for the same command (it exits 255 where we exit 254).
+fn aws(moto: &Moto, args: &[&str]) -> Output {
+    let mut all = vec!["ec2"];
+    all.extend_from_slice(args);
+    moto.aws_cli(&all)
+}
+
+fn association_ids(v: &Value) -> Vec<String> {
+    let list = v["IamInstanceProfileAssociations"].as_array().unwrap_or_else(|| panic!("no list in {v}"));
+    let mut ids: Vec<String> = list.iter().map(|a| a["AssociationId"].as_str().expect("an id").to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+/// The object keys printed `indent` spaces deep, in the order printed (a
+/// parsed `Value` sorts them). With 4-space JSON, 4 is the top level, 8 the
+/// members of a single association, 12 those of each listed one.
+fn printed_keys(out: &Output, indent: usize) -> Vec<String> {
+    let prefix = " ".repeat(indent);
+    stdout(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix)?.strip_prefix('"')?.split_once("\": ").map(|(k, _)| k.to_owned()))
+        .collect()
+}
+
+/// The members of an association, in botocore's (the model's) order.
+const ASSOCIATION_KEYS: [&str; 4] = ["AssociationId", "InstanceId", "IamInstanceProfile", "State"];
+
+/// `text` with `from`'s ids replaced by `to`'s, so that two runs on two
+/// equivalent associations can be compared byte for byte.
+fn with_ids_of(text: &str, from: &Seeded, to: &Seeded) -> String {
+    text.replace(&from.association_id, &to.association_id).replace(&from.instance_id, &to.instance_id)
+}
+
+// ---------------------------------------------------------------- Disassociate
+
+#[test]
+fn disassociate_prints_exactly_what_the_aws_cli_prints() {
+    let Some((moto, seeds)) = moto("moto_cli::disassociate_prints_exactly_what_the_aws_cli_prints") else { return };
+    for output in ["json", "text"] {
+        let (ours, theirs) = (seeds.association(moto), seeds.association(moto));
+        let out = lite(moto, &["--output", output, DISASSOCIATE, "--association-id", &ours.association_id]);
+        assert_exit(&out, 0);
+        let reference = aws(moto, &["--output", output, DISASSOCIATE, "--association-id", &theirs.association_id]);
+        assert!(reference.status.success(), "aws failed: {}", stderr(&reference));
+        assert_eq!(with_ids_of(&stdout(&out), &ours, &theirs), stdout(&reference), "--output {output}");
+        assert_eq!(stderr(&out), "");
+    }
+
+    let seeded = seeds.association(moto);
+    let out = lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]);
+    let v = json(&out);
+    let a = &v["IamInstanceProfileAssociation"];
+    assert_eq!(printed_keys(&out, 4), ["IamInstanceProfileAssociation"]);
+    assert_eq!(printed_keys(&out, 8), ASSOCIATION_KEYS);
+    assert_eq!(a["AssociationId"], seeded.association_id.as_str());
+    assert_eq!(a["InstanceId"], seeded.instance_id.as_str());
+    assert_eq!(a["IamInstanceProfile"]["Arn"], seeded.profile_arn.as_str());
+    assert_eq!(a["IamInstanceProfile"]["Id"], seeded.profile_id.as_str());
+    assert_eq!(a["State"], "disassociating");
+}
+
+#[test]
+fn disassociate_unknown_association_exits_254_with_the_aws_cli_error() {
+    let Some((moto, seeds)) = moto("moto_cli::disassociate_unknown_association_exits_254_with_the_aws_cli_error")
+    else {
+        return;
+    };
+    let line = error_line(&lite(moto, &[DISASSOCIATE, "--association-id", UNKNOWN_ASSOC]), SERVICE_ERROR);
+    assert_eq!(
+        line,
+        format!(
+            "An error occurred (InvalidAssociationID.NotFound) when calling the DisassociateIamInstanceProfile \
+             operation: An invalid association-id of '{UNKNOWN_ASSOC}' was given"
+        )
+    );
+    let reference = aws(moto, &[DISASSOCIATE, "--association-id", UNKNOWN_ASSOC]);
+    assert_eq!(line, stderr(&reference).trim());
+
+    // Removing twice: the second run is the same error.
+    let seeded = seeds.association(moto);
+    assert_exit(&lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]), 0);
+    let again = error_line(&lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]), SERVICE_ERROR);
+    assert!(again.contains("(InvalidAssociationID.NotFound)"), "{again}");
+}
+
+#[test]
+fn wrong_secret_exits_254_with_auth_failure_and_changes_nothing() {
+    let Some((moto, seeds)) = moto("moto_cli::wrong_secret_exits_254_with_auth_failure_and_changes_nothing") else {
+        return;
+    };
+    let seeded = seeds.association(moto);
+    let wrong = format!("{}x", moto.secret_access_key);
+    let out = lite_with_env(
+        moto,
+        &[DISASSOCIATE, "--association-id", &seeded.association_id],
+        &[("AWS_SECRET_ACCESS_KEY", &wrong)],
+    );
+    assert_eq!(
+        error_line(&out, SERVICE_ERROR),
+        "An error occurred (AuthFailure) when calling the DisassociateIamInstanceProfile operation: \
+         AWS was not able to validate the provided access credentials"
+    );
+    assert!(!stderr(&out).contains(&wrong));
+
+    let out = lite_with_env(moto, &[DESCRIBE], &[("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")]);
+    assert!(error_line(&out, SERVICE_ERROR).starts_with(
+        "An error occurred (AuthFailure) when calling the DescribeIamInstanceProfileAssociations operation"
+    ));
+
+    let v = json(&lite(moto, &[DESCRIBE, "--association-ids", &seeded.association_id]));
+    assert_eq!(association_ids(&v), [seeded.association_id.as_str()], "the association was removed");
+}
+
+#[test]
+fn session_credentials_from_assume_role_work_with_aws_session_token() {
+    let Some((moto, seeds)) = moto("moto_cli::session_credentials_from_assume_role_work_with_aws_session_token") else {
+        return;
+    };
+    let seeded = seeds.association(moto);
+    let (akid, secret, token) = moto.assume_role();
+    let session = [("AWS_ACCESS_KEY_ID", akid.as_str()), ("AWS_SECRET_ACCESS_KEY", secret.as_str())];
+    let args = [DISASSOCIATE, "--association-id", seeded.association_id.as_str()];
+
+    let out = lite_with_env(moto, &args, &session);
+    assert!(error_line(&out, SERVICE_ERROR).contains("(AuthFailure)"), "without the token");
+
+    let out = lite_with_env(moto, &args, &[session[0], session[1], ("AWS_SESSION_TOKEN", &token)]);
+    let v = json(&out);
+    assert_eq!(v["IamInstanceProfileAssociation"]["AssociationId"], seeded.association_id.as_str());
+    assert_eq!(v["IamInstanceProfileAssociation"]["State"], "disassociating");
+}
+
+#[test]
+fn debug_trace_of_a_signed_call_hides_the_secret_and_the_token() {
+    let Some((moto, seeds)) = moto("moto_cli::debug_trace_of_a_signed_call_hides_the_secret_and_the_token") else {
+        return;
+    };
+    let seeded = seeds.association(moto);
+    let (akid, secret, token) = moto.assume_role();
+    let env = [("AWS_ACCESS_KEY_ID", akid.as_str()), ("AWS_SECRET_ACCESS_KEY", &secret), ("AWS_SESSION_TOKEN", &token)];
+    let out = lite_with_env(moto, &["--debug", DESCRIBE, "--association-ids", &seeded.association_id], &env);
+    assert_eq!(association_ids(&json(&out)), [seeded.association_id.as_str()]);
+    let trace = stderr(&out);
+    assert!(trace.contains("response: http 200"), "{trace}");
+    assert!(trace.contains("x-amz-security-token: ** redacted **"), "{trace}");
+    assert!(trace.contains("Signature=** redacted **"), "{trace}");
+    assert!(!trace.contains(&secret), "the secret is in the trace");
+    assert!(!trace.contains(&token), "the session token is in the trace");
+}
+
+// ---------------------------------------------------------------- Associate / Replace
+
+#[test]
+fn associate_by_name_by_arn_and_by_json() {
+    let Some((moto, seeds)) = moto("moto_cli::associate_by_name_by_arn_and_by_json") else { return };
+    let name = format!("Name={}", moto.profile.name);
+    let arn = format!("Arn={}", moto.profile_b.arn);
+    let json_form = format!(r#"{{"Name": "{}"}}"#, moto.profile_b.name);
+    for (spec, profile) in [(&name, &moto.profile), (&arn, &moto.profile_b), (&json_form, &moto.profile_b)] {
+        let instance = seeds.bare_instance(moto);
+        let out = lite(moto, &[ASSOCIATE, "--iam-instance-profile", spec, "--instance-id", &instance]);
+        let v = json(&out);
+        let a = &v["IamInstanceProfileAssociation"];
+        assert_eq!(printed_keys(&out, 8), ASSOCIATION_KEYS, "{spec}");
+        assert!(a["AssociationId"].as_str().is_some_and(|id| id.starts_with("iip-assoc-")), "{v}");
+        assert_eq!(a["InstanceId"], instance.as_str());
+        assert_eq!(a["IamInstanceProfile"]["Arn"], profile.arn.as_str(), "{spec}");
+        assert_eq!(a["IamInstanceProfile"]["Id"], profile.id.as_str(), "{spec}");
+        assert_eq!(a["State"], "associating");
+
+        let listed = json(&lite(moto, &[DESCRIBE, "--filters", &format!("Name=instance-id,Values={instance}")]));
+        assert_eq!(association_ids(&listed), [a["AssociationId"].as_str().unwrap().to_owned()]);
+    }
+}
+
+#[test]
+fn associate_on_an_instance_that_has_a_profile_exits_254_incorrect_state() {
+    let Some((moto, seeds)) = moto("moto_cli::associate_on_an_instance_that_has_a_profile_exits_254_incorrect_state")
+    else {
+        return;
+    };
+    let seeded = seeds.association(moto);
+    let out = lite(
+        moto,
+        &[ASSOCIATE, "--iam-instance-profile", "Name=crate-profile-b", "--instance-id", &seeded.instance_id],
+    );
+    assert_eq!(
+        error_line(&out, SERVICE_ERROR),
+        format!(
+            "An error occurred (IncorrectState) when calling the AssociateIamInstanceProfile operation: \
+             There is an existing association for instance {}",
+            seeded.instance_id
+        )
+    );
+}
+
+#[test]
+fn associate_with_an_unknown_profile_exits_254_with_a_clean_error() {
+    let Some((moto, seeds)) = moto("moto_cli::associate_with_an_unknown_profile_exits_254_with_a_clean_error") else {
+        return;
+    };
+    let instance = seeds.bare_instance(moto);
+    let arn = format!("arn:aws:iam::{}:instance-profile/no-such-profile", moto.account_id);
+    for (spec, named) in [("Name=no-such-profile".to_owned(), "no-such-profile"), (format!("Arn={arn}"), arn.as_str())]
+    {
+        let out = lite(moto, &[ASSOCIATE, "--iam-instance-profile", &spec, "--instance-id", &instance]);
+        assert_eq!(
+            error_line(&out, SERVICE_ERROR),
+            format!(
+                "An error occurred (NoSuchEntity) when calling the AssociateIamInstanceProfile operation: \
+                 Instance profile {named} not found"
+            ),
+            "{spec}"
+        );
+    }
+    let out = lite(
+        moto,
+        &[ASSOCIATE, "--iam-instance-profile", "Name=crate-profile", "--instance-id", "i-00000000000000000"],
+    );
+    assert!(error_line(&out, SERVICE_ERROR).contains("(InvalidInstanceID.NotFound)"));
+}
+
+#[test]
+fn replace_prints_the_association_with_the_new_profile() {
+    let Some((moto, seeds)) = moto("moto_cli::replace_prints_the_association_with_the_new_profile") else { return };
+    let seeded = seeds.association(moto);
+    let out = lite(
+        moto,
+        &[
+            REPLACE,
+            "--iam-instance-profile",
+            &format!("Name={}", moto.profile_b.name),
+            "--association-id",
+            &seeded.association_id,
+        ],
+    );
+    let v = json(&out);
+    let a = &v["IamInstanceProfileAssociation"];
+    assert_eq!(printed_keys(&out, 8), ASSOCIATION_KEYS);
+    assert_eq!(a["InstanceId"], seeded.instance_id.as_str());
+    assert_eq!(a["IamInstanceProfile"]["Arn"], moto.profile_b.arn.as_str());
+    assert_eq!(a["State"], "associating");
+
+    // The id to use from now on is the returned one.
+    let returned = a["AssociationId"].as_str().expect("an id");
+    let out = lite(
+        moto,
+        &["wait", "iam-instance-profile-associated", "--association-id", returned, "--delay", "0.2", "--timeout", "20"],
+    );
+    assert_exit(&out, 0);
+
+    let out = lite(moto, &[REPLACE, "--iam-instance-profile", "Name=crate-profile", "--association-id", UNKNOWN_ASSOC]);
+    assert_eq!(
+        error_line(&out, SERVICE_ERROR),
+        format!(
+            "An error occurred (InvalidAssociationID.NotFound) when calling the ReplaceIamInstanceProfileAssociation \
+             operation: An invalid association-id of '{UNKNOWN_ASSOC}' was given"
+        )
+    );
+}
+
+// ---------------------------------------------------------------- Describe
+
+#[test]
+fn describe_filters_or_their_values_and_and_each_other() {
+    let Some((moto, seeds)) = moto("moto_cli::describe_filters_or_their_values_and_and_each_other") else { return };
+    let (a, b) = (seeds.association(moto), seeds.association(moto));
+    let mut both = vec![a.association_id.clone(), b.association_id.clone()];
+    both.sort();
+    let instances = format!("Name=instance-id,Values={},{}", a.instance_id, b.instance_id);
+    let describe = |args: &[&str]| {
+        let mut all = vec![DESCRIBE];
+        all.extend_from_slice(args);
+        association_ids(&json(&lite(moto, &all)))
+    };
+
+    assert_eq!(describe(&["--filters", &instances]), both);
+    assert_eq!(describe(&["--filters", &instances, "Name=state,Values=associated"]), both);
+    assert_eq!(describe(&["--filters", &instances, "Name=state,Values=associating"]), Vec::<String>::new());
+    assert_eq!(
+        describe(&[
+            "--filters",
+            &format!("Name=instance-id,Values={}", a.instance_id),
+            "Name=state,Values=[associating,associated]"
+        ]),
+        [a.association_id.as_str()]
+    );
+    let json_form = format!(
+        r#"[{{"Name": "instance-id", "Values": ["{}", "{}"]}}, {{"Name": "state", "Values": ["associated"]}}]"#,
+        a.instance_id, b.instance_id
+    );
+    assert_eq!(describe(&["--filters", &json_form]), both);
+    assert_eq!(describe(&["--association-ids", &a.association_id, &b.association_id]), both);
+}
+
+#[test]
+fn describe_matching_nothing_prints_an_empty_list() {
+    let Some((moto, _)) = moto("moto_cli::describe_matching_nothing_prints_an_empty_list") else { return };
+    for args in [
+        &[DESCRIBE, "--filters", "Name=instance-id,Values=i-00000000000000000"][..],
+        &[DESCRIBE, "--association-ids", UNKNOWN_ASSOC],
+    ] {
+        let out = lite(moto, args);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out), "{\n    \"IamInstanceProfileAssociations\": []\n}\n", "{args:?}");
+        let mut text = vec!["--output", "text"];
+        text.extend_from_slice(args);
+        let out = lite(moto, &text);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}
+
+#[test]
+fn describe_follows_next_token_across_moto_pages() {
+    let Some((moto, seeds)) = moto("moto_cli::describe_follows_next_token_across_moto_pages") else { return };
+    let filter = seeds.paged_filter();
+    for extra in [&[][..], &["--page-size", "5"], &["--page-size", "1000"]] {
+        let mut args = vec![DESCRIBE, "--filters", &filter];
+        args.extend_from_slice(extra);
+        let out = lite(moto, &args);
+        let v = json(&out);
+        assert_eq!(printed_keys(&out, 4), ["IamInstanceProfileAssociations"], "{extra:?}: a NextToken after the end");
+        assert_eq!(association_ids(&v), seeds.paged_association_ids(), "{extra:?}");
+    }
+    let out = lite(moto, &["--output", "text", DESCRIBE, "--filters", &filter]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| l.starts_with("IAMINSTANCEPROFILEASSOCIATIONS\t")).count(), PAGED);
+    assert_eq!(text.lines().filter(|l| l.starts_with("IAMINSTANCEPROFILE\t")).count(), PAGED);
+}
+
+#[test]
+fn no_paginate_prints_one_page_and_its_token() {
+    let Some((moto, seeds)) = moto("moto_cli::no_paginate_prints_one_page_and_its_token") else { return };
+    let filter = seeds.paged_filter();
+    let out = lite(moto, &[DESCRIBE, "--filters", &filter, "--no-paginate"]);
+    let first = json(&out);
+    assert_eq!(printed_keys(&out, 4), ["IamInstanceProfileAssociations", "NextToken"]);
+    assert_eq!(first["IamInstanceProfileAssociations"].as_array().map(Vec::len), Some(100));
+    let token = first["NextToken"].as_str().expect("the service token");
+
+    // --next-token is the service's own token: one page again, the last one.
+    let out = lite(moto, &[DESCRIBE, "--filters", &filter, "--next-token", token]);
+    let second = json(&out);
+    assert_eq!(printed_keys(&out, 4), ["IamInstanceProfileAssociations"]);
+    let mut all = association_ids(&first);
+    all.extend(association_ids(&second));
+    all.sort();
+    assert_eq!(all, seeds.paged_association_ids());
+
+    // --max-results pages by hand too (moto ignores the size).
+    let one = json(&lite(moto, &[DESCRIBE, "--filters", &filter, "--max-results", "5"]));
+    assert_eq!(one["IamInstanceProfileAssociations"].as_array().map(Vec::len), Some(100));
+    assert!(one["NextToken"].is_string());
+}
+
+#[test]
+fn max_items_and_starting_token_walk_the_whole_listing() {
+    let Some((moto, seeds)) = moto("moto_cli::max_items_and_starting_token_walk_the_whole_listing") else { return };
+    let filter = seeds.paged_filter();
+    for (max_items, steps) in [(40, 3), (100, 2), (104, 2), (105, 1), (1000, 1)] {
+        let mut listed: Vec<String> = Vec::new();
+        let mut token: Option<String> = None;
+        let mut runs = 0;
+        loop {
+            let n = max_items.to_string();
+            let mut args = vec![DESCRIBE, "--filters", &filter, "--max-items", &n];
+            if let Some(t) = &token {
+                args.extend(["--starting-token", t.as_str()]);
+            }
+            let v = json(&lite(moto, &args));
+            runs += 1;
+            let page = v["IamInstanceProfileAssociations"].as_array().expect("a list");
+            assert!(page.len() <= max_items, "--max-items {max_items} printed {}", page.len());
+            listed.extend(association_ids(&v));
+            match v.get("NextToken").and_then(Value::as_str) {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+            assert!(runs <= steps, "--max-items {max_items}: more than {steps} runs");
+        }
+        assert_eq!(runs, steps, "--max-items {max_items}");
+        let mut sorted = listed.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), listed.len(), "--max-items {max_items}: an item printed twice");
+        assert_eq!(sorted, seeds.paged_association_ids(), "--max-items {max_items}");
+    }
+}
+
+// ---------------------------------------------------------------- Waiters
+
+#[test]
+fn wait_for_an_existing_association_exits_0_at_once() {
+    let Some((moto, seeds)) = moto("moto_cli::wait_for_an_existing_association_exits_0_at_once") else { return };
+    let seeded = seeds.association(moto);
+    for target in [["--association-id", &seeded.association_id], ["--instance-id", &seeded.instance_id]] {
+        let start = Instant::now();
+        let out = lite(moto, &["wait", "iam-instance-profile-associated", target[0], target[1], "--delay", "30"]);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out), "", "a waiter prints nothing");
+        assert!(start.elapsed() < Duration::from_secs(15), "{target:?} polled twice");
+    }
+}
+
+#[test]
+fn wait_for_disassociation_exits_0_once_it_is_gone() {
+    let Some((moto, seeds)) = moto("moto_cli::wait_for_disassociation_exits_0_once_it_is_gone") else { return };
+    let seeded = seeds.association(moto);
+    assert_exit(&lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]), 0);
+    for target in [["--association-id", &seeded.association_id], ["--instance-id", &seeded.instance_id]] {
+        let out = lite(moto, &["wait", "iam-instance-profile-disassociated", target[0], target[1], "--delay", "30"]);
+        assert_exit(&out, 0);
+    }
+}
+
+#[test]
+fn wait_that_times_out_exits_255_saying_what_it_saw() {
+    let Some((moto, seeds)) = moto("moto_cli::wait_that_times_out_exits_255_saying_what_it_saw") else { return };
+    let seeded = seeds.association(moto);
+    let bare = seeds.bare_instance(moto);
+    let fast = ["--delay", "0.2", "--timeout", "1"];
+    let cases = [
+        (
+            ["iam-instance-profile-disassociated", "--association-id", seeded.association_id.as_str()],
+            format!(
+                "Waiter IamInstanceProfileDisassociated failed: timed out after 1s; last seen: {} in state associated",
+                seeded.association_id
+            ),
+        ),
+        (
+            ["iam-instance-profile-associated", "--instance-id", bare.as_str()],
+            format!(
+                "Waiter IamInstanceProfileAssociated failed: timed out after 1s; last seen: instance {bare}: no association"
+            ),
+        ),
+    ];
+    for (waiter, message) in cases {
+        let mut args = vec!["wait"];
+        args.extend_from_slice(&waiter);
+        args.extend_from_slice(&fast);
+        let start = Instant::now();
+        let out = lite(moto, &args);
+        assert_eq!(error_line(&out, OTHER), message);
+        assert!(start.elapsed() < Duration::from_secs(15));
+    }
+}
+
+#[test]
+fn wait_errors_other_than_timeouts_are_service_errors() {
+    let Some((moto, _)) = moto("moto_cli::wait_errors_other_than_timeouts_are_service_errors") else { return };
+    let out = lite_with_env(
+        moto,
+        &["wait", "iam-instance-profile-associated", "--instance-id", "i-00000000000000000", "--timeout", "5"],
+        &[("AWS_SECRET_ACCESS_KEY", "wrong")],
+    );
+    let line = error_line(&out, SERVICE_ERROR);
+    assert!(
+        line.starts_with(
+            "An error occurred (AuthFailure) when calling the DescribeIamInstanceProfileAssociations operation"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn associations_listed_are_the_ones_seeded() {
+    let Some((moto, seeds)) = moto("moto_cli::associations_listed_are_the_ones_seeded") else { return };
+    let out = lite(moto, &[DESCRIBE, "--filters", &seeds.paged_filter()]);
+    let v = json(&out);
+    assert_eq!(printed_keys(&out, 12), ASSOCIATION_KEYS.repeat(PAGED));
+    let listed: BTreeSet<(String, String)> = v["IamInstanceProfileAssociations"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| {
+            assert_eq!(a["State"], "associated");
+            assert_eq!(a["IamInstanceProfile"]["Arn"], moto.profile.arn.as_str());
+            (a["AssociationId"].as_str().unwrap().to_owned(), a["InstanceId"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let seeded: BTreeSet<(String, String)> =
+        seeds.paged.iter().map(|s| (s.association_id.clone(), s.instance_id.clone())).collect();
+    assert_eq!(listed, seeded);
+}
