@@ -47,6 +47,18 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
     },
     Opt { name: "output", kind: Kind::One, required: false, help: "json (default) or text (else AWS_DEFAULT_OUTPUT)" },
     Opt {
+        name: "cli-connect-timeout",
+        kind: Kind::One,
+        required: false,
+        help: "seconds to wait for a connection (default 3.1; 0: no limit)",
+    },
+    Opt {
+        name: "cli-read-timeout",
+        kind: Kind::One,
+        required: false,
+        help: "seconds to wait for each read (default 60; 0: no limit)",
+    },
+    Opt {
         name: "debug",
         kind: Kind::Flag,
         required: false,

@@ -112,6 +112,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// A timeout option in seconds, as the AWS CLI takes it: `0` means no limit
+/// (kept finite here: a day).
+fn timeout(parsed: &args::Parsed, name: &str) -> Result<Option<std::time::Duration>, CliError> {
+    let Some(v) = parsed.one(name) else { return Ok(None) };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s == 0.0 => Ok(Some(std::time::Duration::from_secs(86_400))),
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
+        _ => Err(CliError::usage(format!("argument --{name}: expected a number of seconds, got {v:?}"))),
+    }
+}
+
 /// Writes an error on stderr as the AWS CLI does (after a blank line). A
 /// stderr that cannot be written must not turn the exit code into a panic.
 fn print_error(message: &str) {
@@ -187,6 +198,12 @@ fn run(args: &[String]) -> Result<String, CliError> {
     }
     if let Some(url) = parsed.one("endpoint-url") {
         builder = builder.endpoint_url(url);
+    }
+    if let Some(t) = timeout(&parsed, "cli-connect-timeout")? {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = timeout(&parsed, "cli-read-timeout")? {
+        builder = builder.read_timeout(t);
     }
     if parsed.flag("debug") {
         builder = builder.on_debug(|line| {
