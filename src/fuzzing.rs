@@ -51,3 +51,9 @@ pub fn profile(data: &str) {
         }
     }
 }
+
+/// What the credential sources answer: IMDS and container JSON,
+/// `credential_process` output, the SSO token cache and portal, STS XML.
+pub fn credentials(data: &str) {
+    crate::credentials::fuzz_parsers(data);
+}

@@ -163,6 +163,18 @@ pub(crate) fn failed(source: &str, e: &Error) -> Error {
     Error::config(format!("{source}: {}", reason(e)))
 }
 
+/// Every parser of what a credential source answers, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_parsers(text: &str) {
+    let _ = json::parse_object(text);
+    let _ = json::parse_credentials(text);
+    let _ = process::parse_output(text);
+    let _ = sso::parse_cached_token(text, std::time::SystemTime::UNIX_EPOCH);
+    let _ = sso::parse_role_credentials(text, "123456789012");
+    let _ = sts::parse_response("AssumeRole", text);
+    let _ = sts::parse_response("AssumeRoleWithWebIdentity", text);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
