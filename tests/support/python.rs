@@ -5,6 +5,7 @@
 //! that it is skipped, by name, and passes, so plain `cargo test` works on a
 //! machine without Python.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// The repository root.
@@ -40,7 +41,13 @@ pub fn python_or_skip(test: &str) -> Option<PathBuf> {
             panic!("{test}: the test venv is missing at {} (run scripts/venv)", venv_dir().display())
         }
         None => {
-            eprintln!("skipped: {test} (no test venv at {}; run scripts/venv or scripts/test)", venv_dir().display());
+            // Straight to the stderr handle: libtest captures what `eprintln!`
+            // prints in a passing test, and a skip must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: {test} (no test venv at {}; run scripts/venv or scripts/test)",
+                venv_dir().display()
+            );
             None
         }
     }
