@@ -14,11 +14,16 @@ mod sso;
 mod sts;
 mod web_identity;
 
+// Test-only modules that need the crate's private items live with the other
+// tests, outside src/.
 #[cfg(test)]
+#[path = "../../tests/unit/credentials_botocore.rs"]
 mod botocore;
 #[cfg(test)]
+#[path = "../../tests/unit/credentials_replay.rs"]
 mod replay;
 #[cfg(test)]
+#[path = "../../tests/unit/credentials_suites.rs"]
 mod suites;
 
 use std::fmt;
