@@ -479,6 +479,24 @@ impl HttpClient {
         HttpClient { agent, settings: Arc::new(settings) }
     }
 
+    /// Runs one request with these timeouts and this proxy.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        req: ureq::http::Request<B>,
+        connect: Duration,
+        read: Duration,
+        proxy: Option<ureq::Proxy>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let req = self
+            .agent
+            .configure_request(req)
+            .timeout_connect(Some(connect))
+            .timeout_per_read(Some(read))
+            .proxy(proxy)
+            .build();
+        self.agent.run(req)
+    }
+
     /// Sends a request with the proxy its URL calls for, and reads the whole response.
     pub(crate) fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
         #[cfg(test)]
@@ -500,29 +518,8 @@ impl HttpClient {
         let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
         let proxy = if redirected.is_some() { None } else { self.settings.proxies.for_url(request.url).cloned() };
         let result = match request.body {
-            Some(body) => {
-                let req =
-                    builder.body(body).map_err(|_| Error::config(format!("invalid request to {}", request.url)))?;
-                let req = self
-                    .agent
-                    .configure_request(req)
-                    .timeout_connect(Some(connect))
-                    .timeout_per_read(Some(read))
-                    .proxy(proxy)
-                    .build();
-                self.agent.run(req)
-            }
-            None => {
-                let req = builder.body(()).map_err(|_| invalid(request.url))?;
-                let req = self
-                    .agent
-                    .configure_request(req)
-                    .timeout_connect(Some(connect))
-                    .timeout_per_read(Some(read))
-                    .proxy(proxy)
-                    .build();
-                self.agent.run(req)
-            }
+            Some(body) => self.run(builder.body(body).map_err(|_| invalid(request.url))?, connect, read, proxy),
+            None => self.run(builder.body(()).map_err(|_| invalid(request.url))?, connect, read, proxy),
         };
         let response = result.map_err(transport_error)?;
         let status = response.status().as_u16();

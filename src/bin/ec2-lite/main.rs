@@ -117,7 +117,7 @@ fn main() -> ExitCode {
 fn timeout(parsed: &args::Parsed, name: &str) -> Result<Option<std::time::Duration>, CliError> {
     let Some(v) = parsed.one(name) else { return Ok(None) };
     match v.trim().parse::<f64>() {
-        Ok(s) if s == 0.0 => Ok(Some(std::time::Duration::from_secs(86_400))),
+        Ok(0.0) => Ok(Some(std::time::Duration::from_secs(86_400))),
         Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
         _ => Err(CliError::usage(format!("argument --{name}: expected a number of seconds, got {v:?}"))),
     }

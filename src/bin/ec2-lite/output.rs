@@ -71,6 +71,12 @@ fn indent(out: &mut String, depth: usize) {
 
 /// Escapes as Python's `json` module does with `ensure_ascii=False`.
 fn write_json_str(out: &mut String, s: &str) {
+    write_json_string(out, s, false);
+}
+
+/// A JSON string as Python's `json.dumps` writes it: with `ensure_ascii`,
+/// every character outside printable ASCII is a `\uXXXX` escape (UTF-16).
+pub(crate) fn write_json_string(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -81,8 +87,11 @@ fn write_json_str(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{08}' => out.push_str("\\b"),
             '\u{0c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            c if u32::from(c) < 0x20 || (ensure_ascii && u32::from(c) > 0x7e) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
             }
             c => out.push(c),
         }
