@@ -12,7 +12,9 @@
 //! `Client::call`, which stops before the operation's parser; and
 //! `transport::tcp_roundtrip_*` is the same bytes on a bare `TcpStream`, with no
 //! HTTP client at all. The differences between the three isolate parsing and
-//! the client's own overhead from the loopback's cost.
+//! the client's own overhead from the loopback's cost. (`call::x - call::raw_x`
+//! is the operation's parser only while the typed calls and `Client::call`
+//! share everything up to the parser, the request-id lookup included.)
 
 #[path = "support/canned.rs"]
 mod canned;

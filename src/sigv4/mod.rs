@@ -13,6 +13,7 @@ pub(crate) mod uri;
 use std::fmt;
 use std::sync::Mutex;
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -172,7 +173,12 @@ impl fmt::Debug for SigningOutput {
 /// Use a [`Signer`] to keep the key between calls.
 pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> SigningOutput {
     sign_with(request, params, |date| {
-        derive_signing_key(params.credentials.secret_access_key(), date, params.region, params.service)
+        signing_key::hmac_keyed(&derive_signing_key(
+            params.credentials.secret_access_key(),
+            date,
+            params.region,
+            params.service,
+        ))
     })
 }
 
@@ -191,6 +197,17 @@ pub fn amz_date(time: OffsetDateTime) -> String {
     s
 }
 
+/// Appends `bytes` as lowercase hex: what `hex::encode` gives, without its
+/// char-by-char `String` building (three times per signature).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(b & 0x0f)]));
+    }
+}
+
 fn push_padded(s: &mut String, n: u32, width: u32) {
     let mut div = 10u32.pow(width - 1);
     while div > 0 {
@@ -202,7 +219,7 @@ fn push_padded(s: &mut String, n: u32, width: u32) {
 fn sign_with(
     request: &SignableRequest<'_>,
     params: &SigningParams<'_>,
-    key_for: impl FnOnce(&str) -> [u8; 32],
+    keyed_mac_for: impl FnOnce(&str) -> Hmac<Sha256>,
 ) -> SigningOutput {
     let amz_date = amz_date(params.time);
     let date = &amz_date[..8];
@@ -240,7 +257,9 @@ fn sign_with(
         Some(h) => h,
         None if request.body.is_empty() => EMPTY_PAYLOAD_SHA256,
         None => {
-            body_hash = hex::encode(Sha256::digest(request.body));
+            let mut hash = String::with_capacity(64);
+            push_hex(&mut hash, &Sha256::digest(request.body));
+            body_hash = hash;
             &body_hash
         }
     };
@@ -249,8 +268,10 @@ fn sign_with(
         canonical_request::canonical_request(request.method, request.path, request.query, &mut headers, payload_hash);
     let scope = string_to_sign::scope(date, params.region, params.service);
     let string_to_sign = string_to_sign::string_to_sign(&amz_date, &scope, &canonical_request);
-    let key = key_for(date);
-    let signature = hex::encode(signing_key::hmac_sha256(&key, string_to_sign.as_bytes()));
+    let mut mac = keyed_mac_for(date);
+    mac.update(string_to_sign.as_bytes());
+    let mut signature = String::with_capacity(64);
+    push_hex(&mut signature, &mac.finalize().into_bytes());
 
     let access_key_id = params.credentials.access_key_id();
     let mut authorization = String::with_capacity(
@@ -287,7 +308,8 @@ struct CachedKey {
     region: String,
     service: String,
     secret_fingerprint: [u8; 32],
-    key: [u8; 32],
+    /// HMAC-SHA256 keyed with the signing key, its key blocks already hashed.
+    mac: Hmac<Sha256>,
 }
 
 impl Signer {
@@ -312,17 +334,17 @@ impl Signer {
                 && c.service == params.service
                 && c.secret_fingerprint == fingerprint
             {
-                return c.key;
+                return c.mac.clone();
             }
-            let key = derive_signing_key(secret, date, params.region, params.service);
+            let mac = signing_key::hmac_keyed(&derive_signing_key(secret, date, params.region, params.service));
             *slot = Some(CachedKey {
                 date: date.to_owned(),
                 region: params.region.to_owned(),
                 service: params.service.to_owned(),
                 secret_fingerprint: fingerprint,
-                key,
+                mac: mac.clone(),
             });
-            key
+            mac
         })
     }
 }

@@ -16,7 +16,7 @@ pub(crate) fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &st
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    out.push_str(&hex::encode(hash));
+    super::push_hex(&mut out, &hash);
     out
 }
 
