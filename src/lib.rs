@@ -34,6 +34,9 @@
 //! }
 //! ```
 //!
+//! [`wire`] has each operation's request body and response parser, so the
+//! whole exchange can go through another HTTP client.
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]. A refusal from EC2 is [`Error::Service`] with
@@ -63,6 +66,7 @@ pub mod query;
 mod retry;
 pub mod sigv4;
 mod waiter;
+pub mod wire;
 mod xml;
 
 pub use builder::ClientBuilder;

@@ -82,7 +82,12 @@ impl DescribeIamInstanceProfileAssociations {
         self
     }
 
-    fn check(&self) -> Result<(), Error> {
+    /// The page token set with [`Self::next_token`].
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if let Some(n) = self.max_results
             && !MAX_RESULTS_RANGE.contains(&n)
         {
