@@ -215,6 +215,52 @@ mod call {
     }
 }
 
+/// Each operation's response parser on its own (`ec2_lite::wire`), no I/O.
+mod parse {
+    use super::*;
+    use ec2_lite::wire;
+
+    #[divan::bench]
+    fn disassociate() {
+        black_box(wire::parse_disassociate_iam_instance_profile(200, black_box(canned::DISASSOCIATE)).expect("parse"));
+    }
+
+    #[divan::bench]
+    fn associate() {
+        black_box(wire::parse_associate_iam_instance_profile(200, black_box(canned::ASSOCIATE)).expect("parse"));
+    }
+
+    #[divan::bench]
+    fn replace() {
+        black_box(
+            wire::parse_replace_iam_instance_profile_association(200, black_box(canned::REPLACE)).expect("parse"),
+        );
+    }
+
+    #[divan::bench]
+    fn describe() {
+        black_box(
+            wire::parse_describe_iam_instance_profile_associations(200, black_box(canned::DESCRIBE)).expect("parse"),
+        );
+    }
+
+    /// The generated 1,000-item page (about 400 KB of indented XML).
+    #[divan::bench(sample_count = 200)]
+    fn describe_1000_items(bencher: Bencher) {
+        let page = canned::describe_page(canned::BIG_PAGE_ITEMS);
+        bencher.bench(|| {
+            let parsed = wire::parse_describe_iam_instance_profile_associations(200, black_box(&page)).expect("parse");
+            assert_eq!(parsed.associations.len(), canned::BIG_PAGE_ITEMS);
+            parsed
+        });
+    }
+
+    #[divan::bench]
+    fn error() {
+        black_box(wire::parse_error(400, black_box(canned::NOT_FOUND)));
+    }
+}
+
 mod transport {
     use super::*;
 

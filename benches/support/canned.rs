@@ -26,6 +26,9 @@ pub(crate) const DESCRIBE_MOTO: &str =
 /// Items on the generated Describe page (EC2's largest page).
 pub(crate) const BIG_PAGE_ITEMS: usize = 1000;
 
+/// An EC2 error document, as moto writes it.
+pub(crate) const NOT_FOUND: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><Errors><Error><Code>InvalidAssociationID.NotFound</Code><Message>An invalid association-id of 'iip-assoc-00000000000000000' was given</Message></Error></Errors><RequestID>request-id</RequestID></Response>";
+
 const ERROR: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidAction</Code>\
 <Message>The action is not valid for this web service.</Message></Error></Errors>\
 <RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>";
