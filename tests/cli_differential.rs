@@ -14,16 +14,13 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::{OnceLock, mpsc};
-use std::thread;
-use std::time::Duration;
+use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value;
+use support::cli::{self, stderr, stdout};
 use support::moto::{Moto, Seeded};
 
-const EXE: &str = env!("CARGO_BIN_EXE_ec2-lite");
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 
 /// Associations with `crate-profile` in the listing: more than moto's page of 100.
@@ -51,41 +48,18 @@ fn listing(test: &str) -> Option<&'static Listing> {
     }))
 }
 
-fn empty_home() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-differential-home");
-    std::fs::create_dir_all(&dir).expect("create an empty home");
-    dir
-}
-
 /// `ec2-lite --endpoint-url E --region R ARGS`, as the user, with nothing
 /// else from the environment: the same settings `Moto::aws_cli` gives the AWS CLI.
 fn lite(moto: &Moto, args: &[&str]) -> Output {
-    let home = empty_home();
-    let mut cmd = Command::new(EXE);
-    cmd.arg("--endpoint-url").arg(&moto.endpoint).arg("--region").arg(&moto.region).args(args);
-    cmd.env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("HOME", &home)
-        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", &moto.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &moto.secret_access_key);
-    let child = cmd.spawn().expect("run ec2-lite");
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.expect("collect ec2-lite's output"),
-        Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            panic!("ec2-lite {args:?} did not finish within 120s");
-        }
-    }
+    let mut all = vec!["--endpoint-url", moto.endpoint.as_str(), "--region", moto.region.as_str()];
+    all.extend_from_slice(args);
+    cli::run(
+        &all,
+        &[
+            ("AWS_ACCESS_KEY_ID", moto.access_key_id.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", moto.secret_access_key.as_str()),
+        ],
+    )
 }
 
 /// `aws ec2 ARGS` against the same server, as the same user.
@@ -93,14 +67,6 @@ fn aws(moto: &Moto, args: &[&str]) -> Output {
     let mut all = vec!["ec2"];
     all.extend_from_slice(args);
     moto.aws_cli(&all)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[track_caller]

@@ -6,16 +6,16 @@
 //! "Before any request" is proved with a loopback listener that counts the
 //! connections it receives: it must see none.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
-
-const EXE: &str = env!("CARGO_BIN_EXE_ec2-lite");
+use support::cli::{EXE, assert_exit, run, stderr, stdout};
 
 const USAGE: i32 = 252;
 const CONFIG: i32 = 253;
@@ -112,42 +112,6 @@ const DISASSOCIATE_RESPONSE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <DisassociateIamInstanceProfileResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15"><iamInstanceProfileAssociation><associationId>iip-assoc-0123456789abcdef0</associationId><instanceId>i-0123456789abcdef0</instanceId><iamInstanceProfile><arn>arn:aws:iam::123456789012:instance-profile/prof-a</arn><id>j8rffnqk44dc4wos2lg6</id></iamInstanceProfile><state>disassociating</state></iamInstanceProfileAssociation><requestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</requestId></DisassociateIamInstanceProfileResponse>"#;
 
 /// A home directory with nothing in it, so no config file is ever found.
-fn empty_home() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-offline-home");
-    std::fs::create_dir_all(&dir).expect("create an empty home");
-    dir
-}
-
-/// Runs `ec2-lite ARGS` with only `env` (plus `PATH` and an empty home) set.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let home = empty_home();
-    let mut cmd = Command::new(EXE);
-    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("HOME", &home)
-        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("run ec2-lite");
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(out) => out.expect("collect ec2-lite's output"),
-        Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            panic!("ec2-lite {args:?} did not finish within 60s");
-        }
-    }
-}
-
 /// Credentials and a region, everything a call needs but the endpoint.
 fn configured() -> Vec<(&'static str, &'static str)> {
     vec![("AWS_ACCESS_KEY_ID", AKID), ("AWS_SECRET_ACCESS_KEY", SECRET), ("AWS_REGION", "us-east-1")]
@@ -158,27 +122,6 @@ fn run_at(endpoint: &str, args: &[&str]) -> Output {
     let mut all = vec!["--endpoint-url", endpoint];
     all.extend_from_slice(args);
     run(&all, &configured())
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Checks the exit code, quoting both streams when it is not the expected one.
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit {code}, got {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        stdout(out),
-        stderr(out)
-    );
 }
 
 /// A refused command line: exit 252, nothing on stdout, and the listener

@@ -12,16 +12,13 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::{Mutex, OnceLock, mpsc};
-use std::thread;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::moto::{Moto, Seeded};
+use support::cli::{self, assert_exit, stderr, stdout};
+use support::moto::{Moto, SeedPool, Seeded};
 
-const EXE: &str = env!("CARGO_BIN_EXE_ec2-lite");
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
 const ASSOCIATE: &str = "associate-iam-instance-profile";
@@ -37,29 +34,12 @@ const PAGED: usize = 105;
 /// Associations set aside for the tests that change them.
 const POOL: usize = 20;
 
-struct Seeds {
-    paged: Vec<Seeded>,
-    pool: Mutex<Vec<Seeded>>,
+/// The shared server and its seeds, or `None` when the test is skipped.
+fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
+    Moto::shared_with_seeds(test, PAGED, POOL)
 }
 
-fn moto(test: &str) -> Option<(&'static Moto, &'static Seeds)> {
-    let moto = Moto::shared(test)?;
-    static SEEDS: OnceLock<Seeds> = OnceLock::new();
-    let seeds = SEEDS.get_or_init(|| {
-        let mut all = moto.seed_associations(PAGED + POOL);
-        let pool = all.split_off(PAGED);
-        Seeds { paged: all, pool: Mutex::new(pool) }
-    });
-    Some((moto, seeds))
-}
-
-impl Seeds {
-    /// A fresh instance with `crate-profile` associated, for this test alone.
-    fn association(&self, moto: &Moto) -> Seeded {
-        let taken = self.pool.lock().unwrap().pop();
-        taken.unwrap_or_else(|| moto.seed_association())
-    }
-
+impl SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);
@@ -81,68 +61,17 @@ impl Seeds {
     }
 }
 
-fn empty_home() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-cli-home");
-    std::fs::create_dir_all(&dir).expect("create an empty home");
-    dir
-}
-
 /// Runs `ec2-lite ARGS` as the seeded user against moto: the environment is
-/// cleared but for `PATH`, an empty home, moto's `env_for_cli()` and `extra`.
+/// cleared but for moto's `env_for_cli()` and `extra`.
 fn lite_with_env(moto: &Moto, args: &[&str], extra: &[(&str, &str)]) -> Output {
-    let home = empty_home();
-    let mut cmd = Command::new(EXE);
-    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("HOME", &home)
-        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    for (k, v) in moto.env_for_cli() {
-        cmd.env(k, v);
-    }
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("run ec2-lite");
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.expect("collect ec2-lite's output"),
-        Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            panic!("ec2-lite {args:?} did not finish within 120s");
-        }
-    }
+    let owned = moto.env_for_cli();
+    let mut env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.extend_from_slice(extra);
+    cli::run(args, &env)
 }
 
 fn lite(moto: &Moto, args: &[&str]) -> Output {
     lite_with_env(moto, args, &[])
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit {code}, got {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        stdout(out),
-        stderr(out)
-    );
 }
 
 /// The JSON a successful run printed.

@@ -13,15 +13,15 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ec2_lite::{
     AssociationState, Client, Credentials, DescribeIamInstanceProfileAssociations, Error,
     IamInstanceProfileAssociation, IamInstanceProfileSpecification, WaitOptions, WaitTarget,
 };
-use support::moto::{Moto, Seeded};
+use support::moto::{Moto, SeedPool, Seeded};
 
 /// How many associations Describe pages are made of here: more than moto's
 /// fixed page of 100.
@@ -33,32 +33,12 @@ const POOL: usize = 24;
 const UNKNOWN_ASSOC: &str = "iip-assoc-00000000000000000";
 const UNKNOWN_INSTANCE: &str = "i-00000000000000000";
 
-struct Seeds {
-    /// Read only: the associations Describe pages through.
-    paged: Vec<Seeded>,
-    /// Each test takes its own and may change it.
-    pool: Mutex<Vec<Seeded>>,
-}
-
 /// The shared server and its seeds, or `None` when the test is skipped.
-fn moto(test: &str) -> Option<(&'static Moto, &'static Seeds)> {
-    let moto = Moto::shared(test)?;
-    static SEEDS: OnceLock<Seeds> = OnceLock::new();
-    let seeds = SEEDS.get_or_init(|| {
-        let mut all = moto.seed_associations(PAGED + POOL);
-        let pool = all.split_off(PAGED);
-        Seeds { paged: all, pool: Mutex::new(pool) }
-    });
-    Some((moto, seeds))
+fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
+    Moto::shared_with_seeds(test, PAGED, POOL)
 }
 
-impl Seeds {
-    /// A fresh instance with `crate-profile` associated, for this test alone.
-    fn association(&self, moto: &Moto) -> Seeded {
-        let taken = self.pool.lock().unwrap().pop();
-        taken.unwrap_or_else(|| moto.seed_association())
-    }
-
+impl SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);

@@ -3,6 +3,7 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cli;
 pub mod fault;
 pub mod moto;
 pub mod python;

@@ -20,9 +20,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -98,7 +98,37 @@ pub struct Moto {
 
 static SHARED: OnceLock<Result<Moto, String>> = OnceLock::new();
 
+/// Associations seeded once per test binary, in one call: `paged` for the
+/// tests that list them, and a pool that tests take fresh ones from.
+pub struct SeedPool {
+    /// Read only: what Describe pages through.
+    pub paged: Vec<Seeded>,
+    /// Each test takes its own and may change it.
+    pool: Mutex<Vec<Seeded>>,
+}
+
+impl SeedPool {
+    /// A fresh instance with `crate-profile` associated, for this test alone.
+    pub fn association(&self, moto: &Moto) -> Seeded {
+        let taken = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        taken.unwrap_or_else(|| moto.seed_association())
+    }
+}
+
 impl Moto {
+    /// The shared server and its seed pool (`paged` + `pool` associations,
+    /// seeded on first use), or `None` when the test is skipped.
+    pub fn shared_with_seeds(test_name: &str, paged: usize, pool: usize) -> Option<(&'static Moto, &'static SeedPool)> {
+        let moto = Moto::shared(test_name)?;
+        static SEEDS: OnceLock<SeedPool> = OnceLock::new();
+        let seeds = SEEDS.get_or_init(|| {
+            let mut all = moto.seed_associations(paged + pool);
+            let spare = all.split_off(paged);
+            SeedPool { paged: all, pool: Mutex::new(spare) }
+        });
+        Some((moto, seeds))
+    }
+
     /// The server shared by all tests of this test binary, started and seeded
     /// by the first caller.
     ///

@@ -1,0 +1,71 @@
+//! Running the `ec2-lite` binary the way a user would, with nothing from this
+//! machine's environment leaking in, and reading what it printed.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// The binary cargo built for this test run.
+pub const EXE: &str = env!("CARGO_BIN_EXE_ec2-lite");
+
+/// A home directory with no `.aws` in it.
+fn empty_home() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-empty-home");
+    std::fs::create_dir_all(&dir).expect("create an empty home");
+    dir
+}
+
+/// Runs `ec2-lite ARGS` with only `env` set, plus `PATH`, an empty home, no
+/// config or credentials file and IMDS off. Killed, failing the test, if it
+/// has not finished within two minutes.
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let home = empty_home();
+    let mut cmd = Command::new(EXE);
+    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("run ec2-lite");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(out) => out.expect("collect ec2-lite's output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("ec2-lite {args:?} did not finish within 120s");
+        }
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Checks the exit code, quoting both streams when it is not the expected one.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}, got {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
