@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -98,26 +98,8 @@ impl Drop for Server {
 
 fn read_head(stream: &mut TcpStream) -> Option<Seen> {
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next()?.to_owned(), parts.next()?.to_owned());
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (n, v) = h.split_once(':')?;
-        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-    }
-    let len = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    Some(Seen { method, target, headers })
+    let r = support::http1::read_request(&mut BufReader::new(stream))?;
+    Some(Seen { method: r.method, target: r.target, headers: r.headers })
 }
 
 fn write_reply(stream: &mut impl Write, reply: &Reply) -> std::io::Result<()> {
@@ -452,21 +434,8 @@ fn tls_ec2() -> (String, Arc<AtomicUsize>) {
             let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) else { continue };
             let mut tls = rustls::StreamOwned::new(conn, &mut tcp);
             let mut reader = BufReader::new(&mut tls);
-            let (mut len, mut complete) = (0, false);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                if line == "\r\n" {
-                    complete = true;
-                    break;
-                }
-                line.clear();
-            }
-            let mut body = vec![0; len];
             // A client that refused the certificate closes before sending a request.
-            if !complete || reader.read_exact(&mut body).is_err() {
+            if support::http1::read_request(&mut reader).is_none() {
                 continue;
             }
             served2.fetch_add(1, Ordering::SeqCst);

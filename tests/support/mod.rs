@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod fault;
+pub mod http1;
 pub mod moto;
 pub mod python;

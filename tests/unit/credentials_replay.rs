@@ -2,7 +2,11 @@
 //! (the cross-SDK suites' format) and keeps what it was sent, for comparison.
 //! <https://github.com/smithy-lang/smithy-rs/tree/main/aws/rust-runtime/aws-config/test-data>
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "../support/http1.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod http1;
+
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -156,28 +160,9 @@ impl Drop for ReplayServer {
 }
 
 fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (name, value) = h.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
-    let mut body = vec![0; length.unwrap_or(0)];
-    reader.read_exact(&mut body).ok()?;
-    let uri = headers.iter().find(|(n, _)| n == "x-replay-url").map(|(_, v)| v.clone()).unwrap_or(target);
-    Some(Recorded { method, uri, headers, body: String::from_utf8_lossy(&body).into_owned() })
+    let r = http1::read_request(&mut BufReader::new(stream))?;
+    let uri = r.header("x-replay-url").map(str::to_owned).unwrap_or(r.target);
+    Some(Recorded { method: r.method, uri, headers: r.headers, body: String::from_utf8_lossy(&r.body).into_owned() })
 }
 
 fn write_answer(stream: &mut TcpStream, answer: &Answer) -> std::io::Result<()> {
