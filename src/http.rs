@@ -1,5 +1,5 @@
 //! The HTTP agent every request of this crate goes through (EC2, and the credential sources):
-//! timeouts, proxies, extra trusted roots, no redirects, error statuses returned as responses.
+//! timeouts, proxies, the trusted roots of AWS_CA_BUNDLE, no redirects, error statuses returned as responses.
 //! <https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-proxy.html>
 
 use std::fmt;

@@ -5,9 +5,6 @@ use super::parse::{ProfileSet, Section};
 use crate::Error;
 
 /// `retry_mode`. `legacy` is botocore's alone; the Rust SDK refuses it, and so does this crate.
-// The retry settings below are read here for the client's retry configuration, which
-// `Client::from_parts` does not take yet.
-#[allow(dead_code)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RetryMode {
     /// `standard`
@@ -58,13 +55,11 @@ impl Section {
     }
 
     /// `disable_clock_skew_correction`.
-    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn disable_clock_skew_correction(&self) -> Result<Option<bool>, Error> {
         self.bool("disable_clock_skew_correction")
     }
 
     /// `max_attempts`: attempts in all, the first included, so at least 1.
-    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn max_attempts(&self) -> Result<Option<u32>, Error> {
         let Some(v) = self.get("max_attempts") else { return Ok(None) };
         match v.trim().parse::<u32>() {
@@ -74,7 +69,6 @@ impl Section {
     }
 
     /// `retry_mode`: `standard` or `adaptive`, any case.
-    #[allow(dead_code)] // see `RetryMode`
     pub(crate) fn retry_mode(&self) -> Result<Option<RetryMode>, Error> {
         let Some(v) = self.get("retry_mode") else { return Ok(None) };
         match v.trim().to_ascii_lowercase().as_str() {
@@ -84,7 +78,7 @@ impl Section {
         }
     }
 
-    /// `ca_bundle`: a PEM file of extra trusted certificates.
+    /// `ca_bundle`: a PEM file of the certificates to trust instead of the built-in roots.
     pub(crate) fn ca_bundle(&self) -> Option<&str> {
         self.get("ca_bundle").map(str::trim)
     }
