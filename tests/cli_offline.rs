@@ -222,6 +222,23 @@ fn unknown_options_and_options_without_values_are_usage_errors() {
     assert_refused_offline(&["--debug=yes", DESCRIBE], "--debug");
 }
 
+/// A stray word or a short option after a destructive command once let it
+/// run: `-h` disassociated the profile. The AWS CLI refuses them all
+/// (`Unknown options: ...`) and sends nothing.
+#[test]
+fn stray_words_and_short_options_never_run_the_command() {
+    for extra in [&["-h"][..], &["junk"], &["-x", "junk"], &["--association-id", ASSOC, "-h"]] {
+        let mut args = vec!["disassociate-iam-instance-profile", "--association-id", ASSOC];
+        args.extend_from_slice(extra);
+        assert_refused_offline(&args, "Unknown options: ");
+    }
+    assert_refused_offline(&[DESCRIBE, "junk"], "Unknown options: junk");
+    assert_refused_offline(
+        &["wait", "iam-instance-profile-associated", "--instance-id", "i-1", "-h"],
+        "Unknown options: -h",
+    );
+}
+
 #[test]
 fn output_format_must_be_json_or_text() {
     assert_refused_offline(&["--output", "yaml", DESCRIBE], "yaml");

@@ -176,6 +176,13 @@ fn run(args: &[String]) -> Result<String, CliError> {
     if wants_help {
         return Ok(command_help(command));
     }
+    // Every word must be one the command takes: `-h`, `-x` or a stray value
+    // must never let a destructive command run half-understood.
+    let takes = if command.name == "wait" { 2 } else { 1 };
+    let unknown: Vec<&str> = parsed.words.iter().skip(takes).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(CliError::usage(format!("Unknown options: {}", unknown.join(", "))));
+    }
     let missing = args::missing_required(&parsed, command.options);
     if !missing.is_empty() {
         return Err(CliError::usage(format!("the following arguments are required: {}", missing.join(", "))));
