@@ -6,8 +6,8 @@
 //! cargo bench --bench ec2_lite -- sign         # a subset, by name
 //! ```
 //!
-//! The response parsers are not public, so each operation's parsing is measured
-//! through the client: `call::*` is one whole call (sign, POST on a kept-alive
+//! `parse::*` runs each operation's response parser alone (`ec2_lite::wire`);
+//! `call::*` is one whole call (sign, POST on a kept-alive
 //! connection, read, parse); `call::raw_*` is the same exchange through
 //! `Client::call`, which stops before the operation's parser; and
 //! `transport::tcp_roundtrip_*` is the same bytes on a bare `TcpStream`, with no
@@ -195,7 +195,7 @@ mod call {
     fn describe_1000_items() {
         let req = DescribeIamInstanceProfileAssociations::new().max_results(1000);
         let page = big_page_client().describe_iam_instance_profile_associations(&req).expect("call");
-        assert_eq!(page.associations.len(), canned::BIG_PAGE_ITEMS);
+        assert_eq!(page.iam_instance_profile_associations.len(), canned::BIG_PAGE_ITEMS);
         black_box(page);
     }
 
@@ -250,7 +250,7 @@ mod parse {
         let page = canned::describe_page(canned::BIG_PAGE_ITEMS);
         bencher.bench(|| {
             let parsed = wire::parse_describe_iam_instance_profile_associations(200, black_box(&page)).expect("parse");
-            assert_eq!(parsed.associations.len(), canned::BIG_PAGE_ITEMS);
+            assert_eq!(parsed.iam_instance_profile_associations.len(), canned::BIG_PAGE_ITEMS);
             parsed
         });
     }

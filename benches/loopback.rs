@@ -68,10 +68,12 @@ fn calls(url: &str, n: u32, op: &str) -> ExitCode {
     for _ in 0..n {
         let result = match op {
             "disassociate" => client.disassociate_iam_instance_profile("iip-assoc-0123456789abcdef0").map(|_| 1),
-            "describe" => client.describe_iam_instance_profile_associations(&describe).map(|p| p.associations.len()),
-            "describe-1000" => {
-                client.describe_iam_instance_profile_associations(&describe_1000).map(|p| p.associations.len())
-            }
+            "describe" => client
+                .describe_iam_instance_profile_associations(&describe)
+                .map(|p| p.iam_instance_profile_associations.len()),
+            "describe-1000" => client
+                .describe_iam_instance_profile_associations(&describe_1000)
+                .map(|p| p.iam_instance_profile_associations.len()),
             _ => return fail(USAGE),
         };
         match result {

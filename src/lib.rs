@@ -2,7 +2,8 @@
 //!
 //! ```no_run
 //! let client = ec2_lite::Client::from_env()?;
-//! let assoc = client.disassociate_iam_instance_profile("iip-assoc-05020b59952902f5f")?;
+//! let out = client.disassociate_iam_instance_profile("iip-assoc-05020b59952902f5f")?;
+//! let assoc = out.iam_instance_profile_association;
 //! println!("{} {} {}", assoc.association_id, assoc.instance_id, assoc.state);
 //! # Ok::<(), ec2_lite::Error>(())
 //! ```
@@ -75,14 +76,19 @@ pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
 pub use model::{
-    AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,
-    IamInstanceProfileSpecification, Output, format_timestamp, parse_timestamp,
+    IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,
+    IamInstanceProfileSpecification, format_timestamp, parse_timestamp,
 };
+pub use ops::associate_iam_instance_profile::AssociateIamInstanceProfileOutput;
+pub use ops::by_instance::AssociationForInstanceOutput;
 pub use ops::describe_iam_instance_profile_associations::{
-    DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
+    DescribeIamInstanceProfileAssociations, DescribeIamInstanceProfileAssociationsOutput, Filter, Items,
+    MAX_RESULTS_RANGE, Pages,
 };
+pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
+pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;
 pub use retry::RetryConfig;
-pub use waiter::{WaitOptions, WaitTarget};
+pub use waiter::{WaitOptions, WaitTarget, WaitUntilAssociatedOutput, WaitUntilDisassociatedOutput};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

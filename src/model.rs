@@ -2,7 +2,6 @@
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IamInstanceProfileAssociation.html>
 
 use std::fmt;
-use std::ops::Deref;
 
 use roxmltree::Node;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -20,7 +19,7 @@ pub struct IamInstanceProfileAssociation {
     /// The IAM instance profile.
     pub iam_instance_profile: IamInstanceProfile,
     /// The state of the association.
-    pub state: AssociationState,
+    pub state: IamInstanceProfileAssociationState,
     /// When the profile was associated with the instance, if the service says.
     pub timestamp: Option<OffsetDateTime>,
 }
@@ -35,9 +34,17 @@ pub struct IamInstanceProfile {
     pub id: String,
 }
 
-/// The state of an association. Values EC2 adds later are kept in `Unknown`.
+/// The state of an association, as EC2's `IamInstanceProfileAssociationState`.
+/// Values EC2 adds later are kept in `Unknown`, as sent.
+///
+/// ```
+/// use ec2_lite::IamInstanceProfileAssociationState as State;
+/// assert_eq!(State::from("associated"), State::Associated);
+/// assert_eq!(State::from("quantum").to_string(), "quantum");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AssociationState {
+#[non_exhaustive]
+pub enum IamInstanceProfileAssociationState {
     /// `associating`
     Associating,
     /// `associated`
@@ -50,31 +57,33 @@ pub enum AssociationState {
     Unknown(String),
 }
 
-impl AssociationState {
+impl IamInstanceProfileAssociationState {
     /// The wire value, e.g. `associated`.
     pub fn as_str(&self) -> &str {
         match self {
-            AssociationState::Associating => "associating",
-            AssociationState::Associated => "associated",
-            AssociationState::Disassociating => "disassociating",
-            AssociationState::Disassociated => "disassociated",
-            AssociationState::Unknown(s) => s,
-        }
-    }
-
-    /// Reads a wire value; anything unknown is kept as it is.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "associating" => AssociationState::Associating,
-            "associated" => AssociationState::Associated,
-            "disassociating" => AssociationState::Disassociating,
-            "disassociated" => AssociationState::Disassociated,
-            other => AssociationState::Unknown(other.to_owned()),
+            Self::Associating => "associating",
+            Self::Associated => "associated",
+            Self::Disassociating => "disassociating",
+            Self::Disassociated => "disassociated",
+            Self::Unknown(s) => s,
         }
     }
 }
 
-impl fmt::Display for AssociationState {
+/// Reads a wire value; anything unknown is kept as it is, in `Unknown`.
+impl From<&str> for IamInstanceProfileAssociationState {
+    fn from(s: &str) -> Self {
+        match s {
+            "associating" => Self::Associating,
+            "associated" => Self::Associated,
+            "disassociating" => Self::Disassociating,
+            "disassociated" => Self::Disassociated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for IamInstanceProfileAssociationState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -102,54 +111,15 @@ impl IamInstanceProfileSpecification {
         IamInstanceProfileSpecification { arn: None, name: Some(name.into()) }
     }
 
+    /// The profile with this ARN and this name; EC2 refuses the call when
+    /// they do not name the same profile.
+    pub fn arn_and_name(arn: impl Into<String>, name: impl Into<String>) -> Self {
+        IamInstanceProfileSpecification { arn: Some(arn.into()), name: Some(name.into()) }
+    }
+
     /// By ARN when `s` starts with `arn:`, else by name.
     pub fn from_name_or_arn(s: &str) -> Self {
         if s.starts_with("arn:") { Self::arn(s) } else { Self::name(s) }
-    }
-}
-
-/// A page of `DescribeIamInstanceProfileAssociations`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct AssociationsPage {
-    /// The associations on this page.
-    pub associations: Vec<IamInstanceProfileAssociation>,
-    /// The token for the next page; `None` on the last page.
-    pub next_token: Option<String>,
-    /// The request id of the call that returned this page.
-    pub request_id: Option<String>,
-}
-
-/// A result together with the request id of the call that produced it.
-///
-/// It dereferences to the result, so `output.association_id` works; use
-/// [`Output::into_inner`] to take the result out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output<T> {
-    inner: T,
-    request_id: Option<String>,
-}
-
-impl<T> Output<T> {
-    pub(crate) fn new(inner: T, request_id: Option<String>) -> Self {
-        Output { inner, request_id }
-    }
-
-    /// The request id EC2 gave this call, for AWS support.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-
-    /// The result.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
-
-impl<T> Deref for Output<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
     }
 }
 
@@ -170,7 +140,7 @@ impl IamInstanceProfileAssociation {
                 arn: xml::required_text(profile, "arn")?,
                 id: xml::required_text(profile, "id")?,
             },
-            state: AssociationState::parse(xml::required_text(node, "state")?.trim()),
+            state: IamInstanceProfileAssociationState::from(xml::required_text(node, "state")?.trim()),
             timestamp,
         })
     }
@@ -275,9 +245,21 @@ mod tests {
 
     #[test]
     fn state_keeps_unknown_values() {
-        assert_eq!(AssociationState::parse("associated"), AssociationState::Associated);
-        let s = AssociationState::parse("quantum");
-        assert_eq!(s, AssociationState::Unknown("quantum".into()));
+        use IamInstanceProfileAssociationState as State;
+        for known in [State::Associating, State::Associated, State::Disassociating, State::Disassociated] {
+            assert_eq!(State::from(known.as_str()), known);
+            assert_eq!(known.to_string(), known.as_str());
+        }
+        let s = State::from("quantum");
+        assert_eq!(s, State::Unknown("quantum".into()));
         assert_eq!(s.to_string(), "quantum");
+    }
+
+    #[test]
+    fn specification_constructors() {
+        let both = IamInstanceProfileSpecification::arn_and_name("arn:aws:iam::1:instance-profile/p", "p");
+        assert_eq!(both.arn.as_deref(), Some("arn:aws:iam::1:instance-profile/p"));
+        assert_eq!(both.name.as_deref(), Some("p"));
+        assert_eq!(IamInstanceProfileSpecification::from_name_or_arn("p"), IamInstanceProfileSpecification::name("p"));
     }
 }

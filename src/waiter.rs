@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::model::{AssociationState, IamInstanceProfileAssociation};
+use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileAssociationState as State};
 use crate::ops::by_instance::pick_current;
+use crate::ops::describe_iam_instance_profile_associations::DescribeIamInstanceProfileAssociationsOutput;
 use crate::{Client, DescribeIamInstanceProfileAssociations, Error};
 
 /// What to wait on.
@@ -41,6 +42,27 @@ impl WaitOptions {
     }
 }
 
+/// What [`Client::wait_until_associated`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitUntilAssociatedOutput {
+    /// The association, in state `associated`.
+    pub iam_instance_profile_association: IamInstanceProfileAssociation,
+    /// The request id of the poll that saw it, for AWS support.
+    pub request_id: Option<String>,
+}
+
+/// What [`Client::wait_until_disassociated`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitUntilDisassociatedOutput {
+    /// The last association seen, in state `disassociated`, or `None` once
+    /// EC2 no longer lists it.
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+    /// The request id of the last poll, for AWS support.
+    pub request_id: Option<String>,
+}
+
 /// What one poll saw, and whether the wait is over.
 enum Poll<T> {
     Done(T),
@@ -50,6 +72,15 @@ enum Poll<T> {
 
 impl Client {
     /// Waits until the association is `associated`, and returns it.
+    ///
+    /// ```no_run
+    /// use ec2_lite::{WaitOptions, WaitTarget};
+    /// let client = ec2_lite::Client::from_env()?;
+    /// let target = WaitTarget::InstanceId("i-1234567890abcdef0".to_owned());
+    /// let done = client.wait_until_associated(&target, &WaitOptions::default())?;
+    /// println!("{}", done.iam_instance_profile_association.association_id);
+    /// # Ok::<(), ec2_lite::Error>(())
+    /// ```
     ///
     /// For an association id, a `disassociating` or `disassociated` state ends
     /// the wait with an error at once: it will not become associated. An id
@@ -64,15 +95,20 @@ impl Client {
         &self,
         target: &WaitTarget,
         options: &WaitOptions,
-    ) -> Result<IamInstanceProfileAssociation, Error> {
+    ) -> Result<WaitUntilAssociatedOutput, Error> {
         self.wait("IamInstanceProfileAssociated", options, || {
-            let found = self.observe(target)?;
+            let DescribeIamInstanceProfileAssociationsOutput {
+                iam_instance_profile_associations: found,
+                request_id,
+                ..
+            } = self.observe(target)?;
+            let done = |a| Poll::Done(WaitUntilAssociatedOutput { iam_instance_profile_association: a, request_id });
             Ok(match target {
                 WaitTarget::AssociationId(id) => match found.into_iter().next() {
                     None => Poll::Pending(format!("association {id} not found")),
                     Some(a) => match a.state {
-                        AssociationState::Associated => Poll::Done(a),
-                        AssociationState::Disassociating | AssociationState::Disassociated => {
+                        State::Associated => done(a),
+                        State::Disassociating | State::Disassociated => {
                             Poll::Failed(format!("association {id} is {}", a.state))
                         }
                         _ => Poll::Pending(format!("association {id} in state {}", a.state)),
@@ -81,7 +117,7 @@ impl Client {
                 WaitTarget::InstanceId(id) => {
                     let seen = describe_states(&found);
                     match pick_current(found) {
-                        Some(a) if a.state == AssociationState::Associated => Poll::Done(a),
+                        Some(a) if a.state == State::Associated => done(a),
                         _ => Poll::Pending(format!("instance {id}: {seen}")),
                     }
                 }
@@ -90,7 +126,7 @@ impl Client {
     }
 
     /// Waits until the association is gone or `disassociated`. Returns the
-    /// last association seen in state `disassociated`, or `None` once EC2 no
+    /// last association seen in state `disassociated`, or none once EC2 no
     /// longer lists it.
     ///
     /// # Errors
@@ -100,14 +136,15 @@ impl Client {
         &self,
         target: &WaitTarget,
         options: &WaitOptions,
-    ) -> Result<Option<IamInstanceProfileAssociation>, Error> {
+    ) -> Result<WaitUntilDisassociatedOutput, Error> {
         self.wait("IamInstanceProfileDisassociated", options, || {
-            let found = self.observe(target)?;
+            let DescribeIamInstanceProfileAssociationsOutput {
+                iam_instance_profile_associations: found,
+                request_id,
+                ..
+            } = self.observe(target)?;
             let active = |a: &IamInstanceProfileAssociation| {
-                matches!(
-                    a.state,
-                    AssociationState::Associating | AssociationState::Associated | AssociationState::Disassociating
-                )
+                matches!(a.state, State::Associating | State::Associated | State::Disassociating)
             };
             if found.iter().any(active) {
                 let seen = match target {
@@ -116,19 +153,28 @@ impl Client {
                 };
                 return Ok(Poll::Pending(seen));
             }
-            Ok(Poll::Done(found.into_iter().find(|a| a.state == AssociationState::Disassociated)))
+            Ok(Poll::Done(WaitUntilDisassociatedOutput {
+                iam_instance_profile_association: found.into_iter().find(|a| a.state == State::Disassociated),
+                request_id,
+            }))
         })
     }
 
-    /// The associations a target names; an association id that EC2 says does
-    /// not exist is an empty list.
-    fn observe(&self, target: &WaitTarget) -> Result<Vec<IamInstanceProfileAssociation>, Error> {
+    /// The associations a target names, with the request id of the poll; an
+    /// association id that EC2 says does not exist is an empty list.
+    fn observe(&self, target: &WaitTarget) -> Result<DescribeIamInstanceProfileAssociationsOutput, Error> {
         match target {
             WaitTarget::AssociationId(id) => {
                 let request = DescribeIamInstanceProfileAssociations::new().association_ids([id.as_str()]);
                 match self.describe_iam_instance_profile_associations(&request) {
-                    Ok(page) => Ok(page.associations.into_iter().filter(|a| &a.association_id == id).collect()),
-                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Ok(mut page) => {
+                        page.iam_instance_profile_associations.retain(|a| &a.association_id == id);
+                        Ok(page)
+                    }
+                    Err(e) if e.is_not_found() => Ok(DescribeIamInstanceProfileAssociationsOutput {
+                        request_id: e.request_id().map(str::to_owned),
+                        ..Default::default()
+                    }),
                     Err(e) => Err(e),
                 }
             }

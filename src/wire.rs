@@ -18,7 +18,7 @@
 //! // then hand the status and the body text to the parser:
 //! # let (status, text) = (400, "<Response><Errors><Error><Code>InvalidAssociationID.NotFound</Code><Message>gone</Message></Error></Errors><RequestID>r-1</RequestID></Response>");
 //! match wire::parse_disassociate_iam_instance_profile(status, text) {
-//!     Ok(assoc) => println!("{} is {}", assoc.association_id, assoc.state),
+//!     Ok(out) => println!("{} is {}", out.iam_instance_profile_association.association_id, out.iam_instance_profile_association.state),
 //!     Err(e) if e.is_not_found() => println!("already gone"),
 //!     Err(e) => return Err(e),
 //! }
@@ -26,12 +26,16 @@
 //! # Ok::<(), ec2_lite::Error>(())
 //! ```
 
-use crate::model::{AssociationsPage, IamInstanceProfileAssociation, IamInstanceProfileSpecification, Output};
+use crate::model::IamInstanceProfileSpecification;
 use crate::ops::{
     associate_iam_instance_profile as associate, describe_iam_instance_profile_associations as describe,
     disassociate_iam_instance_profile as disassociate, replace_iam_instance_profile_association as replace,
 };
-use crate::{DescribeIamInstanceProfileAssociations, Error, client, xml};
+use crate::{
+    AssociateIamInstanceProfileOutput, DescribeIamInstanceProfileAssociations,
+    DescribeIamInstanceProfileAssociationsOutput, DisassociateIamInstanceProfileOutput, Error,
+    ReplaceIamInstanceProfileAssociationOutput, client, xml,
+};
 
 /// The `Content-Type` of every EC2 Query request (sign it).
 pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
@@ -91,7 +95,7 @@ pub fn describe_iam_instance_profile_associations_body(
 pub fn parse_disassociate_iam_instance_profile(
     status: u16,
     body: &str,
-) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+) -> Result<DisassociateIamInstanceProfileOutput, Error> {
     parse_with(status, body, disassociate::parse)
 }
 
@@ -102,7 +106,7 @@ pub fn parse_disassociate_iam_instance_profile(
 pub fn parse_associate_iam_instance_profile(
     status: u16,
     body: &str,
-) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+) -> Result<AssociateIamInstanceProfileOutput, Error> {
     parse_with(status, body, associate::parse)
 }
 
@@ -113,7 +117,7 @@ pub fn parse_associate_iam_instance_profile(
 pub fn parse_replace_iam_instance_profile_association(
     status: u16,
     body: &str,
-) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+) -> Result<ReplaceIamInstanceProfileAssociationOutput, Error> {
     parse_with(status, body, replace::parse)
 }
 
@@ -121,7 +125,10 @@ pub fn parse_replace_iam_instance_profile_association(
 ///
 /// # Errors
 /// As [`parse_disassociate_iam_instance_profile`].
-pub fn parse_describe_iam_instance_profile_associations(status: u16, body: &str) -> Result<AssociationsPage, Error> {
+pub fn parse_describe_iam_instance_profile_associations(
+    status: u16,
+    body: &str,
+) -> Result<DescribeIamInstanceProfileAssociationsOutput, Error> {
     parse_with(status, body, describe::parse)
 }
 

@@ -46,7 +46,7 @@ fn server_errors_are_retried_until_success() {
     );
     let start = Instant::now();
     let out = client(&server).disassociate_iam_instance_profile(ID).expect("third attempt succeeds");
-    assert_eq!(out.association_id, ID);
+    assert_eq!(out.iam_instance_profile_association.association_id, ID);
     assert_eq!(server.count(), 3);
     assert!(start.elapsed() < max_backoff(TRANSIENT_BASE, 3) + SLACK, "{:?}", start.elapsed());
     // Every attempt carries the same invocation id and says which attempt it is.

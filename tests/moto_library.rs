@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ec2_lite::{
-    AssociationState, Client, Credentials, DescribeIamInstanceProfileAssociations, Error,
-    IamInstanceProfileAssociation, IamInstanceProfileSpecification, WaitOptions, WaitTarget,
+    Client, Credentials, DescribeIamInstanceProfileAssociations, Error, IamInstanceProfileAssociation,
+    IamInstanceProfileAssociationState as State, IamInstanceProfileSpecification, WaitOptions, WaitTarget,
 };
 use support::moto::{Moto, SeedPool, Seeded};
 
@@ -129,11 +129,16 @@ fn disassociate_returns_the_association_being_removed() {
     let client = client(moto);
 
     let out = client.disassociate_iam_instance_profile(&seeded.association_id).expect("disassociate");
+    assert!(out.request_id.as_deref().is_some_and(|id| !id.is_empty()), "no request id on success");
+    let out = out.iam_instance_profile_association;
     assert_matches_seed(&out, &seeded);
-    assert_eq!(out.state, AssociationState::Disassociating);
-    assert!(out.request_id().is_some_and(|id| !id.is_empty()), "no request id on success");
+    assert_eq!(out.state, State::Disassociating);
 
-    assert_eq!(client.association_for_instance(&seeded.instance_id).expect("describe"), None, "still associated");
+    assert_eq!(
+        client.association_for_instance(&seeded.instance_id).expect("describe").iam_instance_profile_association,
+        None,
+        "still associated"
+    );
 }
 
 #[test]
@@ -182,7 +187,8 @@ fn wrong_secret_or_unknown_key_is_a_401_auth_failure() {
         assert!(!shown.contains(&wrong_secret) && !shown.contains(&moto.secret_access_key), "{shown}");
     }
     // Nothing was removed.
-    let still = client(moto).association_for_instance(&seeded.instance_id).expect("describe");
+    let still =
+        client(moto).association_for_instance(&seeded.instance_id).expect("describe").iam_instance_profile_association;
     assert_eq!(still.map(|a| a.association_id), Some(seeded.association_id));
 }
 
@@ -202,10 +208,13 @@ fn assumed_role_session_credentials_work_and_need_their_token() {
     assert!(wrong.association_for_instance(&seeded.instance_id).expect_err("wrong token").is_auth());
 
     let session = client_with(moto, Credentials::new(&akid, &secret, Some(token.clone())));
-    let found = session.association_for_instance(&seeded.instance_id).expect("describe with the session");
+    let found = session
+        .association_for_instance(&seeded.instance_id)
+        .expect("describe with the session")
+        .iam_instance_profile_association;
     assert_eq!(found.map(|a| a.association_id), Some(seeded.association_id.clone()));
     let out = session.disassociate_iam_instance_profile(&seeded.association_id).expect("disassociate");
-    assert_eq!(out.state, AssociationState::Disassociating);
+    assert_eq!(out.iam_instance_profile_association.state, State::Disassociating);
     assert!(!format!("{session:?}").contains(&token), "Debug of the client shows the token");
 }
 
@@ -302,15 +311,17 @@ fn describe_finds_an_association_by_id_and_by_instance() {
 
     let by_id = DescribeIamInstanceProfileAssociations::new().association_ids([seeded.association_id.as_str()]);
     let page = client.describe_iam_instance_profile_associations(&by_id).expect("describe by id");
-    let [a] = page.associations.as_slice() else { panic!("expected one association, got {page:?}") };
+    let [a] = page.iam_instance_profile_associations.as_slice() else {
+        panic!("expected one association, got {page:?}")
+    };
     assert_matches_seed(a, &seeded);
-    assert_eq!(a.state, AssociationState::Associated);
+    assert_eq!(a.state, State::Associated);
     assert_eq!(page.next_token, None);
     assert!(page.request_id.is_some(), "no request id on a page");
 
     let page =
         client.describe_iam_instance_profile_associations(&by_instance(&[&seeded.instance_id])).expect("by instance");
-    assert_eq!(ids(&page.associations), set([seeded.association_id.as_str()]));
+    assert_eq!(ids(&page.iam_instance_profile_associations), set([seeded.association_id.as_str()]));
 }
 
 #[test]
@@ -320,7 +331,7 @@ fn filter_values_are_ored_and_filters_are_anded() {
     let client = client(moto);
     let both = set([a.association_id.as_str(), b.association_id.as_str()]);
     let describe = |r: DescribeIamInstanceProfileAssociations| {
-        ids(&client.describe_iam_instance_profile_associations(&r).expect("describe").associations)
+        ids(&client.describe_iam_instance_profile_associations(&r).expect("describe").iam_instance_profile_associations)
     };
     let instances = [a.instance_id.as_str(), b.instance_id.as_str()];
 
@@ -357,7 +368,7 @@ fn filters_matching_nothing_give_one_empty_page() {
         DescribeIamInstanceProfileAssociations::new().filter("state", ["no-such-state"]),
     ] {
         let page = client.describe_iam_instance_profile_associations(&request).expect("describe");
-        assert!(page.associations.is_empty(), "{request:?} matched {page:?}");
+        assert!(page.iam_instance_profile_associations.is_empty(), "{request:?} matched {page:?}");
         assert_eq!(page.next_token, None);
         let pages: Vec<_> = client.describe_iam_instance_profile_associations_pages(&request).collect();
         assert_eq!(pages.len(), 1, "one page, then the iterator stops: {pages:?}");
@@ -372,14 +383,14 @@ fn more_than_100_associations_come_in_several_pages() {
     let request = by_instance(&seeds.paged_instance_ids());
 
     let first = client.describe_iam_instance_profile_associations(&request).expect("page 1");
-    assert_eq!(first.associations.len(), 100, "moto's page size");
+    assert_eq!(first.iam_instance_profile_associations.len(), 100, "moto's page size");
     let token = first.next_token.clone().expect("a next token after a full page");
     let second = client.describe_iam_instance_profile_associations(&request.clone().next_token(token)).expect("page 2");
-    assert_eq!(second.associations.len(), PAGED - 100);
+    assert_eq!(second.iam_instance_profile_associations.len(), PAGED - 100);
     assert_eq!(second.next_token, None, "the last page has no token");
 
-    let mut listed = ids(&first.associations);
-    listed.extend(ids(&second.associations));
+    let mut listed = ids(&first.iam_instance_profile_associations);
+    listed.extend(ids(&second.iam_instance_profile_associations));
     assert_eq!(listed, seeds.paged_association_ids());
 }
 
@@ -393,7 +404,7 @@ fn page_iterator_walks_every_page_lazily() {
         .describe_iam_instance_profile_associations_pages(&request)
         .collect::<Result<_, _>>()
         .expect("every page");
-    assert_eq!(pages.iter().map(|p| p.associations.len()).collect::<Vec<_>>(), [100, PAGED - 100]);
+    assert_eq!(pages.iter().map(|p| p.iam_instance_profile_associations.len()).collect::<Vec<_>>(), [100, PAGED - 100]);
     assert!(pages[0].next_token.is_some() && pages[1].next_token.is_none());
     assert_eq!(requests.swap(0, Ordering::SeqCst), 2);
 
@@ -404,7 +415,7 @@ fn page_iterator_walks_every_page_lazily() {
         .expect("every item");
     assert_eq!(items.len(), PAGED, "no item twice");
     assert_eq!(ids(&items), seeds.paged_association_ids());
-    assert!(items.iter().all(|a| a.state == AssociationState::Associated));
+    assert!(items.iter().all(|a| a.state == State::Associated));
     assert_eq!(requests.swap(0, Ordering::SeqCst), 2);
 
     let few: Vec<_> = client.describe_iam_instance_profile_associations_pages(&request).items().take(3).collect();
@@ -431,7 +442,7 @@ fn page_iterator_starts_at_the_given_token_and_max_results_is_sent() {
         .collect::<Result<_, _>>()
         .expect("from the token on");
     assert_eq!(rest.len(), PAGED - 100);
-    let mut all = ids(&first.associations);
+    let mut all = ids(&first.iam_instance_profile_associations);
     all.extend(ids(&rest));
     assert_eq!(all, seeds.paged_association_ids());
 
@@ -455,23 +466,33 @@ fn associate_by_name_and_by_arn() {
     let out = client
         .associate_iam_instance_profile(&instance, &IamInstanceProfileSpecification::name(&moto.profile.name))
         .expect("associate by name");
+    assert!(out.request_id.is_some());
+    let out = out.iam_instance_profile_association;
     assert!(out.association_id.starts_with("iip-assoc-"), "{out:?}");
     assert_eq!(out.instance_id, instance);
     assert_eq!(out.iam_instance_profile.arn, moto.profile.arn);
     assert_eq!(out.iam_instance_profile.id, moto.profile.id);
-    assert_eq!(out.state, AssociationState::Associating);
-    assert!(out.request_id().is_some());
-    let current = client.association_for_instance(&instance).expect("describe").expect("an association");
+    assert_eq!(out.state, State::Associating);
+    let current = client
+        .association_for_instance(&instance)
+        .expect("describe")
+        .iam_instance_profile_association
+        .expect("an association");
     assert_eq!(current.association_id, out.association_id);
 
     client.disassociate_iam_instance_profile(&out.association_id).expect("disassociate");
     let out = client
         .associate_iam_instance_profile(&instance, &IamInstanceProfileSpecification::arn(&moto.profile_b.arn))
-        .expect("associate by ARN");
+        .expect("associate by ARN")
+        .iam_instance_profile_association;
     assert_eq!(out.iam_instance_profile.arn, moto.profile_b.arn);
     assert_eq!(out.iam_instance_profile.id, moto.profile_b.id);
-    assert_eq!(out.state, AssociationState::Associating);
-    let current = client.association_for_instance(&instance).expect("describe").expect("an association");
+    assert_eq!(out.state, State::Associating);
+    let current = client
+        .association_for_instance(&instance)
+        .expect("describe")
+        .iam_instance_profile_association
+        .expect("an association");
     assert_eq!(current.iam_instance_profile.arn, moto.profile_b.arn);
 }
 
@@ -495,7 +516,8 @@ fn associating_an_instance_that_has_a_profile_is_incorrect_state() {
         service_error(&e).message,
         format!("There is an existing association for instance {}", seeded.instance_id)
     );
-    let current = client(moto).association_for_instance(&seeded.instance_id).unwrap().unwrap();
+    let current =
+        client(moto).association_for_instance(&seeded.instance_id).unwrap().iam_instance_profile_association.unwrap();
     assert_eq!(current.iam_instance_profile.arn, moto.profile.arn, "the old profile stays");
 }
 
@@ -519,7 +541,7 @@ fn associating_an_unknown_profile_is_a_clean_service_error() {
         assert_eq!(s.message, format!("Instance profile {named} not found"));
         assert!(e.is_not_found() && !e.is_retryable(), "{e:?}");
     }
-    assert_eq!(client.association_for_instance(&instance).unwrap(), None);
+    assert_eq!(client.association_for_instance(&instance).unwrap().iam_instance_profile_association, None);
 }
 
 #[test]
@@ -549,18 +571,21 @@ fn replace_swaps_the_profile_and_returns_the_association_to_use() {
             &IamInstanceProfileSpecification::name(&moto.profile_b.name),
         )
         .expect("replace");
+    assert!(out.request_id.is_some());
+    let out = out.iam_instance_profile_association;
     assert_eq!(out.instance_id, seeded.instance_id);
     assert_eq!(out.iam_instance_profile.arn, moto.profile_b.arn);
     assert_eq!(out.iam_instance_profile.id, moto.profile_b.id);
-    assert_eq!(out.state, AssociationState::Associating);
-    assert!(out.request_id().is_some());
+    assert_eq!(out.state, State::Associating);
 
     // Real EC2 returns a new id here (moto keeps the old one): wait on the returned one.
     let options = WaitOptions::new(Duration::from_millis(100), Duration::from_secs(20));
     let done =
         client.wait_until_associated(&WaitTarget::AssociationId(out.association_id.clone()), &options).expect("wait");
+    assert!(done.request_id.is_some());
+    let done = done.iam_instance_profile_association;
     assert_eq!(done.iam_instance_profile.arn, moto.profile_b.arn);
-    assert_eq!(done.state, AssociationState::Associated);
+    assert_eq!(done.state, State::Associated);
 
     let back = client
         .replace_iam_instance_profile_association(
@@ -568,7 +593,7 @@ fn replace_swaps_the_profile_and_returns_the_association_to_use() {
             &IamInstanceProfileSpecification::arn(&moto.profile.arn),
         )
         .expect("replace back by ARN");
-    assert_eq!(back.iam_instance_profile.arn, moto.profile.arn);
+    assert_eq!(back.iam_instance_profile_association.iam_instance_profile.arn, moto.profile.arn);
 }
 
 #[test]
@@ -595,11 +620,16 @@ fn association_for_instance_is_the_current_one_or_none() {
     let bare = seeds.bare_instance(moto);
     let client = client(moto);
 
-    let found = client.association_for_instance(&seeded.instance_id).expect("describe").expect("an association");
+    let out = client.association_for_instance(&seeded.instance_id).expect("describe");
+    assert!(out.request_id.is_some(), "no request id");
+    let found = out.iam_instance_profile_association.expect("an association");
     assert_matches_seed(&found, &seeded);
-    assert_eq!(found.state, AssociationState::Associated);
-    assert_eq!(client.association_for_instance(&bare).expect("describe"), None);
-    assert_eq!(client.association_for_instance(UNKNOWN_INSTANCE).expect("describe"), None);
+    assert_eq!(found.state, State::Associated);
+    assert_eq!(client.association_for_instance(&bare).expect("describe").iam_instance_profile_association, None);
+    assert_eq!(
+        client.association_for_instance(UNKNOWN_INSTANCE).expect("describe").iam_instance_profile_association,
+        None
+    );
 }
 
 #[test]
@@ -612,10 +642,11 @@ fn disassociate_instance_removes_whatever_is_there_and_can_run_twice() {
     let client = client(moto);
 
     let removed = client.disassociate_instance(&seeded.instance_id).expect("disassociate").expect("something removed");
+    assert!(removed.request_id.is_some());
+    let removed = removed.iam_instance_profile_association;
     assert_matches_seed(&removed, &seeded);
-    assert_eq!(removed.state, AssociationState::Disassociating);
-    assert!(removed.request_id().is_some());
-    assert_eq!(client.association_for_instance(&seeded.instance_id).unwrap(), None);
+    assert_eq!(removed.state, State::Disassociating);
+    assert_eq!(client.association_for_instance(&seeded.instance_id).unwrap().iam_instance_profile_association, None);
     assert_eq!(client.disassociate_instance(&seeded.instance_id).expect("second run"), None);
 }
 
@@ -636,9 +667,11 @@ fn waiting_for_an_association_that_is_already_there_returns_at_once() {
     {
         let start = Instant::now();
         let a = client.wait_until_associated(&target, &options).expect("wait");
+        assert!(a.request_id.is_some());
+        let a = a.iam_instance_profile_association;
         assert!(start.elapsed() < Duration::from_secs(10), "{target:?} polled more than once");
         assert_matches_seed(&a, &seeded);
-        assert_eq!(a.state, AssociationState::Associated);
+        assert_eq!(a.state, State::Associated);
     }
 }
 
@@ -656,7 +689,9 @@ fn waiting_for_disassociation_ends_once_the_association_is_gone() {
     {
         let start = Instant::now();
         // moto forgets a removed association at once: nothing is left to return.
-        assert_eq!(client.wait_until_disassociated(&target, &options).expect("wait"), None, "{target:?}");
+        let out = client.wait_until_disassociated(&target, &options).expect("wait");
+        assert_eq!(out.iam_instance_profile_association, None, "{target:?}");
+        assert!(out.request_id.is_some());
         assert!(start.elapsed() < Duration::from_secs(10), "{target:?} polled more than once");
     }
 }
@@ -772,14 +807,18 @@ fn clones_of_one_client_work_from_several_threads() {
         for one in &seeded {
             let client = client.clone();
             s.spawn(move || {
-                let found = client.association_for_instance(&one.instance_id).expect("describe").expect("found");
+                let found = client
+                    .association_for_instance(&one.instance_id)
+                    .expect("describe")
+                    .iam_instance_profile_association
+                    .expect("found");
                 assert_eq!(found.association_id, one.association_id);
                 let out = client.disassociate_iam_instance_profile(&one.association_id).expect("disassociate");
-                assert_eq!(out.state, AssociationState::Disassociating);
+                assert_eq!(out.iam_instance_profile_association.state, State::Disassociating);
             });
         }
     });
     for one in &seeded {
-        assert_eq!(client.association_for_instance(&one.instance_id).unwrap(), None);
+        assert_eq!(client.association_for_instance(&one.instance_id).unwrap().iam_instance_profile_association, None);
     }
 }

@@ -2,7 +2,7 @@
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateIamInstanceProfile.html>
 
 use super::disassociate_iam_instance_profile::parse_association_response;
-use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileSpecification, Output};
+use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileSpecification};
 use crate::query::{EC2_API_VERSION, QueryBody};
 use crate::{Client, Error};
 
@@ -32,8 +32,20 @@ pub(crate) fn body(instance_id: &str, profile: &IamInstanceProfileSpecification)
     Ok(b)
 }
 
-pub(crate) fn parse(text: &str) -> Result<Output<IamInstanceProfileAssociation>, String> {
-    parse_association_response(text, "AssociateIamInstanceProfileResponse")
+/// What `AssociateIamInstanceProfile` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AssociateIamInstanceProfileOutput {
+    /// The new association, normally in state `associating`.
+    pub iam_instance_profile_association: IamInstanceProfileAssociation,
+    /// The request id EC2 gave this call, for AWS support.
+    pub request_id: Option<String>,
+}
+
+pub(crate) fn parse(text: &str) -> Result<AssociateIamInstanceProfileOutput, String> {
+    let (iam_instance_profile_association, request_id) =
+        parse_association_response(text, "AssociateIamInstanceProfileResponse")?;
+    Ok(AssociateIamInstanceProfileOutput { iam_instance_profile_association, request_id })
 }
 
 impl Client {
@@ -44,11 +56,11 @@ impl Client {
     /// ```no_run
     /// use ec2_lite::IamInstanceProfileSpecification;
     /// let client = ec2_lite::Client::from_env()?;
-    /// let assoc = client.associate_iam_instance_profile(
+    /// let out = client.associate_iam_instance_profile(
     ///     "i-1234567890abcdef0",
     ///     &IamInstanceProfileSpecification::name("AdminProfile"),
     /// )?;
-    /// println!("{}", assoc.association_id);
+    /// println!("{}", out.iam_instance_profile_association.association_id);
     /// # Ok::<(), ec2_lite::Error>(())
     /// ```
     ///
@@ -63,7 +75,7 @@ impl Client {
         &self,
         instance_id: &str,
         profile: &IamInstanceProfileSpecification,
-    ) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+    ) -> Result<AssociateIamInstanceProfileOutput, Error> {
         super::check_instance_id(instance_id)?;
         self.send_and_parse(body(instance_id, profile)?, parse)
     }
@@ -72,7 +84,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AssociationState;
+    use crate::IamInstanceProfileAssociationState as State;
 
     #[test]
     fn body_by_name_and_by_arn() {
@@ -92,15 +104,18 @@ mod tests {
     #[test]
     fn parses_aws_sample() {
         let out = parse(include_str!("../../tests/fixtures/associate_iam_instance_profile.aws.xml")).unwrap();
+        assert_eq!(out.request_id.as_deref(), Some("e10deeaf-7cda-48e7-950b-example"));
+        let out = out.iam_instance_profile_association;
         assert_eq!(out.association_id, "iip-assoc-0750e3af14e2b40ad");
-        assert_eq!(out.state, AssociationState::Associating);
-        assert_eq!(out.request_id(), Some("e10deeaf-7cda-48e7-950b-example"));
+        assert_eq!(out.state, State::Associating);
     }
 
     #[test]
     fn parses_moto_body() {
         let out = parse(include_str!("../../tests/fixtures/associate_iam_instance_profile.moto.xml")).unwrap();
+        assert_eq!(out.request_id.as_deref(), Some("request-id"));
+        let out = out.iam_instance_profile_association;
         assert_eq!(out.iam_instance_profile.arn, "arn:aws:iam::123456789012:instance-profile/prof-a");
-        assert_eq!(out.state, AssociationState::Associating);
+        assert_eq!(out.state, State::Associating);
     }
 }

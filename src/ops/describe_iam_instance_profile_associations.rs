@@ -1,7 +1,7 @@
 //! `DescribeIamInstanceProfileAssociations`, one page or all of them.
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeIamInstanceProfileAssociations.html>
 
-use crate::model::{AssociationsPage, IamInstanceProfileAssociation};
+use crate::model::IamInstanceProfileAssociation;
 use crate::query::{EC2_API_VERSION, QueryBody};
 use crate::{Client, Error, xml};
 
@@ -127,22 +127,38 @@ impl DescribeIamInstanceProfileAssociations {
     }
 }
 
+/// What `DescribeIamInstanceProfileAssociations` returns: one page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DescribeIamInstanceProfileAssociationsOutput {
+    /// The associations on this page.
+    pub iam_instance_profile_associations: Vec<IamInstanceProfileAssociation>,
+    /// The token for the next page; `None` on the last page.
+    pub next_token: Option<String>,
+    /// The request id EC2 gave this call, for AWS support.
+    pub request_id: Option<String>,
+}
+
 /// Parses `<DescribeIamInstanceProfileAssociationsResponse>`. The items are
 /// in `iamInstanceProfileAssociationSet`; the API reference's sample calls it
 /// `iamInstanceProfileAssociations`, which is accepted too.
-pub(crate) fn parse(text: &str) -> Result<AssociationsPage, String> {
+pub(crate) fn parse(text: &str) -> Result<DescribeIamInstanceProfileAssociationsOutput, String> {
     let doc = xml::parse(text)?;
     let root = xml::root(&doc, "DescribeIamInstanceProfileAssociationsResponse")?;
     let set = xml::child(root, "iamInstanceProfileAssociationSet")
         .or_else(|| xml::child(root, "iamInstanceProfileAssociations"));
-    let associations = match set {
+    let iam_instance_profile_associations = match set {
         Some(set) => {
             xml::children(set, "item").map(IamInstanceProfileAssociation::from_xml).collect::<Result<_, _>>()?
         }
         None => Vec::new(),
     };
     let next_token = xml::child_text(root, "nextToken").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    Ok(AssociationsPage { associations, next_token, request_id: xml::request_id(root) })
+    Ok(DescribeIamInstanceProfileAssociationsOutput {
+        iam_instance_profile_associations,
+        next_token,
+        request_id: xml::request_id(root),
+    })
 }
 
 impl Client {
@@ -153,7 +169,7 @@ impl Client {
     /// let client = ec2_lite::Client::from_env()?;
     /// let request = DescribeIamInstanceProfileAssociations::new().filter("instance-id", ["i-1234567890abcdef0"]);
     /// let page = client.describe_iam_instance_profile_associations(&request)?;
-    /// for assoc in &page.associations {
+    /// for assoc in &page.iam_instance_profile_associations {
     ///     println!("{} {}", assoc.association_id, assoc.state);
     /// }
     /// # Ok::<(), ec2_lite::Error>(())
@@ -168,7 +184,7 @@ impl Client {
     pub fn describe_iam_instance_profile_associations(
         &self,
         request: &DescribeIamInstanceProfileAssociations,
-    ) -> Result<AssociationsPage, Error> {
+    ) -> Result<DescribeIamInstanceProfileAssociationsOutput, Error> {
         request.check()?;
         self.send_and_parse(request.body(request.next_token.as_deref()), parse)
     }
@@ -218,7 +234,7 @@ impl<'a> Pages<'a> {
 }
 
 impl Iterator for Pages<'_> {
-    type Item = Result<AssociationsPage, Error>;
+    type Item = Result<DescribeIamInstanceProfileAssociationsOutput, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -273,7 +289,7 @@ impl Iterator for Items<'_> {
                 return Some(Ok(a));
             }
             match self.pages.next()? {
-                Ok(page) => self.current = page.associations.into_iter(),
+                Ok(page) => self.current = page.iam_instance_profile_associations.into_iter(),
                 Err(e) => return Some(Err(e)),
             }
         }
@@ -322,9 +338,9 @@ mod tests {
     fn parses_the_documented_sample_with_its_misspelt_set() {
         let page =
             parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.aws.xml")).unwrap();
-        assert_eq!(page.associations.len(), 1);
-        assert_eq!(page.associations[0].association_id, "iip-assoc-0db249b1f25fa24b8");
-        assert!(page.associations[0].timestamp.is_some());
+        assert_eq!(page.iam_instance_profile_associations.len(), 1);
+        assert_eq!(page.iam_instance_profile_associations[0].association_id, "iip-assoc-0db249b1f25fa24b8");
+        assert!(page.iam_instance_profile_associations[0].timestamp.is_some());
         assert_eq!(page.next_token, None);
         assert_eq!(page.request_id.as_deref(), Some("84c2d2a6-12dc-491f-a9ee-example"));
     }
@@ -333,12 +349,12 @@ mod tests {
     fn parses_moto_bodies() {
         let page =
             parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto.xml")).unwrap();
-        assert_eq!(page.associations.len(), 2);
-        assert_eq!(page.associations[1].instance_id, "i-734231f59c8d799b0");
+        assert_eq!(page.iam_instance_profile_associations.len(), 2);
+        assert_eq!(page.iam_instance_profile_associations[1].instance_id, "i-734231f59c8d799b0");
         let empty =
             parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto-empty.xml"))
                 .unwrap();
-        assert!(empty.associations.is_empty() && empty.next_token.is_none());
+        assert!(empty.iam_instance_profile_associations.is_empty() && empty.next_token.is_none());
         let p1 = parse(include_str!("../../tests/fixtures/describe_iam_instance_profile_associations.moto-page1.xml"))
             .unwrap();
         assert_eq!(p1.next_token.as_deref(), Some("100"));

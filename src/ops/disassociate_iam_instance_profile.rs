@@ -1,7 +1,7 @@
 //! `DisassociateIamInstanceProfile`
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIamInstanceProfile.html>
 
-use crate::model::{IamInstanceProfileAssociation, Output};
+use crate::model::IamInstanceProfileAssociation;
 use crate::query::{EC2_API_VERSION, QueryBody};
 use crate::{Client, Error, xml};
 
@@ -15,23 +15,36 @@ pub(crate) fn body(association_id: &str) -> QueryBody {
     b
 }
 
+/// What `DisassociateIamInstanceProfile` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DisassociateIamInstanceProfileOutput {
+    /// The association being removed, normally in state `disassociating`.
+    pub iam_instance_profile_association: IamInstanceProfileAssociation,
+    /// The request id EC2 gave this call, for AWS support.
+    pub request_id: Option<String>,
+}
+
 /// Parses `<DisassociateIamInstanceProfileResponse>`.
-pub(crate) fn parse(text: &str) -> Result<Output<IamInstanceProfileAssociation>, String> {
-    parse_association_response(text, "DisassociateIamInstanceProfileResponse")
+pub(crate) fn parse(text: &str) -> Result<DisassociateIamInstanceProfileOutput, String> {
+    let (iam_instance_profile_association, request_id) =
+        parse_association_response(text, "DisassociateIamInstanceProfileResponse")?;
+    Ok(DisassociateIamInstanceProfileOutput { iam_instance_profile_association, request_id })
 }
 
 /// Parses a response whose payload is one `<iamInstanceProfileAssociation>`
-/// (Associate, Disassociate and Replace share this shape).
+/// (Associate, Disassociate and Replace share this shape): the association
+/// and the request id.
 pub(crate) fn parse_association_response(
     text: &str,
     root_name: &str,
-) -> Result<Output<IamInstanceProfileAssociation>, String> {
+) -> Result<(IamInstanceProfileAssociation, Option<String>), String> {
     let doc = xml::parse(text)?;
     let root = xml::root(&doc, root_name)?;
     let node = xml::child(root, "iamInstanceProfileAssociation")
         .ok_or_else(|| format!("missing <iamInstanceProfileAssociation> in <{root_name}>"))?;
     let association = IamInstanceProfileAssociation::from_xml(node)?;
-    Ok(Output::new(association, xml::request_id(root)))
+    Ok((association, xml::request_id(root)))
 }
 
 impl Client {
@@ -43,8 +56,9 @@ impl Client {
     ///
     /// ```no_run
     /// let client = ec2_lite::Client::from_env()?;
-    /// let assoc = client.disassociate_iam_instance_profile("iip-assoc-05020b59952902f5f")?;
-    /// println!("{} is {}", assoc.association_id, assoc.state);
+    /// let out = client.disassociate_iam_instance_profile("iip-assoc-05020b59952902f5f")?;
+    /// let assoc = &out.iam_instance_profile_association;
+    /// println!("{} is {} (request {:?})", assoc.association_id, assoc.state, out.request_id);
     /// # Ok::<(), ec2_lite::Error>(())
     /// ```
     ///
@@ -58,7 +72,7 @@ impl Client {
     pub fn disassociate_iam_instance_profile(
         &self,
         association_id: &str,
-    ) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+    ) -> Result<DisassociateIamInstanceProfileOutput, Error> {
         super::check_association_id(association_id)?;
         self.send_and_parse(body(association_id), parse)
     }
@@ -67,7 +81,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AssociationState;
+    use crate::IamInstanceProfileAssociationState as State;
 
     #[test]
     fn body_matches_botocore() {
@@ -80,21 +94,23 @@ mod tests {
     #[test]
     fn parses_aws_sample_with_request_id_first() {
         let out = parse(include_str!("../../tests/fixtures/disassociate_iam_instance_profile.aws.xml")).unwrap();
-        assert_eq!(out.request_id(), Some("e10deeaf-7cda-48e7-950b-example"));
+        assert_eq!(out.request_id.as_deref(), Some("e10deeaf-7cda-48e7-950b-example"));
+        let out = out.iam_instance_profile_association;
         assert_eq!(out.association_id, "iip-assoc-0750e3af14e2b40ad");
         assert_eq!(out.instance_id, "i-1234567890abcdef0");
         assert_eq!(out.iam_instance_profile.arn, "arn:aws:iam::123456789012:instance-profile/AdminProfile");
         assert_eq!(out.iam_instance_profile.id, "AIPAJEDNCAA64SSD265D6");
-        assert_eq!(out.state, AssociationState::Disassociating);
+        assert_eq!(out.state, State::Disassociating);
         assert_eq!(out.timestamp.map(|t| t.unix_timestamp()), Some(1_471_644_861));
     }
 
     #[test]
     fn parses_moto_body_with_request_id_last_and_no_timestamp() {
         let out = parse(include_str!("../../tests/fixtures/disassociate_iam_instance_profile.moto.xml")).unwrap();
-        assert_eq!(out.request_id(), Some("request-id"));
+        assert_eq!(out.request_id.as_deref(), Some("request-id"));
+        let out = out.iam_instance_profile_association;
         assert_eq!(out.association_id, "iip-assoc-f13c64d38f17d74c3");
-        assert_eq!(out.state, AssociationState::Disassociating);
+        assert_eq!(out.state, State::Disassociating);
         assert_eq!(out.timestamp, None);
     }
 

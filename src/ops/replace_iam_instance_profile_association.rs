@@ -3,7 +3,7 @@
 
 use super::associate_iam_instance_profile::push_profile;
 use super::disassociate_iam_instance_profile::parse_association_response;
-use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileSpecification, Output};
+use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileSpecification};
 use crate::query::{EC2_API_VERSION, QueryBody};
 use crate::{Client, Error};
 
@@ -16,8 +16,21 @@ pub(crate) fn body(association_id: &str, profile: &IamInstanceProfileSpecificati
     Ok(b)
 }
 
-pub(crate) fn parse(text: &str) -> Result<Output<IamInstanceProfileAssociation>, String> {
-    parse_association_response(text, "ReplaceIamInstanceProfileAssociationResponse")
+/// What `ReplaceIamInstanceProfileAssociation` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplaceIamInstanceProfileAssociationOutput {
+    /// The new association, with a **new** association id, normally in
+    /// state `associating`.
+    pub iam_instance_profile_association: IamInstanceProfileAssociation,
+    /// The request id EC2 gave this call, for AWS support.
+    pub request_id: Option<String>,
+}
+
+pub(crate) fn parse(text: &str) -> Result<ReplaceIamInstanceProfileAssociationOutput, String> {
+    let (iam_instance_profile_association, request_id) =
+        parse_association_response(text, "ReplaceIamInstanceProfileAssociationResponse")?;
+    Ok(ReplaceIamInstanceProfileAssociationOutput { iam_instance_profile_association, request_id })
 }
 
 impl Client {
@@ -34,10 +47,8 @@ impl Client {
     ///     "iip-assoc-060bae234aac2e7fa",
     ///     &IamInstanceProfileSpecification::name("NewProfile"),
     /// )?;
-    /// let done = client.wait_until_associated(
-    ///     &WaitTarget::AssociationId(new.association_id.clone()),
-    ///     &WaitOptions::default(),
-    /// )?;
+    /// let new_id = new.iam_instance_profile_association.association_id;
+    /// let done = client.wait_until_associated(&WaitTarget::AssociationId(new_id), &WaitOptions::default())?;
     /// # let _ = done;
     /// # Ok::<(), ec2_lite::Error>(())
     /// ```
@@ -52,7 +63,7 @@ impl Client {
         &self,
         association_id: &str,
         profile: &IamInstanceProfileSpecification,
-    ) -> Result<Output<IamInstanceProfileAssociation>, Error> {
+    ) -> Result<ReplaceIamInstanceProfileAssociationOutput, Error> {
         super::check_association_id(association_id)?;
         self.send_and_parse(body(association_id, profile)?, parse)
     }
@@ -74,7 +85,9 @@ mod tests {
     #[test]
     fn aws_sample_returns_a_new_association_id() {
         let out = parse(include_str!("../../tests/fixtures/replace_iam_instance_profile_association.aws.xml")).unwrap();
+        assert_eq!(out.request_id.as_deref(), Some("e10deeaf-7cda-48e7-950b-example"));
+        let out = out.iam_instance_profile_association;
         assert_eq!(out.association_id, "iip-assoc-08049da59357d598c");
-        assert_eq!(out.state, crate::AssociationState::Associating);
+        assert_eq!(out.state, crate::IamInstanceProfileAssociationState::Associating);
     }
 }

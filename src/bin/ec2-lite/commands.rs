@@ -177,6 +177,7 @@ fn associate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let spec = profile(ctx)?;
     let assoc =
         ctx.client.associate_iam_instance_profile(ctx.required("instance-id")?, &spec).map_err(|e| ctx.fail(OP, &e))?;
+    let assoc = assoc.iam_instance_profile_association;
     Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
 }
 
@@ -187,6 +188,7 @@ fn replace(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         .client
         .replace_iam_instance_profile_association(ctx.required("association-id")?, &spec)
         .map_err(|e| ctx.fail(OP, &e))?;
+    let assoc = assoc.iam_instance_profile_association;
     Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
 }
 
@@ -194,6 +196,7 @@ fn disassociate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     const OP: &str = "DisassociateIamInstanceProfile";
     let id = ctx.required("association-id")?;
     let assoc = ctx.client.disassociate_iam_instance_profile(id).map_err(|e| ctx.fail(OP, &e))?;
+    let assoc = assoc.iam_instance_profile_association;
     Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
 }
 
@@ -256,7 +259,8 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
             request = request.next_token(t);
         }
         let page = ctx.client.describe_iam_instance_profile_associations(&request).map_err(|e| ctx.fail(OP, &e))?;
-        let mut m = vec![(ITEMS_KEY, Value::List(page.associations.iter().map(association).collect()))];
+        let mut m =
+            vec![(ITEMS_KEY, Value::List(page.iam_instance_profile_associations.iter().map(association).collect()))];
         if let Some(t) = page.next_token {
             m.push(("NextToken", Value::str(t)));
         }
@@ -285,7 +289,8 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         }
         let page = ctx.client.describe_iam_instance_profile_associations(&r).map_err(|e| ctx.fail(OP, &e))?;
         let skipped = std::mem::take(&mut first_skip);
-        let mut items: Vec<Value> = page.associations.iter().skip(skipped).map(association).collect();
+        let mut items: Vec<Value> =
+            page.iam_instance_profile_associations.iter().skip(skipped).map(association).collect();
         if let Some(max) = max_items.map(|m| m as usize)
             && total + items.len() > max
         {
