@@ -82,6 +82,9 @@ pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
 };
 pub use retry::RetryConfig;
+/// The [`time`](https://docs.rs/time) crate, whose `OffsetDateTime` the signer
+/// takes and the model's timestamps are, re-exported so its version matches.
+pub use time;
 pub use waiter::{WaitOptions, WaitTarget};
 
 /// The README's examples, compiled and run as doc tests.
