@@ -292,7 +292,7 @@ impl Client {
         };
         let headers = [("content-type", FORM_CONTENT_TYPE)];
         let request = SignableRequest::new("POST", &inner.endpoint.authority, &inner.endpoint.path)
-            .headers(&headers)
+            .headers(headers)
             .body(body.as_bytes());
         // The one place the clock is read, corrected by any skew measured.
         let sent = OffsetDateTime::now_utc();

@@ -20,19 +20,23 @@
 //!
 //! ```
 //! use ec2_lite::sigv4::{self, SignableRequest, SigningParams};
-//! use ec2_lite::Credentials;
+//! use ec2_lite::{Credentials, wire};
+//! use std::time::{Duration, SystemTime};
 //!
 //! let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None);
-//! let body = b"Action=DisassociateIamInstanceProfile&AssociationId=iip-assoc-0123456789abcdef0&Version=2016-11-15";
-//! let headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")];
-//! let request = SignableRequest::new("POST", "ec2.us-east-1.amazonaws.com", "/").headers(&headers).body(body);
-//! let time = time::OffsetDateTime::from_unix_timestamp(1_440_938_160).unwrap(); // 2015-08-30T12:36:00Z
+//! let body = wire::disassociate_iam_instance_profile_body("iip-assoc-0123456789abcdef0")?;
+//! let request = SignableRequest::from_url("POST", "https://ec2.us-east-1.amazonaws.com/")?
+//!     .header("Content-Type", wire::CONTENT_TYPE)
+//!     .body(body.as_bytes());
+//! let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_440_938_160); // 2015-08-30T12:36:00Z; use SystemTime::now()
 //! let signed = sigv4::sign(&request, &SigningParams::new(&credentials, "us-east-1", "ec2", time));
-//! assert_eq!(signed.signature(), "51cd4bf7c17326490a2068282a2876e85bac4790c0a2f2fe793c6595757eb60d");
+//! assert_eq!(signed.signed_headers(), "content-type;host;x-amz-date");
 //! for (name, value) in signed.headers() {
-//!     // add (name, value) to the request
+//!     // add (name, value) to the request, send it, and parse the answer
+//!     // with `wire::parse_disassociate_iam_instance_profile(status, &text)`
 //! #   let _ = (name, value);
 //! }
+//! # Ok::<(), ec2_lite::Error>(())
 //! ```
 //!
 //! [`wire`] has each operation's request body and response parser, so the
@@ -88,6 +92,9 @@ pub use ops::describe_iam_instance_profile_associations::{
 pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
 pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;
 pub use retry::RetryConfig;
+/// The [`time`](https://docs.rs/time) crate, whose `OffsetDateTime` the signer
+/// takes and the model's timestamps are, re-exported so its version matches.
+pub use time;
 pub use waiter::{WaitOptions, WaitTarget, WaitUntilAssociatedOutput, WaitUntilDisassociatedOutput};
 
 /// The README's examples, compiled and run as doc tests.

@@ -7,7 +7,7 @@
 //! (EC2's serializer does not send `Name=`). Spaces are `%20`, never `+`: the
 //! body is hashed for the signature, and these exact bytes are what is sent.
 
-use crate::sigv4::uri::encode_into;
+use crate::sigv4::percent::encode_into;
 
 /// The API version of every EC2 Query action.
 pub const EC2_API_VERSION: &str = "2016-11-15";

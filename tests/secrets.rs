@@ -43,7 +43,7 @@ fn signatures(server: &FaultServer) -> Vec<String> {
 fn public_types_never_show_secrets() {
     let c = creds();
     let headers = [("Content-Type", "text/plain"), ("X-Amz-Security-Token", TOKEN)];
-    let request = SignableRequest::new("POST", "ec2.us-east-1.amazonaws.com", "/").headers(&headers).body(b"x=1");
+    let request = SignableRequest::new("POST", "ec2.us-east-1.amazonaws.com", "/").headers(headers).body(b"x=1");
     let params = SigningParams::new(&c, "us-east-1", "ec2", time::OffsetDateTime::now_utc());
     let signed = sigv4::sign(&request, &params);
     let signer = Signer::new();

@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use ec2_lite::Credentials;
-use ec2_lite::sigv4::{self, SignableRequest, Signer, SigningOutput, SigningParams};
+use ec2_lite::sigv4::{self, SignableRequest, Signer, SigningOutput, SigningParams, percent_encode};
 use serde_json::{Value, json};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -197,6 +197,21 @@ const HEADER_VALUES: &[&str] = &[
     "*/*",
 ];
 
+/// URL authorities for requests signed from a URL, with the `Host` botocore
+/// derives from each (lowercase, no default port, no userinfo, IPv6 brackets).
+const AUTHORITIES: &[(&str, &str)] = &[
+    ("EC2.US-East-1.AmazonAWS.com:443", "ec2.us-east-1.amazonaws.com"),
+    ("example.amazonaws.com", "example.amazonaws.com"),
+    ("localhost:8443", "localhost:8443"),
+    ("user:pass@127.0.0.1:5000", "127.0.0.1:5000"),
+    ("[::1]:8443", "[::1]:8443"),
+    ("[2001:DB8::1]:443", "[2001:db8::1]"),
+];
+
+/// Escapes as they may appear in a query on the wire, some of them bytes
+/// that are not UTF-8, which decoded pairs cannot carry.
+const RAW_QUERY_PARTS: &[&str] = &["%FF", "%00", "%C3%28", "a%80b", "%E9", "%F0%9F%A6%80", "%25FF", "%2B%20"];
+
 const REGIONS: &[&str] = &["us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1", "me-central-1"];
 const SERVICES: &[&str] = &["ec2", "iam", "sts", "service", "execute-api", "monitoring"];
 const ACCESS_KEYS: &[&str] = &["AKIDEXAMPLE", "ASIAEXAMPLE123456789", "AKIAIOSFODNN7EXAMPLE"];
@@ -222,6 +237,9 @@ struct Generated {
     host: &'static str,
     path: String,
     query: Vec<(String, String)>,
+    /// When set, the request is signed from this URL (authority, path and the
+    /// query as sent, encoded from `query` plus raw escapes), not from parts.
+    url: Option<(&'static str, String)>,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     access_key: &'static str,
@@ -235,7 +253,8 @@ struct Generated {
 
 fn generate(rng: &mut Rng) -> Generated {
     let method = rng.pick(METHODS);
-    let host = rng.pick(HOSTS);
+    let from_url = rng.percent(40);
+    let (authority, host) = if from_url { AUTHORITIES[rng.below(AUTHORITIES.len())] } else { ("", rng.pick(HOSTS)) };
 
     let mut path = String::new();
     if rng.percent(10) {
@@ -265,6 +284,31 @@ fn generate(rng: &mut Rng) -> Generated {
         };
         query.push(pair);
     }
+
+    let url = from_url.then(|| {
+        // The query as sent: encoded pairs, with raw escapes mixed in, and now
+        // and then an empty piece or one without `=`.
+        let mut pieces: Vec<String> = query
+            .iter()
+            .map(|(n, v)| {
+                let mut value = percent_encode(v);
+                if rng.percent(40) {
+                    value.push_str(rng.pick(RAW_QUERY_PARTS));
+                }
+                format!("{}={value}", percent_encode(n))
+            })
+            .collect();
+        if rng.percent(15) {
+            pieces.push(rng.pick(&["", "flag", "%FF"]).to_owned());
+        }
+        let raw = pieces.join("&");
+        let url = if raw.is_empty() && rng.percent(50) {
+            format!("https://{authority}{path}")
+        } else {
+            format!("https://{authority}{path}?{raw}")
+        };
+        (authority, url)
+    });
 
     let body: Vec<u8> = match rng.below(3) {
         0 => Vec::new(),
@@ -296,6 +340,7 @@ fn generate(rng: &mut Rng) -> Generated {
         host,
         path,
         query,
+        url,
         headers,
         body,
         access_key: rng.pick(ACCESS_KEYS),
@@ -311,9 +356,10 @@ fn generate(rng: &mut Rng) -> Generated {
 /// Headers whose value must fit the request, or that the signer itself has a
 /// say in: `Host`, `Content-Length`, and the ones it replaces or reads
 /// (`X-Amz-Date`, `X-Amz-Security-Token`, `X-Amz-Content-SHA256`).
-/// No `Date`: botocore rewrites it and drops `X-Amz-Date`, a case we never send.
+/// `Date`: botocore signs the signing time in it instead of `X-Amz-Date`.
 fn special_header(rng: &mut Rng, host: &str, body: &[u8]) -> (String, String) {
-    let (name, value) = match rng.below(6) {
+    let (name, value) = match rng.below(7) {
+        6 => (rng.pick(&["Date", "date"]), "Tue, 15 Nov 1994 08:12:31 GMT".to_owned()),
         0 => (rng.pick(&["Host", "host", "HOST"]), host.to_owned()),
         1 => ("Host", format!("  {}  ", host.to_ascii_uppercase())),
         2 => (rng.pick(&["X-Amz-Date", "x-amz-date"]), "20000101T000000Z".to_owned()),
@@ -352,6 +398,7 @@ impl Generated {
             "host": self.host,
             "path": self.path,
             "query": self.query,
+            "url": self.url.as_ref().map(|(_, url)| url),
             "headers": self.headers,
             "body_hex": hex::encode(&self.body),
             "access_key": self.access_key,
@@ -368,8 +415,11 @@ impl Generated {
         let credentials = Credentials::new(self.access_key, self.secret, self.token.map(str::to_owned));
         let query: Vec<(&str, &str)> = self.query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let headers: Vec<(&str, &str)> = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let request =
-            SignableRequest::new(self.method, self.host, &self.path).query(&query).headers(&headers).body(&self.body);
+        let request = match &self.url {
+            Some((_, url)) => SignableRequest::from_url(self.method, url).expect("generated URLs are valid"),
+            None => SignableRequest::new(self.method, self.host, &self.path).query(&query),
+        };
+        let request = request.headers(&headers).body(&self.body);
         let params =
             SigningParams::new(&credentials, self.region, self.service, self.time).sign_session_token(self.sign_token);
         match signer {
@@ -445,6 +495,14 @@ fn coverage(requests: &[Generated]) -> Vec<(&'static str, usize)> {
         ("unsigned header", count(&|r| has_header(r, UNSIGNED_HEADER_NAMES))),
         ("Host header", count(&|r| has_header(r, &["host"]))),
         ("X-Amz-Date header", count(&|r| has_header(r, &["x-amz-date"]))),
+        ("Date header", count(&|r| has_header(r, &["date"]))),
+        ("signed from a URL", count(&|r| r.url.is_some())),
+        ("URL host not as sent", count(&|r| r.url.as_ref().is_some_and(|(a, _)| *a != r.host))),
+        ("IPv6 host", count(&|r| r.host.starts_with('['))),
+        (
+            "query escape that is not UTF-8",
+            count(&|r| r.url.as_ref().is_some_and(|(_, u)| u.contains("%FF") || u.contains("%80"))),
+        ),
         ("X-Amz-Security-Token header", count(&|r| has_header(r, &["x-amz-security-token"]))),
         ("X-Amz-Content-SHA256 header", count(&|r| has_header(r, &["x-amz-content-sha256"]))),
         ("Content-Length header", count(&|r| has_header(r, &["content-length"]))),
@@ -469,6 +527,7 @@ fn differences(ours: &SigningOutput, theirs: &Value) -> Vec<String> {
         ("string to sign", Some(ours.string_to_sign()), "string_to_sign"),
         ("Authorization", Some(ours.authorization()), "authorization"),
         ("x-amz-date header", header("x-amz-date"), "x_amz_date"),
+        ("date header", header("date"), "date"),
         ("x-amz-security-token header", header("x-amz-security-token"), "security_token"),
     ];
     let mut out = Vec::new();

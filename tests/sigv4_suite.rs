@@ -72,6 +72,8 @@ struct RawRequest {
     method: String,
     path: String,
     query: Vec<(String, String)>,
+    /// The query as on the wire, after the `?`.
+    raw_query: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -118,6 +120,7 @@ fn parse_req(text: &str) -> RawRequest {
         method: method.to_owned(),
         path: path.to_owned(),
         query: parse_query(query),
+        raw_query: query.to_owned(),
         headers,
         body: body.as_bytes().to_vec(),
     }
@@ -186,6 +189,15 @@ fn check_case(case: &Case, signer: &Signer) -> Vec<String> {
     check("canonical request (.creq)", &creq, out.canonical_request());
     check("string to sign (.sts)", &sts, out.string_to_sign());
     check("Authorization (.authz)", &authz, out.authorization());
+
+    // The same request with its query given as sent, not decoded.
+    let as_sent =
+        SignableRequest::new(&req.method, host, &req.path).raw_query(&req.raw_query).headers(&headers).body(&req.body);
+    let as_sent = sigv4::sign(&as_sent, &params);
+    check("canonical request (.creq), query as sent", &creq, as_sent.canonical_request());
+    check("Authorization (.authz), query as sent", &authz, as_sent.authorization());
+    let signed_headers = authz.split("SignedHeaders=").nth(1).and_then(|s| s.split(',').next()).unwrap_or("");
+    check("signed_headers()", signed_headers, out.signed_headers());
     check("x-amz-date header", "20150830T123600Z", header(&out, "x-amz-date").unwrap_or("<missing>"));
     let expected_token = if sign_token { token.as_deref() } else { None };
     check(
@@ -267,7 +279,7 @@ fn aws_iam_list_users_example() {
     let headers =
         [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("X-Amz-Date", "20150830T123600Z")];
     let query = [("Action", "ListUsers"), ("Version", "2010-05-08")];
-    let request = SignableRequest::new("GET", "iam.amazonaws.com", "/").query(&query).headers(&headers);
+    let request = SignableRequest::new("GET", "iam.amazonaws.com", "/").query(query).headers(headers);
     let params = SigningParams::new(&credentials, REGION, "iam", TIME);
     let out = sigv4::sign(&request, &params);
 

@@ -12,7 +12,7 @@ use super::{Context, Credentials, sts};
 use crate::http::{self, Request};
 use crate::profile::{self, Platform, Sso};
 use crate::retry::{self, RetryConfig};
-use crate::sigv4::uri::encode_into;
+use crate::sigv4::percent::encode_into;
 use crate::{Error, parse_timestamp};
 
 /// What to ask the portal for, and with which cached token.

@@ -132,7 +132,7 @@ pub(crate) fn call(
         if let Some(credentials) = signing {
             let headers = [("content-type", FORM_CONTENT_TYPE)];
             let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
-                .headers(&headers)
+                .headers(headers)
                 .body(body.as_bytes());
             let now = OffsetDateTime::from(ctx.now());
             let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));

@@ -1,14 +1,31 @@
 //! Step 1: the canonical request.
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html#create-canonical-request>
 
-use super::uri::{canonical_path_into, encode_into};
+use super::percent::{decode_bytes, encode_bytes_into, encode_into};
 
-/// Headers never signed: hop-by-hop headers a proxy may change, the
-/// `User-Agent`, which some clients rewrite, and the trace-context headers
-/// (`baggage`, `traceparent`, `tracestate`) that tracing agents add or rewrite
-/// after signing. Same list as botocore's `SIGNED_HEADERS_BLACKLIST`, plus
-/// `authorization`, which botocore removes before signing.
-const UNSIGNED_HEADERS: &[&str] = &[
+/// The headers the signer leaves out of the signature, lowercase: hop-by-hop
+/// headers a proxy may change, the `User-Agent`, which some clients rewrite,
+/// and the trace-context headers (`baggage`, `traceparent`, `tracestate`) that
+/// tracing agents add or rewrite after signing. Same list as botocore's
+/// `SIGNED_HEADERS_BLACKLIST`, plus `authorization`, which botocore removes
+/// before signing. Name case does not matter.
+///
+/// They may still be sent; the server just does not check them.
+///
+/// ```
+/// use ec2_lite::sigv4::{self, SignableRequest, SigningParams, UNSIGNED_HEADERS};
+/// use ec2_lite::Credentials;
+///
+/// assert!(UNSIGNED_HEADERS.contains(&"user-agent"));
+/// let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None);
+/// let request = SignableRequest::new("GET", "example.amazonaws.com", "/")
+///     .header("User-Agent", "my-tool/1.0")
+///     .header("Connection", "keep-alive")
+///     .header("X-Custom", "signed");
+/// let params = SigningParams::new(&credentials, "us-east-1", "service", std::time::SystemTime::UNIX_EPOCH);
+/// assert_eq!(sigv4::sign(&request, &params).signed_headers(), "host;x-amz-date;x-custom");
+/// ```
+pub const UNSIGNED_HEADERS: &[&str] = &[
     "authorization",
     "baggage",
     "connection",
@@ -82,7 +99,7 @@ fn trim_all_into(out: &mut String, value: &str) {
 
 /// One header to sign, its name lowercased.
 pub(crate) struct Header<'a> {
-    pub(crate) name: String,
+    pub(crate) name: &'a str,
     pub(crate) value: &'a str,
 }
 
@@ -94,7 +111,7 @@ pub(crate) struct Header<'a> {
 pub(crate) fn canonical_request(
     method: &str,
     path: &str,
-    query: &[(&str, &str)],
+    query: &[(String, String)],
     headers: &mut [Header<'_>],
     payload_hash: &str,
 ) -> (String, String) {
@@ -109,11 +126,11 @@ pub(crate) fn canonical_request(
     out.push('\n');
 
     // A stable sort keeps repeated headers in the order they were given.
-    headers.sort_by(|a, b| a.name.cmp(&b.name));
+    headers.sort_by(|a, b| a.name.cmp(b.name));
     let mut signed = String::with_capacity(64);
     let mut i = 0;
     while i < headers.len() {
-        let name = headers[i].name.as_str();
+        let name = headers[i].name;
         if !signed.is_empty() {
             signed.push(';');
         }
@@ -138,29 +155,80 @@ pub(crate) fn canonical_request(
     (out, signed)
 }
 
-/// Query pairs, each name and value RFC 3986-encoded, sorted by encoded name
-/// and then encoded value (sorting before encoding is a classic SigV4 bug).
-fn canonical_query_into(out: &mut String, query: &[(&str, &str)]) {
-    if query.is_empty() {
+/// Appends `name` and `value` RFC 3986-encoded to `pairs`.
+pub(crate) fn push_encoded_pair(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
+    let (mut n, mut v) = (String::with_capacity(name.len()), String::with_capacity(value.len()));
+    encode_into(&mut n, name, false);
+    encode_into(&mut v, value, false);
+    pairs.push((n, v));
+}
+
+/// Appends the pairs of a query as it is sent (after the `?`), each part
+/// decoded and encoded again, so that every escape, valid UTF-8 or not, ends
+/// up as the uppercase `%XX` the server computes. Split as botocore splits a
+/// URL's query: on every `&` (an empty piece is an empty name and value),
+/// then at the first `=`.
+pub(crate) fn push_raw_query(pairs: &mut Vec<(String, String)>, raw: &[u8]) {
+    if raw.is_empty() {
         return;
     }
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| {
-            let (mut ek, mut ev) = (String::new(), String::new());
-            encode_into(&mut ek, k, false);
-            encode_into(&mut ev, v, false);
-            (ek, ev)
-        })
-        .collect();
+    for piece in raw.split(|&b| b == b'&') {
+        let (name, value) = match piece.iter().position(|&b| b == b'=') {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &[][..]),
+        };
+        let (mut n, mut v) = (String::with_capacity(name.len()), String::with_capacity(value.len()));
+        encode_bytes_into(&mut n, &decode_bytes(name));
+        encode_bytes_into(&mut v, &decode_bytes(value));
+        pairs.push((n, v));
+    }
+}
+
+/// Encoded query pairs sorted by name and then value (sorting before
+/// encoding is a classic SigV4 bug), joined as `name=value&...`.
+fn canonical_query_into(out: &mut String, query: &[(String, String)]) {
+    let mut pairs: Vec<&(String, String)> = query.iter().collect();
     pairs.sort();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
         out.push_str(k);
         out.push('=');
         out.push_str(v);
+    }
+}
+
+/// The SigV4 canonical URI for every service but S3: dot segments and empty
+/// segments removed (RFC 3986 §5.2.4, plus AWS's `//` rule), then the path as it
+/// is on the wire encoded once more, so `%3D` becomes `%253D`.
+fn canonical_path_into(out: &mut String, path: &str) {
+    if path.is_empty() || path == "/" {
+        out.push('/');
+        return;
+    }
+    // Same algorithm as botocore's `remove_dot_segments`.
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    if path.starts_with('/') {
+        out.push('/');
+    }
+    for (i, seg) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        encode_into(out, seg, false);
+    }
+    if path.ends_with('/') && !segments.is_empty() {
+        out.push('/');
     }
 }
 
@@ -183,10 +251,45 @@ mod tests {
         }
     }
 
+    fn canonical_query(pairs: &[(String, String)]) -> String {
+        let mut s = String::new();
+        canonical_query_into(&mut s, pairs);
+        s
+    }
+
     #[test]
     fn query_sorts_encoded_pairs_not_joined_strings() {
+        let mut pairs = Vec::new();
+        for (n, v) in [("Param", "b"), ("Param-3", "x"), ("Param", "a"), ("a b", "+")] {
+            push_encoded_pair(&mut pairs, n, v);
+        }
+        assert_eq!(canonical_query(&pairs), "Param=a&Param=b&Param-3=x&a%20b=%2B");
+    }
+
+    #[test]
+    fn raw_query_is_signed_as_sent() {
+        let mut pairs = Vec::new();
+        push_raw_query(&mut pairs, b"b=%FF&a=%e9%41&c&=x&d=e=f&&g=%zz+");
+        assert_eq!(canonical_query(&pairs), "=&=x&a=%E9A&b=%FF&c=&d=e%3Df&g=%25zz%2B");
+        let mut none = Vec::new();
+        push_raw_query(&mut none, b"");
+        assert!(none.is_empty());
+    }
+
+    fn canon(p: &str) -> String {
         let mut s = String::new();
-        canonical_query_into(&mut s, &[("Param", "b"), ("Param-3", "x"), ("Param", "a"), ("a b", "+")]);
-        assert_eq!(s, "Param=a&Param=b&Param-3=x&a%20b=%2B");
+        canonical_path_into(&mut s, p);
+        s
+    }
+
+    #[test]
+    fn paths_are_normalized_then_encoded_again() {
+        assert_eq!(canon(""), "/");
+        assert_eq!(canon("/example/.."), "/");
+        assert_eq!(canon("//example//"), "/example/");
+        assert_eq!(canon("/./example"), "/example");
+        assert_eq!(canon("/a/b/../../c/"), "/c/");
+        assert_eq!(canon("/test/@connections/JBDvjfGEIAMCERw%3D"), "/test/%40connections/JBDvjfGEIAMCERw%253D");
+        assert_eq!(canon("/example space/"), "/example%20space/");
     }
 }

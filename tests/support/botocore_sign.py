@@ -6,7 +6,8 @@ start. A request that botocore cannot sign yields {"id": ..., "error": ...}
 instead of stopping the batch, so the Rust side reports it with the others.
 
 Request fields: id, method, scheme, host, path, query ([name, value] pairs,
-decoded), headers ([name, value] pairs, in order, repeats allowed), body_hex,
+decoded), url (null, or the whole URL with the query as sent: then it replaces
+scheme, host, path and query), headers ([name, value] pairs, in order, repeats allowed), body_hex,
 access_key, secret_key, token (null: no session token), region, service,
 unix_time (seconds).
 """
@@ -27,12 +28,16 @@ def sign(req):
 
     # The query goes in as a list of pairs, not in the URL, so that botocore
     # encodes it itself and repeated names survive.
-    request = AWSRequest(
-        method=req["method"],
-        url=f"{req['scheme']}://{req['host']}{req['path']}",
-        data=bytes.fromhex(req["body_hex"]),
-        params=[tuple(pair) for pair in req["query"]],
-    )
+    if req.get("url"):
+        # Signed as sent: botocore takes the query from the URL as it is.
+        request = AWSRequest(method=req["method"], url=req["url"], data=bytes.fromhex(req["body_hex"]))
+    else:
+        request = AWSRequest(
+            method=req["method"],
+            url=f"{req['scheme']}://{req['host']}{req['path']}",
+            data=bytes.fromhex(req["body_hex"]),
+            params=[tuple(pair) for pair in req["query"]],
+        )
     # HTTPHeaders appends on assignment, so repeated names are all kept, in order.
     for name, value in req["headers"]:
         request.headers[name] = value
@@ -51,7 +56,9 @@ def sign(req):
         "canonical_request": canonical_request,
         "string_to_sign": string_to_sign,
         "authorization": request.headers["Authorization"],
-        "x_amz_date": request.headers["X-Amz-Date"],
+        # With a Date header, botocore signs and sends that instead.
+        "x_amz_date": request.headers.get("X-Amz-Date"),
+        "date": request.headers.get("Date"),
         # Only the token botocore itself put in; one the caller sent is input.
         "security_token": request.headers["X-Amz-Security-Token"] if req["token"] else None,
     }

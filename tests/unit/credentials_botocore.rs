@@ -20,7 +20,7 @@ use crate::config::{Env, Fs};
 /// replaced, instance metadata off. Prints one JSON object per scenario: the client's region,
 /// the URL of a request (caught before signing), the access key the session resolves.
 const SCRIPT: &str = r#"
-import json, os, sys, tempfile
+import atexit, json, os, shutil, sys, tempfile
 import botocore.session
 from botocore.exceptions import BotoCoreError
 
@@ -33,6 +33,7 @@ def catch(request, **kwargs):
 out = []
 for s in json.load(sys.stdin):
     home = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, home, True)
     os.makedirs(os.path.join(home, ".aws"))
     for name in ("config", "credentials"):
         if s.get(name) is not None:
@@ -319,6 +320,8 @@ fn precedence_agrees_with_botocore() {
         .arg(SCRIPT)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // Its scratch homes go where this process's temp files go (and are removed).
+        .env("TMPDIR", std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
