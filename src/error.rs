@@ -118,6 +118,22 @@ impl Error {
         Error::InvalidInput(msg.into())
     }
 
+    /// An [`Error::UnexpectedResponse`] quoting the start of `body`: at most
+    /// [`BODY_QUOTE_BYTES`], cut at a character boundary.
+    pub(crate) fn unexpected(status: u16, reason: &str, body: &str, request_id: Option<String>) -> Self {
+        let mut end = body.len().min(BODY_QUOTE_BYTES);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        Error::UnexpectedResponse {
+            status,
+            reason: reason.to_owned(),
+            body_start: body.get(..end).unwrap_or_default().to_owned(),
+            request_id,
+            attempts: 1,
+        }
+    }
+
     /// The service's error code, for a [`Error::Service`].
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -207,6 +223,9 @@ impl Error {
         }
     }
 }
+
+/// How much of an unexpected body [`Error::UnexpectedResponse`] quotes.
+pub(crate) const BODY_QUOTE_BYTES: usize = 512;
 
 /// Codes the AWS SDKs treat as throttling (botocore and aws-sdk-rust agree).
 pub(crate) const THROTTLING_CODES: &[&str] = &[

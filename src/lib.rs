@@ -54,6 +54,7 @@ mod builder;
 mod client;
 mod config;
 mod credentials;
+mod env;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -65,23 +66,28 @@ mod profile;
 pub mod query;
 mod retry;
 pub mod sigv4;
+mod time;
 mod waiter;
 pub mod wire;
 mod xml;
 
 pub use builder::ClientBuilder;
-pub use client::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse};
+pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
+#[doc(hidden)]
+pub use env::{Env, Fs};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
+pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,
-    IamInstanceProfileSpecification, Output, format_timestamp, parse_timestamp,
+    IamInstanceProfileSpecification, Output,
 };
 pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
 };
 pub use retry::RetryConfig;
+pub use time::{format_timestamp, parse_timestamp};
 pub use waiter::{WaitOptions, WaitTarget};
 
 /// The README's examples, compiled and run as doc tests.

@@ -31,7 +31,7 @@ use crate::ops::{
     associate_iam_instance_profile as associate, describe_iam_instance_profile_associations as describe,
     disassociate_iam_instance_profile as disassociate, replace_iam_instance_profile_association as replace,
 };
-use crate::{DescribeIamInstanceProfileAssociations, Error, client, xml};
+use crate::{DescribeIamInstanceProfileAssociations, Error, xml};
 
 /// The `Content-Type` of every EC2 Query request (sign it).
 pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
@@ -130,7 +130,7 @@ pub fn parse_describe_iam_instance_profile_associations(status: u16, body: &str)
 pub fn parse_error(status: u16, body: &str) -> Error {
     match xml::service_error(status, body, None) {
         Some(e) => Error::Service(e),
-        None => client::unexpected(status, "not an AWS error document", body, None),
+        None => Error::unexpected(status, "not an AWS error document", body, None),
     }
 }
 
@@ -138,7 +138,7 @@ fn parse_with<T>(status: u16, body: &str, parse: fn(&str) -> Result<T, String>) 
     if !(200..300).contains(&status) {
         return Err(parse_error(status, body));
     }
-    parse(body).map_err(|reason| client::unexpected(status, &reason, body, None))
+    parse(body).map_err(|reason| Error::unexpected(status, &reason, body, None))
 }
 
 #[cfg(test)]

@@ -9,14 +9,13 @@ use time::OffsetDateTime;
 use super::{Context, Credentials};
 use crate::config::{self, Endpoint};
 use crate::http::Request;
-use crate::query::QueryBody;
-use crate::retry::{self, RetryConfig};
+use crate::query::{FORM_CONTENT_TYPE, QueryBody};
+use crate::retry::{self, Attempt, Retrier, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
 use crate::{Error, xml};
 
 /// The STS API version of both actions.
 pub(crate) const STS_API_VERSION: &str = "2011-06-15";
-const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
 /// One `AssumeRole` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,7 @@ pub(crate) fn parse_response(action: &str, text: &str) -> Result<Credentials, St
     let result = xml::child(root, &result_name).ok_or_else(|| format!("missing <{result_name}>"))?;
     let creds = xml::child(result, "Credentials").ok_or("missing <Credentials>")?;
     let expiration = xml::required_text(creds, "Expiration")?;
-    let expiry = crate::parse_timestamp(expiration.trim())
+    let expiry = crate::time::parse_timestamp(expiration.trim())
         .ok_or_else(|| format!("<Expiration> is not a timestamp: {expiration:?}"))?;
     let mut credentials = Credentials::new(
         xml::required_text(creds, "AccessKeyId")?.trim(),
@@ -125,35 +124,38 @@ pub(crate) fn call(
     let endpoint = endpoint(ctx, &region)?;
     let url = endpoint.url();
     let policy = RetryConfig::default();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut request = Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
-        if let Some(credentials) = signing {
-            let headers = [("content-type", FORM_CONTENT_TYPE)];
-            let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
-                .headers(&headers)
-                .body(body.as_bytes());
-            let now = OffsetDateTime::from(ctx.now());
-            let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
-            for (name, value) in signed.headers() {
-                request = request.header(name, value.clone());
+    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+    retry::run(
+        &retrier,
+        |_, _, _| {},
+        |_| {
+            let mut request =
+                Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
+            if let Some(credentials) = signing {
+                let headers = [("content-type", FORM_CONTENT_TYPE)];
+                let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
+                    .headers(&headers)
+                    .body(body.as_bytes());
+                let now = OffsetDateTime::from(ctx.now());
+                let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
+                for (name, value) in signed.headers() {
+                    request = request.header(name, value.clone());
+                }
             }
-        }
-        let err = match ctx.http.send(&request) {
-            Ok(response) if response.is_success() => {
-                return parse_response(action, &response.text())
-                    .map_err(|why| Error::config(format!("sts {action}: unreadable response ({why})")));
+            match ctx.http.send(&request) {
+                Ok(response) if response.is_success() => Attempt::Done(
+                    parse_response(action, &response.text())
+                        .map_err(|why| Error::config(format!("sts {action}: unreadable response ({why})"))),
+                ),
+                Ok(response) => retry::retry_if_retryable(response.to_error(), None),
+                Err(e) => retry::retry_if_retryable(e, None),
             }
-            Ok(response) => response.to_error(),
-            Err(e) => e,
-        };
-        let Some(kind) = retry::classify(&err).filter(|_| attempt < policy.max_attempts) else {
-            let err = err.with_attempts(attempt);
-            return Err(Error::config(format!("sts {action} at {url} failed: {}", super::reason(&err))));
-        };
-        (ctx.sleep)(retry::backoff(&policy, kind, attempt, super::context::random_fraction(), None));
-    }
+        },
+    )
+    .unwrap_or_else(|e| {
+        let err = e.error.with_attempts(e.attempts);
+        Err(Error::config(format!("sts {action} at {url} failed: {}", super::reason(&err))))
+    })
 }
 
 #[cfg(test)]
