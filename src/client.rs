@@ -204,6 +204,8 @@ impl Client {
             let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max);
             let err = match result {
                 Ok(raw) => return Attempt::Done(raw),
+                // The source retried already, as its own policy says.
+                Err(e @ Error::Credentials(_)) => return Attempt::Fail(e),
                 Err(e) => e,
             };
             // A clock off by minutes makes every signature stale: measure the

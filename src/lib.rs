@@ -77,7 +77,7 @@ pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
 #[doc(hidden)]
 pub use env::{Env, Fs};
-pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
+pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,

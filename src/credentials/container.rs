@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::context::Resolve;
 use super::json::{self, JsonCredentials};
 use super::{Context, Load};
-use crate::Error;
 use crate::env::Env;
 use crate::http::{Request, Url};
 use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::{CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -23,6 +23,7 @@ const ECS_HOST: &str = "http://169.254.170.2";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 const ATTEMPTS: u32 = 3;
+const PROVIDER: &str = "container";
 const POLICY: RetryConfig = RetryConfig::transient_only(ATTEMPTS, Duration::from_secs(1));
 
 /// The addresses a plain-HTTP full URI may point to besides loopback: the ECS agent and EKS
@@ -114,9 +115,13 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                     return Attempt::Done(match json::parse_credentials(&response.text()) {
                         Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
                         Ok(JsonCredentials::Error { code, message }) => {
-                            Err(Error::config(format!("{url} refused: [{code}] {message}")))
+                            Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
                         }
-                        Err(why) => Err(Error::config(format!("the response of {url} is unreadable: {why}"))),
+                        Err(why) => Err(Error::credentials(
+                            PROVIDER,
+                            format!("the response of {url} is unreadable: {why}"),
+                            None,
+                        )),
                     });
                 }
                 Ok(response) if response.status < 500 => {
@@ -124,15 +129,27 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                         Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
                         _ => String::new(),
                     };
-                    return Attempt::Done(Err(Error::config(format!("{url} answered {}{detail}", response.status))));
+                    let context = format!("{url} answered {}{detail}", response.status);
+                    return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
                 }
-                Ok(response) => format!("{url} answered {}", response.status),
-                Err(e) => format!("could not reach {url}: {}", super::reason(&e)),
+                Ok(response) => {
+                    let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
+                    (format!("{url} answered {}", response.status), cause)
+                }
+                Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
             };
             Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
         },
     )
-    .unwrap_or_else(|e| Err(Error::config(format!("{} ({} attempts)", e.error, e.attempts))))
+    .unwrap_or_else(|e| {
+        let ((context, cause), attempts) = (e.error, e.attempts);
+        // The context quotes the cause already, as it always did; the cause stays, typed.
+        Err(Error::Credentials(CredentialsError {
+            provider: PROVIDER,
+            message: format!("{context} ({attempts} attempts)"),
+            source: Some(Box::new(cause.with_attempts(attempts))),
+        }))
+    })
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ fn endpoint(env: &Env, profiles: &LoadedProfiles) -> Result<String, Error> {
         }),
     };
     if let Some((url, source)) = explicit {
-        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::failed(&source, &e))?;
+        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::bad_setting(&source, &e))?;
         return Ok(parsed.url().trim_end_matches('/').to_owned());
     }
     let mode = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
@@ -161,7 +161,7 @@ impl ImdsClient {
                     ImdsError::Status { status: 404, ref path } if path == CREDENTIALS_PATH => Ok(Load::NotConfigured(
                         "the instance has no IAM role (404 for iam/security-credentials/)".into(),
                     )),
-                    e => Err(Error::config(e.message(&self.endpoint))),
+                    e => Err(Error::credentials("instance metadata", e.message(&self.endpoint), None)),
                 }
             }
         }

@@ -10,11 +10,13 @@ use tinyjson::JsonValue;
 use super::json;
 use super::{Context, Credentials, sts};
 use crate::Error;
-use crate::http::Request;
+use crate::http::{Request, Response};
 use crate::profile::{self, Platform, Sso};
 use crate::retry::{self, Attempt, Retrier, RetryConfig};
 use crate::sigv4::uri::encode_into;
 use crate::time::{format_timestamp, parse_timestamp};
+
+const PROVIDER: &str = "sso";
 
 /// What to ask the portal for, and with which cached token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,24 +87,33 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
     encode_into(&mut url, role.role_name, false);
     let policy = RetryConfig::default();
     let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+    let refused = |response: &Response| {
+        let context = format!(
+            "sso GetRoleCredentials refused the cached token for role {} in account {} ({}); run `aws sso login \
+             --profile {}`",
+            role.role_name,
+            role.account_id,
+            error_detail(&response.text(), response.status),
+            role.profile
+        );
+        Error::credentials(PROVIDER, context, None)
+    };
     retry::run(
         &retrier,
         |_, _, _| {},
         |_| {
             let request = Request::new("GET", &url).header("x-amz-sso_bearer_token", token);
             match ctx.http.send(&request) {
-                Ok(response) if response.is_success() => Attempt::Done(
-                    parse_role_credentials(&response.text(), role.account_id)
-                        .map_err(|why| Error::config(format!("sso GetRoleCredentials: unreadable response ({why})"))),
-                ),
-                Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(Error::config(format!(
-                    "sso GetRoleCredentials refused the cached token for role {} in account {} ({}); run `aws sso \
-                 login --profile {}`",
-                    role.role_name,
-                    role.account_id,
-                    error_detail(&response.text(), response.status),
-                    role.profile
-                )))),
+                Ok(response) if response.is_success() => {
+                    Attempt::Done(parse_role_credentials(&response.text(), role.account_id).map_err(|why| {
+                        Error::credentials(
+                            PROVIDER,
+                            format!("sso GetRoleCredentials: unreadable response ({why})"),
+                            None,
+                        )
+                    }))
+                }
+                Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(refused(&response))),
                 Ok(response) => retry::retry_if_retryable(
                     Error::unexpected(response.status, &error_detail(&response.text(), response.status), "", None),
                     None,
@@ -113,7 +124,7 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
     )
     .unwrap_or_else(|e| {
         let err = e.error.with_attempts(e.attempts);
-        Err(Error::config(format!("sso GetRoleCredentials at {url} failed: {}", super::reason(&err))))
+        Err(Error::credentials(PROVIDER, format!("sso GetRoleCredentials at {url} failed"), Some(err)))
     })
 }
 

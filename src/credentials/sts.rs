@@ -143,10 +143,11 @@ pub(crate) fn call(
                 }
             }
             match ctx.http.send(&request) {
-                Ok(response) if response.is_success() => Attempt::Done(
-                    parse_response(action, &response.text())
-                        .map_err(|why| Error::config(format!("sts {action}: unreadable response ({why})"))),
-                ),
+                Ok(response) if response.is_success() => {
+                    Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
+                        Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
+                    }))
+                }
                 Ok(response) => retry::retry_if_retryable(response.to_error(), None),
                 Err(e) => retry::retry_if_retryable(e, None),
             }
@@ -154,7 +155,7 @@ pub(crate) fn call(
     )
     .unwrap_or_else(|e| {
         let err = e.error.with_attempts(e.attempts);
-        Err(Error::config(format!("sts {action} at {url} failed: {}", super::reason(&err))))
+        Err(Error::credentials("sts", format!("sts {action} at {url} failed"), Some(err)))
     })
 }
 
@@ -220,6 +221,33 @@ mod tests {
         let ignored =
             [("AWS_ENDPOINT_URL_STS", "http://sts.corp.example"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")];
         assert_eq!(endpoint_for(&ignored, false).unwrap(), "https://sts.us-east-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn a_failure_keeps_its_kind_code_and_attempts() {
+        use super::super::replay::{self, ReplayServer, answer};
+        let busy = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>busy</Message>\
+                    </Error><RequestId>req-1</RequestId></ErrorResponse>";
+        let server = ReplayServer::start(vec![answer(503, &[], busy)], true);
+        let ctx = replay::context(&[], &server, None, std::sync::Arc::new(SystemTime::now));
+        let signing = Credentials::new("AKIDEXAMPLE", "secret", None);
+        let err = call(&ctx, "AssumeRole", "Action=AssumeRole", Some(&signing)).unwrap_err();
+        assert_eq!(server.received().len(), 3, "the standard mode's three attempts");
+        assert!(err.is_retryable(), "{err}");
+        assert_eq!((err.code(), err.status(), err.attempts()), (Some("ServiceUnavailable"), Some(503), 3));
+        let Error::Credentials(c) = &err else { panic!("{err:?}") };
+        assert_eq!(c.provider(), "sts");
+        assert!(matches!(c.cause(), Some(Error::Service(_))));
+        assert!(
+            err.to_string().starts_with("sts AssumeRole at https://sts.us-east-1.amazonaws.com/ failed: service error")
+        );
+
+        let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
+        let server = ReplayServer::start(vec![answer(403, &[], denied)], true);
+        let ctx = replay::context(&[], &server, None, std::sync::Arc::new(SystemTime::now));
+        let err = call(&ctx, "AssumeRole", "Action=AssumeRole", Some(&signing)).unwrap_err();
+        assert_eq!(server.received().len(), 1);
+        assert!(!err.is_retryable() && err.code() == Some("AccessDenied"), "{err}");
     }
 
     #[test]
