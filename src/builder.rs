@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{DebugHook, Parts};
-use crate::config::{self, Endpoint};
+use crate::config::{self, Endpoint, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
 use crate::env::{Env, Fs};
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
@@ -192,7 +192,7 @@ impl ClientBuilder {
 
     /// Attempts per call, the first included (1 turns retries off).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.retry = Some(self.retry.unwrap_or_default().with_max_attempts(attempts));
+        self.retry = Some(self.retry.unwrap_or_default().max_attempts(attempts));
         self
     }
 
@@ -295,7 +295,8 @@ impl ClientBuilder {
                         Some(v) => v,
                         None => config::use_dual_stack(&ctx.env, &ctx.profiles)?,
                     };
-                    Endpoint::parse(&config::default_endpoint("ec2", &region, fips, dual_stack))?
+                    let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
+                    Endpoint::parse(&config::default_endpoint("ec2", &region, options))?
                 }
             },
         };
@@ -312,7 +313,7 @@ impl ClientBuilder {
             None => {
                 config::check_retry_mode(&ctx.env, &ctx.profiles)?;
                 match config::max_attempts(&ctx.env, &ctx.profiles)? {
-                    Some(n) => RetryConfig::default().with_max_attempts(n),
+                    Some(n) => RetryConfig::default().max_attempts(n),
                     None => RetryConfig::default(),
                 }
             }

@@ -223,10 +223,41 @@ pub fn partition_of(region: &str) -> &'static str {
     partition(region).name
 }
 
+/// Which variant of a service's endpoint [`default_endpoint`] gives.
+///
+/// ```
+/// use ec2_lite::{EndpointOptions, default_endpoint};
+/// let options = EndpointOptions::default().fips(true).dual_stack(true);
+/// assert_eq!(default_endpoint("ec2", "eu-west-1", options), "https://ec2-fips.eu-west-1.api.aws");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndpointOptions {
+    /// The FIPS 140 endpoint (`AWS_USE_FIPS_ENDPOINT`). Default off.
+    pub fips: bool,
+    /// The dual-stack (IPv6) endpoint (`AWS_USE_DUALSTACK_ENDPOINT`). Default off.
+    pub dual_stack: bool,
+}
+
+impl EndpointOptions {
+    /// The FIPS endpoint, or not.
+    pub fn fips(mut self, fips: bool) -> Self {
+        self.fips = fips;
+        self
+    }
+
+    /// The dual-stack endpoint, or not.
+    pub fn dual_stack(mut self, dual_stack: bool) -> Self {
+        self.dual_stack = dual_stack;
+        self
+    }
+}
+
 /// The default endpoint of `service` (`ec2`, `sts`) in `region`, following
 /// the service's endpoint rules: `https://{service}[-fips].{region}.{suffix}`,
 /// where GovCloud's regular endpoint is already FIPS.
-pub fn default_endpoint(service: &str, region: &str, fips: bool, dual_stack: bool) -> String {
+pub fn default_endpoint(service: &str, region: &str, options: EndpointOptions) -> String {
+    let EndpointOptions { fips, dual_stack } = options;
     let p = partition(region);
     let suffix = if dual_stack { p.dual_stack_dns_suffix } else { p.dns_suffix };
     // GovCloud's regular endpoint is already FIPS; its dual-stack one is not.
@@ -352,7 +383,8 @@ mod tests {
             ("mars-1", false, false, "https://ec2.mars-1.amazonaws.com"),
         ];
         for (region, fips, ds, want) in cases {
-            assert_eq!(default_endpoint("ec2", region, fips, ds), want, "{region} fips={fips} ds={ds}");
+            let options = EndpointOptions::default().fips(fips).dual_stack(ds);
+            assert_eq!(default_endpoint("ec2", region, options), want, "{region} fips={fips} ds={ds}");
         }
     }
 

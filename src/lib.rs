@@ -73,7 +73,7 @@ mod xml;
 
 pub use builder::ClientBuilder;
 pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
-pub use config::{default_endpoint, partition_of};
+pub use config::{EndpointOptions, default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
 #[doc(hidden)]
 pub use env::{Env, Fs};

@@ -70,14 +70,14 @@ impl RetryConfig {
     }
 
     /// The standard mode with `max_attempts` attempts (at least 1).
-    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
         self.max_attempts = max_attempts.max(1);
         self
     }
 
     /// Other backoff bases.
     #[doc(hidden)]
-    pub fn with_backoff(mut self, throttling_base: Duration, transient_base: Duration, max_backoff: Duration) -> Self {
+    pub fn backoff(mut self, throttling_base: Duration, transient_base: Duration, max_backoff: Duration) -> Self {
         self.throttling_base = throttling_base;
         self.transient_base = transient_base;
         self.max_backoff = max_backoff;

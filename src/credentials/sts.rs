@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use time::OffsetDateTime;
 
 use super::{Context, Credentials};
-use crate::config::{self, Endpoint};
+use crate::config::{self, Endpoint, EndpointOptions};
 use crate::http::Request;
 use crate::query::{FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, Retrier, RetryConfig};
@@ -106,7 +106,8 @@ pub(crate) fn service_endpoint(
             config::validate_region(region)?;
             let fips = config::use_fips(&ctx.env, &ctx.profiles)?;
             let dual_stack = config::use_dual_stack(&ctx.env, &ctx.profiles)?;
-            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, fips, dual_stack)))
+            let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
+            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, options)))
         }
     }
 }
