@@ -6,11 +6,36 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook};
-use crate::config::{self, Endpoint, Env, Fs};
+use crate::client::{DebugHook, Parts};
+use crate::config::{self, Endpoint, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
-use crate::http;
-use crate::{Client, Credentials, Error, RetryConfig};
+use crate::env::{Env, Fs};
+use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
+use crate::retry::{Rand, Sleep};
+use crate::timestamp::Clock;
+use crate::{Client, Credentials, Error, RetryConfig, query};
+
+impl Client {
+    /// A client configured the way the AWS SDKs configure one: credentials
+    /// from the [`DefaultCredentialsChain`](crate::DefaultCredentialsChain)
+    /// (environment, profile files, web identity, containers, IMDS); region
+    /// from `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, then IMDS;
+    /// endpoint from `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
+    /// settings, else the region's EC2 endpoint.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the region or the credentials cannot be found,
+    /// or a variable holds a bad value.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::new().build()
+    }
+
+    /// A builder, to set credentials, region, endpoint or timeouts by hand.
+    /// Whatever is not set is taken from the environment, as [`Client::from_env`] does.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
 
 /// Builds a [`Client`]; anything not set comes from the environment and the shared
 /// `config` and `credentials` files, as in the AWS SDKs.
@@ -35,6 +60,9 @@ pub struct ClientBuilder {
     clock_skew_correction: Option<bool>,
     env: Option<Env>,
     fs: Fs,
+    clock: Option<Clock>,
+    sleep: Option<Sleep>,
+    rand: Option<Rand>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -77,6 +105,9 @@ impl ClientBuilder {
             clock_skew_correction: None,
             env: None,
             fs: Fs::real(),
+            clock: None,
+            sleep: None,
+            rand: None,
         }
     }
 
@@ -161,7 +192,7 @@ impl ClientBuilder {
 
     /// Attempts per call, the first included (1 turns retries off).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.retry = Some(self.retry.unwrap_or_default().with_max_attempts(attempts));
+        self.retry = Some(self.retry.unwrap_or_default().max_attempts(attempts));
         self
     }
 
@@ -179,15 +210,38 @@ impl ClientBuilder {
         self
     }
 
-    #[cfg(test)]
-    pub(crate) fn env(mut self, env: Env) -> Self {
+    /// The environment variables to read instead of the process's.
+    #[doc(hidden)]
+    pub fn env(mut self, env: Env) -> Self {
         self.env = Some(env);
         self
     }
 
-    #[cfg(test)]
-    pub(crate) fn fs(mut self, fs: Fs) -> Self {
+    /// The files to read the configuration and credentials from instead of the real ones.
+    #[doc(hidden)]
+    pub fn fs(mut self, fs: Fs) -> Self {
         self.fs = fs;
+        self
+    }
+
+    /// The clock to sign with and to measure skew by, instead of the system's (tests).
+    #[doc(hidden)]
+    pub fn clock(mut self, clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// How to wait between attempts, instead of sleeping (tests).
+    #[doc(hidden)]
+    pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Where backoff jitter comes from: numbers in [0, 1) (tests).
+    #[doc(hidden)]
+    pub fn random(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.rand = Some(Arc::new(random));
         self
     }
 
@@ -207,10 +261,18 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
             allow_insecure_http: self.allow_insecure_http,
-            #[cfg(test)]
-            redirect: None,
         };
         let mut ctx = Context::load(setup)?;
+        // The credential sources wait and tell the time as the client does.
+        if let Some(clock) = &self.clock {
+            ctx.clock = Arc::clone(clock);
+        }
+        if let Some(sleep) = &self.sleep {
+            ctx.sleep = Arc::clone(sleep);
+        }
+        if let Some(rand) = &self.rand {
+            ctx.rand = Arc::clone(rand);
+        }
         let region = match ctx.region.clone() {
             Some(r) => r,
             None => ctx.imds.region(&ctx).ok_or_else(|| no_region(&ctx))?,
@@ -233,7 +295,8 @@ impl ClientBuilder {
                         Some(v) => v,
                         None => config::use_dual_stack(&ctx.env, &ctx.profiles)?,
                     };
-                    Endpoint::parse(&config::default_endpoint("ec2", &region, fips, dual_stack))?
+                    let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
+                    Endpoint::parse(&config::default_endpoint("ec2", &region, options))?
                 }
             },
         };
@@ -250,7 +313,7 @@ impl ClientBuilder {
             None => {
                 config::check_retry_mode(&ctx.env, &ctx.profiles)?;
                 match config::max_attempts(&ctx.env, &ctx.profiles)? {
-                    Some(n) => RetryConfig::default().with_max_attempts(n),
+                    Some(n) => RetryConfig::default().max_attempts(n),
                     None => RetryConfig::default(),
                 }
             }
@@ -260,12 +323,25 @@ impl ClientBuilder {
             None => config::clock_skew_correction(&ctx.env, &ctx.profiles)?,
         };
 
-        let agent = http::agent(&ctx.settings, Some(&endpoint))?;
+        let agent = http::agent(&ctx.settings, Some(&endpoint), &query::user_agent())?;
+        let http = Arc::new(HttpClient::for_endpoint(agent, ctx.settings.clone()));
+        let (clock, sleep, rand) = (Arc::clone(&ctx.clock), Arc::clone(&ctx.sleep), Arc::clone(&ctx.rand));
         let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
             Some(c) => c,
             None => Arc::new(DefaultCredentialsChain::from_context(ctx)),
         };
-        Ok(Client::from_parts(region, endpoint, credentials, agent, self.debug, retry, skew_correction))
+        Ok(Client::from_parts(Parts {
+            region,
+            endpoint,
+            credentials,
+            http,
+            debug: self.debug,
+            retry,
+            skew_correction,
+            clock,
+            sleep,
+            rand,
+        }))
     }
 }
 

@@ -1,5 +1,6 @@
-//! The blocking client: build, sign, POST with ureq, parse. The only file that
-//! talks HTTP to EC2, and the only place the clock is read for signing.
+//! The blocking client: build, sign, send through the transport, parse. Every EC2 call goes
+//! through [`Client::send`]: one signed attempt after another under the retry driver, on the
+//! clock, sleep and jitter the builder injected.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,32 +9,22 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::builder::ClientBuilder;
 use crate::config::Endpoint;
 use crate::credentials::ProvideCredentials;
-use crate::http::transport_error;
-use crate::query::{EC2_API_VERSION, QueryBody};
-use crate::retry::{self, RetryConfig, RetryQuota};
-
+use crate::http::{Request, Response, Transport};
+use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
+use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
+use crate::timestamp::Clock;
 use crate::{Error, xml};
-
-/// Content type of every Query request.
-const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
 /// Responses larger than this are refused rather than read into memory. EC2's
 /// largest page of associations is far below it.
 pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Default connect timeout, the AWS SDKs' standard mode value.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
-
-/// Default read timeout (per read), botocore's value.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// A callback that receives debug lines (the signed request, the response),
 /// with the secret, the token and the signature already redacted.
-pub type DebugHook = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type DebugHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A blocking EC2 client. Cheap to clone: clones share one connection pool,
 /// one signing-key cache and one credentials source.
@@ -42,14 +33,27 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+/// What a client is made of; the builder resolves it.
+pub(crate) struct Parts {
+    pub(crate) region: String,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) credentials: Arc<dyn ProvideCredentials>,
+    pub(crate) http: Arc<dyn Transport>,
+    pub(crate) debug: Option<DebugHook>,
+    pub(crate) retry: RetryConfig,
+    pub(crate) skew_correction: bool,
+    pub(crate) clock: Clock,
+    pub(crate) sleep: Sleep,
+    pub(crate) rand: Rand,
+}
+
 struct Inner {
-    agent: ureq::Agent,
+    http: Arc<dyn Transport>,
     region: String,
     endpoint: Endpoint,
     url: String,
     credentials: Arc<dyn ProvideCredentials>,
     signer: Signer,
-    user_agent: String,
     debug: Option<DebugHook>,
     retry: RetryConfig,
     /// Shared by all clones: retries of one call spend what others earned.
@@ -57,31 +61,12 @@ struct Inner {
     skew_correction: bool,
     /// The server's clock minus ours, learnt from a skew error.
     clock_offset_ms: AtomicI64,
+    clock: Clock,
     sleep: Sleep,
-}
-
-/// How the client waits between attempts.
-pub(crate) type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
-
-/// What one attempt produced.
-struct Attempt {
-    result: Result<RawResponse, Error>,
-    /// The measured clock skew, when the response allows measuring it.
-    skew_ms: Option<i64>,
-    /// `x-amz-retry-after`, when the server sent one.
-    retry_after: Option<Duration>,
+    rand: Rand,
 }
 
 const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
-
-/// A random number in [0, 1) for backoff jitter. std's `RandomState` is
-/// seeded from the OS once and varies per instance; plenty for jitter.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// An `amz-sdk-invocation-id`: a random UUID v4, the same for every attempt
 /// of one call, so the service can tell retries from new calls.
@@ -122,52 +107,26 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client configured the way the AWS SDKs configure one: credentials
-    /// from the [`DefaultCredentialsChain`](crate::DefaultCredentialsChain)
-    /// (environment, profile files, web identity, containers, IMDS); region
-    /// from `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, then IMDS;
-    /// endpoint from `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
-    /// settings, else the region's EC2 endpoint.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when the region or the credentials cannot be found,
-    /// or a variable holds a bad value.
-    pub fn from_env() -> Result<Client, Error> {
-        ClientBuilder::new().build()
-    }
-
-    /// A builder, to set credentials, region, endpoint or timeouts by hand.
-    /// Whatever is not set is taken from the environment, as [`Client::from_env`] does.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
     /// A client from resolved settings; the builder does the resolving.
-    pub(crate) fn from_parts(
-        region: String,
-        endpoint: Endpoint,
-        credentials: Arc<dyn ProvideCredentials>,
-        agent: ureq::Agent,
-        debug: Option<DebugHook>,
-        retry: RetryConfig,
-        skew_correction: bool,
-    ) -> Client {
+    pub(crate) fn from_parts(parts: Parts) -> Client {
+        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand } = parts;
         let url = endpoint.url();
         Client {
             inner: Arc::new(Inner {
-                agent,
+                http,
                 region,
                 endpoint,
                 url,
                 credentials,
                 signer: Signer::new(),
-                user_agent: crate::http::user_agent(),
                 debug,
                 retry,
                 quota: RetryQuota::default(),
                 skew_correction,
                 clock_offset_ms: AtomicI64::new(0),
-                sleep: Arc::new(std::thread::sleep),
+                clock,
+                sleep,
+                rand,
             }),
         }
     }
@@ -179,12 +138,14 @@ impl Client {
 
     /// Tokens left in the retry quota shared by this client and its clones
     /// (500 when full; a retry spends 5 or 14, a success gives back).
+    #[doc(hidden)]
     pub fn retry_quota_tokens(&self) -> u32 {
         self.inner.quota.available()
     }
 
     /// The offset, in milliseconds, applied to the local clock when signing,
     /// learnt from a clock-skew error (0 until one happens).
+    #[doc(hidden)]
     pub fn clock_offset_ms(&self) -> i64 {
         self.inner.clock_offset_ms.load(Ordering::Relaxed)
     }
@@ -230,17 +191,21 @@ impl Client {
         let body = body.into_string();
         let max = inner.retry.max_attempts.max(1);
         let invocation_id = invocation_id();
-        let mut attempt = 0u32;
         let mut skew_corrected = false;
-        let mut retry_cost: Option<u32> = None;
-        loop {
-            attempt += 1;
-            let outcome = self.attempt(&body, &invocation_id, attempt, max);
-            let err = match outcome.result {
-                Ok(raw) => {
-                    inner.quota.release(retry_cost);
-                    return Ok(raw);
-                }
+        let retrier =
+            Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &inner.sleep, rand: &inner.rand };
+        let on_retry = |err: &Error, attempt: u32, delay: Option<Duration>| match delay {
+            Some(delay) => {
+                self.debug(|| format!("attempt {attempt} failed ({err}); retrying in {} ms", delay.as_millis()))
+            }
+            None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
+        };
+        retry::run(&retrier, on_retry, |attempt| {
+            let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max);
+            let err = match result {
+                Ok(raw) => return Attempt::Done(raw),
+                // The source retried already, as its own policy says.
+                Err(e @ Error::Credentials(_)) => return Attempt::Fail(e),
                 Err(e) => e,
             };
             // A clock off by minutes makes every signature stale: measure the
@@ -248,29 +213,17 @@ impl Client {
             if inner.skew_correction
                 && !skew_corrected
                 && retry::is_skew_error(&err)
-                && let Some(skew) = outcome.skew_ms
+                && let Some(skew) = skew_ms
                 && skew.abs_diff(inner.clock_offset_ms.load(Ordering::Relaxed)) >= SKEW_THRESHOLD_MS
             {
                 inner.clock_offset_ms.store(skew, Ordering::Relaxed);
                 skew_corrected = true;
                 self.debug(|| format!("clock skew of {skew} ms detected; re-signing with the server's time"));
-                continue;
+                return Attempt::Again;
             }
-            let Some(kind) = retry::classify(&err) else {
-                return Err(err.with_attempts(attempt));
-            };
-            if attempt >= max + u32::from(skew_corrected) {
-                return Err(err.with_attempts(attempt));
-            }
-            let Some(cost) = inner.quota.acquire(kind) else {
-                self.debug(|| "retry quota exhausted; not retrying".to_owned());
-                return Err(err.with_attempts(attempt));
-            };
-            retry_cost = Some(cost);
-            let delay = retry::backoff(&inner.retry, kind, attempt, jitter(), outcome.retry_after);
-            self.debug(|| format!("attempt {attempt} failed ({err}); retrying in {} ms", delay.as_millis()));
-            (inner.sleep)(delay);
-        }
+            retry::retry_if_retryable(err, retry_after)
+        })
+        .map_err(|e| e.error.with_attempts(e.attempts))
     }
 
     fn debug(&self, line: impl FnOnce() -> String) {
@@ -279,33 +232,41 @@ impl Client {
         }
     }
 
-    /// One signed request and its response.
-    fn attempt(&self, body: &str, invocation_id: &str, attempt: u32, max: u32) -> Attempt {
+    /// The time now, by the injected clock.
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::from((self.inner.clock)())
+    }
+
+    /// One signed request and its response; with a failure, the measured clock skew (when
+    /// the response allows measuring it) and `x-amz-retry-after`.
+    fn attempt(
+        &self,
+        body: &str,
+        invocation_id: &str,
+        attempt: u32,
+        max: u32,
+    ) -> (Result<RawResponse, Error>, Option<i64>, Option<Duration>) {
         let inner = &*self.inner;
-        let mut outcome = Attempt { result: Err(Error::config("")), skew_ms: None, retry_after: None };
         let credentials = match inner.credentials.provide_credentials() {
             Ok(c) => c,
-            Err(e) => {
-                outcome.result = Err(e);
-                return outcome;
-            }
+            Err(e) => return (Err(e), None, None),
         };
         let headers = [("content-type", FORM_CONTENT_TYPE)];
-        let request = SignableRequest::new("POST", &inner.endpoint.authority, &inner.endpoint.path)
+        let signable = SignableRequest::new("POST", &inner.endpoint.authority, &inner.endpoint.path)
             .headers(headers)
             .body(body.as_bytes());
-        // The one place the clock is read, corrected by any skew measured.
-        let sent = OffsetDateTime::now_utc();
+        // Signed with the injected clock, corrected by any skew measured.
+        let sent = self.now();
         let offset = time::Duration::milliseconds(inner.clock_offset_ms.load(Ordering::Relaxed));
         let signed =
-            inner.signer.sign(&request, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
+            inner.signer.sign(&signable, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
         let request_header = format!("attempt={attempt}; max={max}");
 
         if let Some(debug) = &inner.debug {
             debug(&format!("request: POST {}", inner.url));
             debug(&format!("  host: {}", inner.endpoint.authority));
             debug(&format!("  content-type: {FORM_CONTENT_TYPE}"));
-            debug(&format!("  user-agent: {}", inner.user_agent));
+            debug(&format!("  user-agent: {}", crate::query::user_agent()));
             debug(&format!("  amz-sdk-invocation-id: {invocation_id}"));
             debug(&format!("  amz-sdk-request: {request_header}"));
             for (name, value) in signed.headers() {
@@ -314,64 +275,50 @@ impl Client {
             debug(&format!("  body: {body}"));
         }
 
-        let mut req = inner
-            .agent
-            .post(&inner.url)
+        let mut request = Request::new("POST", &inner.url)
             .header("content-type", FORM_CONTENT_TYPE)
             .header("amz-sdk-invocation-id", invocation_id)
-            .header("amz-sdk-request", &request_header);
+            .header("amz-sdk-request", request_header.as_str())
+            .body(body.as_bytes())
+            .body_limit(MAX_RESPONSE_BYTES);
         for (name, value) in signed.headers() {
-            req = req.header(*name, value.as_str());
+            request = request.header(name, value.as_str());
         }
-        let response = match req.send(body.as_bytes()) {
+        let response = match inner.http.send(&request) {
             Ok(r) => r,
-            Err(e) => {
-                outcome.result = Err(transport_error(e));
-                return outcome;
-            }
+            Err(e) => return (Err(e), None, None),
         };
-        let received = OffsetDateTime::now_utc();
-        let status = response.status().as_u16();
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let header_request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
-        let date = header("date");
-        let has_age = response.headers().contains_key("age");
-        outcome.retry_after =
-            header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
-        let bytes = match response.into_body().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec() {
-            Ok(b) => b,
-            Err(e) => {
-                outcome.result = Err(transport_error(e));
-                return outcome;
-            }
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        let received = self.now();
+        let status = response.status;
+        let request_id = response.request_id().map(str::to_owned);
+        let retry_after =
+            response.header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
+        let skew = |response: &Response| {
+            retry::measure_skew(response.header("date"), response.headers.contains_key("age"), sent, received)
         };
         if let Some(debug) = &inner.debug {
             debug(&format!("response: http {status}"));
-            if let Some(id) = &header_request_id {
+            if let Some(id) = &request_id {
                 debug(&format!("  x-amzn-requestid: {id}"));
             }
-            if let Some(d) = &date {
+            if let Some(d) = response.header("date") {
                 debug(&format!("  date: {d}"));
             }
-            debug(&format!("  body: {text}"));
+            debug(&format!("  body: {}", String::from_utf8_lossy(&response.body)));
         }
 
-        if (200..300).contains(&status) {
+        if response.is_success() {
             // The header's id for now: the operation's parser reads the body's
             // anyway, and parsing every body twice cost a third of a call.
-            outcome.result = Ok(RawResponse { status, body: text, request_id: header_request_id });
-            return outcome;
+            return (Ok(RawResponse { status, body: response.into_text(), request_id }), None, None);
         }
-        outcome.skew_ms = retry::measure_skew(date.as_deref(), has_age, sent, received);
-        outcome.result = match xml::service_error(status, &text, header_request_id.as_deref()) {
-            Some(e) => Err(Error::Service(e)),
-            None => Err(unexpected(status, "not an AWS error document", &text, header_request_id)),
+        let skew_ms = skew(&response);
+        let text = response.into_text();
+        let err = match xml::service_error(status, &text, request_id.as_deref()) {
+            Some(e) => Error::Service(e),
+            None => Error::unexpected(status, "not an AWS error document", &text, request_id),
         };
-        outcome
+        (Err(err), skew_ms, retry_after)
     }
 
     /// Sends `body` and parses a 2xx answer with `parse`, wrapping a parse
@@ -382,22 +329,7 @@ impl Client {
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, Error> {
         let raw = self.send(body)?;
-        parse(&raw.body).map_err(|reason| unexpected(raw.status, &reason, &raw.body, raw.request_id.clone()))
-    }
-}
-
-/// An [`Error::UnexpectedResponse`] holding the start of the body.
-pub(crate) fn unexpected(status: u16, reason: &str, body: &str, request_id: Option<String>) -> Error {
-    let mut end = body.len().min(512);
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    Error::UnexpectedResponse {
-        status,
-        reason: reason.to_owned(),
-        body_start: body[..end].to_owned(),
-        request_id,
-        attempts: 1,
+        parse(&raw.body).map_err(|reason| Error::unexpected(raw.status, &reason, &raw.body, raw.request_id.clone()))
     }
 }
 

@@ -1,97 +1,9 @@
-//! Region and endpoint resolution, and the environment and files they are read from.
+//! Region and endpoint resolution.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html>
 
-use std::collections::HashMap;
-use std::io;
-use std::path::{Path, PathBuf};
-
 use crate::Error;
+use crate::env::Env;
 use crate::profile::LoadedProfiles;
-
-/// A snapshot of the environment variables, read once. Tests build one by hand.
-#[derive(Clone, Default)]
-pub(crate) struct Env {
-    vars: HashMap<String, String>,
-}
-
-impl Env {
-    /// The process environment. Variables whose name or value is not UTF-8
-    /// are skipped rather than panicking, as `std::env::vars` would.
-    pub(crate) fn from_process() -> Self {
-        let vars =
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
-        Env { vars }
-    }
-
-    #[cfg(test)]
-    pub(crate) fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
-    }
-
-    /// The value of `name`, or `None` when unset or blank.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
-    }
-
-    /// A boolean variable: `true`/`false`, any case. Anything else is an error
-    /// naming the variable.
-    pub(crate) fn get_bool(&self, name: &str) -> Result<Option<bool>, Error> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) if v.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(Error::config(format!("{name} must be true or false, not {v:?}"))),
-        }
-    }
-}
-
-impl std::fmt::Debug for Env {
-    // Values may be secrets: show names only.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        f.debug_struct("Env").field("names", &names).finish()
-    }
-}
-
-/// Reads files for the configuration and the credential sources. Tests root it in a temporary
-/// directory, so that the absolute paths of the cross-SDK suites (`/home/.aws/config`,
-/// `/token.jwt`) name files there, and messages still show the paths as configured.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Fs {
-    root: Option<PathBuf>,
-}
-
-impl Fs {
-    /// The real file system.
-    pub(crate) fn real() -> Self {
-        Fs { root: None }
-    }
-
-    /// Every path read under `root`: `/a/b` is `root/a/b`.
-    #[cfg(test)]
-    pub(crate) fn rooted(root: impl Into<PathBuf>) -> Self {
-        Fs { root: Some(root.into()) }
-    }
-
-    fn path(&self, path: &Path) -> PathBuf {
-        match &self.root {
-            None => path.to_owned(),
-            Some(root) => root.join(path.strip_prefix("/").unwrap_or(path)),
-        }
-    }
-
-    /// The bytes of a file.
-    pub(crate) fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(self.path(path))
-    }
-
-    /// A UTF-8 file; other bytes are an `InvalidData` error.
-    pub(crate) fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        String::from_utf8(self.read(path)?)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
-    }
-}
 
 /// Region from the environment, then the selected profile's `region`, with where it came from.
 /// The Rust SDK's order; botocore reads `AWS_DEFAULT_REGION` only, not `AWS_REGION`.
@@ -311,10 +223,41 @@ pub fn partition_of(region: &str) -> &'static str {
     partition(region).name
 }
 
+/// Which variant of a service's endpoint [`default_endpoint`] gives.
+///
+/// ```
+/// use ec2_lite::{EndpointOptions, default_endpoint};
+/// let options = EndpointOptions::default().fips(true).dual_stack(true);
+/// assert_eq!(default_endpoint("ec2", "eu-west-1", options), "https://ec2-fips.eu-west-1.api.aws");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndpointOptions {
+    /// The FIPS 140 endpoint (`AWS_USE_FIPS_ENDPOINT`). Default off.
+    pub fips: bool,
+    /// The dual-stack (IPv6) endpoint (`AWS_USE_DUALSTACK_ENDPOINT`). Default off.
+    pub dual_stack: bool,
+}
+
+impl EndpointOptions {
+    /// The FIPS endpoint, or not.
+    pub fn fips(mut self, fips: bool) -> Self {
+        self.fips = fips;
+        self
+    }
+
+    /// The dual-stack endpoint, or not.
+    pub fn dual_stack(mut self, dual_stack: bool) -> Self {
+        self.dual_stack = dual_stack;
+        self
+    }
+}
+
 /// The default endpoint of `service` (`ec2`, `sts`) in `region`, following
 /// the service's endpoint rules: `https://{service}[-fips].{region}.{suffix}`,
 /// where GovCloud's regular endpoint is already FIPS.
-pub fn default_endpoint(service: &str, region: &str, fips: bool, dual_stack: bool) -> String {
+pub fn default_endpoint(service: &str, region: &str, options: EndpointOptions) -> String {
+    let EndpointOptions { fips, dual_stack } = options;
     let p = partition(region);
     let suffix = if dual_stack { p.dual_stack_dns_suffix } else { p.dns_suffix };
     // GovCloud's regular endpoint is already FIPS; its dual-stack one is not.
@@ -440,7 +383,8 @@ mod tests {
             ("mars-1", false, false, "https://ec2.mars-1.amazonaws.com"),
         ];
         for (region, fips, ds, want) in cases {
-            assert_eq!(default_endpoint("ec2", region, fips, ds), want, "{region} fips={fips} ds={ds}");
+            let options = EndpointOptions::default().fips(fips).dual_stack(ds);
+            assert_eq!(default_endpoint("ec2", region, options), want, "{region} fips={fips} ds={ds}");
         }
     }
 
@@ -535,18 +479,5 @@ mod tests {
         assert!(!use_fips(&Env::from_pairs([("AWS_USE_FIPS_ENDPOINT", "false")]), &p).unwrap());
         assert!(!use_dual_stack(&none, &p).unwrap());
         assert!(use_dual_stack(&Env::from_pairs([("AWS_USE_DUALSTACK_ENDPOINT", "TRUE")]), &p).unwrap());
-    }
-
-    #[test]
-    fn rooted_fs_reads_under_its_root() {
-        let dir = std::env::temp_dir().join(format!("ec2-lite-fs-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        std::fs::write(dir.join("home/f"), "x").unwrap();
-        let fs = Fs::rooted(&dir);
-        let read = fs.read_to_string(Path::new("/home/f"));
-        let missing = fs.read(Path::new("/home/nope"));
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(read.unwrap(), "x");
-        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 }

@@ -33,6 +33,10 @@ pub enum Error {
     /// The request did not complete: connection refused or reset, DNS, TLS,
     /// a timeout, or a body that ended early.
     Transport(TransportError),
+    /// A credential source failed: which one, what it was doing, and the error underneath
+    /// (a refusal from STS, a broken connection), as [`std::error::Error::source`] and through
+    /// [`Error::code`], [`Error::status`] and [`Error::is_retryable`].
+    Credentials(CredentialsError),
     /// A waiter gave up: its deadline passed, or the association reached a
     /// state from which the awaited one cannot follow.
     WaitFailed {
@@ -61,6 +65,28 @@ pub struct ServiceError {
     pub status: u16,
     /// How many attempts were made, retries included.
     pub attempts: u32,
+}
+
+/// A credential source that failed.
+#[derive(Debug)]
+pub struct CredentialsError {
+    pub(crate) provider: &'static str,
+    /// What failed, the cause's own words included.
+    pub(crate) message: String,
+    pub(crate) source: Option<Box<Error>>,
+}
+
+impl CredentialsError {
+    /// The source that failed: `environment`, `profile`, `process`, `web identity`, `sts`,
+    /// `sso`, `container` or `instance metadata`.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    /// The error underneath, when there is one.
+    pub fn cause(&self) -> Option<&Error> {
+        self.source.as_deref()
+    }
 }
 
 /// A request that did not complete.
@@ -118,10 +144,49 @@ impl Error {
         Error::InvalidInput(msg.into())
     }
 
+    /// An [`Error::Credentials`] of `provider`, saying what failed (`context`) and why
+    /// (`cause`). A cause that is itself a credentials error keeps its provider and its own
+    /// cause: the context is prefixed to its message.
+    pub(crate) fn credentials(provider: &'static str, context: impl Into<String>, cause: Option<Error>) -> Self {
+        let context = context.into();
+        Error::Credentials(match cause {
+            Some(Error::Credentials(inner)) => CredentialsError {
+                provider: inner.provider,
+                message: format!("{context}: {}", inner.message),
+                source: inner.source,
+            },
+            Some(cause) => {
+                let why = match &cause {
+                    Error::Config(m) => m.clone(),
+                    other => other.to_string(),
+                };
+                CredentialsError { provider, message: format!("{context}: {why}"), source: Some(Box::new(cause)) }
+            }
+            None => CredentialsError { provider, message: context, source: None },
+        })
+    }
+
+    /// An [`Error::UnexpectedResponse`] quoting the start of `body`: at most
+    /// [`BODY_QUOTE_BYTES`], cut at a character boundary.
+    pub(crate) fn unexpected(status: u16, reason: &str, body: &str, request_id: Option<String>) -> Self {
+        let mut end = body.len().min(BODY_QUOTE_BYTES);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        Error::UnexpectedResponse {
+            status,
+            reason: reason.to_owned(),
+            body_start: body.get(..end).unwrap_or_default().to_owned(),
+            request_id,
+            attempts: 1,
+        }
+    }
+
     /// The service's error code, for a [`Error::Service`].
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Service(e) => Some(&e.code),
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.code(),
             _ => None,
         }
     }
@@ -131,6 +196,7 @@ impl Error {
         match self {
             Error::Service(e) => e.request_id.as_deref(),
             Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.request_id(),
             _ => None,
         }
     }
@@ -142,6 +208,7 @@ impl Error {
             Error::Service(e) => e.attempts,
             Error::UnexpectedResponse { attempts, .. } => *attempts,
             Error::Transport(t) => t.attempts,
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.attempts(),
             _ => 1,
         }
     }
@@ -162,6 +229,7 @@ impl Error {
         match self {
             Error::Service(e) => Some(e.status),
             Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.status(),
             _ => None,
         }
     }
@@ -187,6 +255,7 @@ impl Error {
         match self {
             Error::Service(e) => THROTTLING_CODES.contains(&e.code.as_str()) || e.status == 429,
             Error::UnexpectedResponse { status, .. } => *status == 429,
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.is_throttling(),
             _ => false,
         }
     }
@@ -203,10 +272,14 @@ impl Error {
             }
             Error::UnexpectedResponse { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Error::Transport(t) => t.kind != TransportErrorKind::BodyTooLarge,
+            Error::Credentials(c) => c.source.as_ref().is_some_and(|cause| cause.is_retryable()),
             Error::InvalidInput(_) | Error::Config(_) | Error::WaitFailed { .. } => false,
         }
     }
 }
+
+/// How much of an unexpected body [`Error::UnexpectedResponse`] quotes.
+pub(crate) const BODY_QUOTE_BYTES: usize = 512;
 
 /// Codes the AWS SDKs treat as throttling (botocore and aws-sdk-rust agree).
 pub(crate) const THROTTLING_CODES: &[&str] = &[
@@ -258,6 +331,7 @@ impl fmt::Display for Error {
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::Config(m) => write!(f, "configuration error: {m}"),
             Error::Transport(t) => t.fmt(f),
+            Error::Credentials(c) => c.fmt(f),
             Error::WaitFailed { waiter, timed_out: true, last_seen, waited } => {
                 write!(f, "waiter {waiter} timed out after {:.1}s; last seen: {last_seen}", waited.as_secs_f64())
             }
@@ -289,7 +363,20 @@ impl fmt::Display for TransportError {
     }
 }
 
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl std::error::Error for ServiceError {}
+
+impl std::error::Error for CredentialsError {
+    // The message quotes the cause already; it is here typed, for code that inspects it.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
@@ -301,6 +388,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(t) => t.source(),
+            Error::Credentials(c) => c.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static)),
             _ => None,
         }
     }
@@ -345,6 +433,32 @@ mod tests {
         let e = service("AuthFailure", 401);
         assert_eq!(e.to_string(), "service error AuthFailure (http 401): m");
         assert!(!Error::config("no region").to_string().ends_with('.'));
+    }
+
+    #[test]
+    fn credential_failures_keep_their_cause() {
+        let sts = Error::credentials(
+            "sts",
+            "sts AssumeRole at https://sts.amazonaws.com/ failed",
+            Some(service("ServiceUnavailable", 503)),
+        );
+        let chained = Error::credentials("profile", "could not load credentials: profile `r`", Some(sts));
+        assert!(chained.is_retryable());
+        assert_eq!((chained.code(), chained.status()), (Some("ServiceUnavailable"), Some(503)));
+        let Error::Credentials(c) = &chained else { panic!("{chained:?}") };
+        assert_eq!(c.provider(), "sts");
+        assert!(matches!(c.cause(), Some(Error::Service(_))));
+        assert_eq!(
+            chained.to_string(),
+            "could not load credentials: profile `r`: sts AssumeRole at https://sts.amazonaws.com/ failed: service \
+             error ServiceUnavailable (http 503): m"
+        );
+        assert!(std::error::Error::source(&chained).is_some());
+        let denied = Error::credentials("sts", "sts AssumeRole failed", Some(service("AccessDenied", 403)));
+        assert!(!denied.is_retryable() && denied.code() == Some("AccessDenied"));
+        let config = Error::credentials("process", "credential_process", Some(Error::config("exited with code 3")));
+        assert_eq!(config.to_string(), "credential_process: exited with code 3");
+        assert!(!config.is_retryable() && config.code().is_none());
     }
 
     #[test]

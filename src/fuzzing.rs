@@ -11,8 +11,8 @@ pub fn responses(data: &str) {
     let _ = crate::ops::replace_iam_instance_profile_association::parse(data);
     let _ = crate::ops::describe_iam_instance_profile_associations::parse(data);
     let _ = crate::xml::service_error(400, data, Some("header-id"));
-    let _ = crate::model::parse_timestamp(data);
-    let _ = crate::retry::parse_http_date(data);
+    let _ = crate::timestamp::parse_timestamp(data);
+    let _ = crate::timestamp::parse_http_date(data);
 }
 
 /// SigV4 canonicalization of an arbitrary request: the input's lines are the

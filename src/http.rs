@@ -2,8 +2,8 @@
 //! timeouts, proxies, the trusted roots of AWS_CA_BUNDLE, no redirects, error statuses returned as responses.
 //! <https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-proxy.html>
 
+use std::borrow::Cow;
 use std::fmt;
-use std::io::Read;
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
 use std::sync::Arc;
@@ -11,10 +11,17 @@ use std::time::Duration;
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
-use crate::config::{Endpoint, Env, Fs};
+use crate::config::Endpoint;
+use crate::env::{Env, Fs};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::profile::LoadedProfiles;
 use crate::{Error, xml};
+
+/// Default connect timeout, the AWS SDKs' standard mode value.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// Default read timeout (per read), botocore's value.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Connection settings shared by all requests of a client.
 #[derive(Clone)]
@@ -25,11 +32,6 @@ pub(crate) struct HttpSettings {
     /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`: the roots to trust instead of the
     /// bundled Mozilla set.
     pub(crate) roots: Option<Arc<Vec<Certificate<'static>>>>,
-    /// Tests send every request to this loopback server, the original URL in `x-replay-url`,
-    /// so that the URLs the crate computes (`https://sts-fips.us-east-1.api.aws/`) are
-    /// compared whole rather than overridden by configuration.
-    #[cfg(test)]
-    pub(crate) redirect: Option<String>,
 }
 
 impl HttpSettings {
@@ -52,14 +54,7 @@ impl HttpSettings {
             None => None,
             Some((path, source)) => Some(Arc::new(read_ca_bundle(fs, &path, &source)?)),
         };
-        Ok(HttpSettings {
-            connect_timeout,
-            read_timeout,
-            proxies: ProxySettings::from_env(env)?,
-            roots,
-            #[cfg(test)]
-            redirect: None,
-        })
+        Ok(HttpSettings { connect_timeout, read_timeout, proxies: ProxySettings::from_env(env)?, roots })
     }
 }
 
@@ -316,20 +311,13 @@ impl Url {
     }
 }
 
-/// The `User-Agent` of every request: ours, in the SDKs' ua/2.1 layout
-/// without claiming to be an AWS SDK.
-pub(crate) fn user_agent() -> String {
-    format!(
-        "ec2-lite/{} ua/2.1 api/ec2/{} os/{} lang/rust",
-        env!("CARGO_PKG_VERSION"),
-        crate::query::EC2_API_VERSION,
-        std::env::consts::OS
-    )
-}
-
 /// A ureq agent with these settings. Its own proxy is the one for `endpoint` (EC2's); the
 /// credential sources choose theirs per request in [`HttpClient::send`].
-pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Endpoint>) -> Result<ureq::Agent, Error> {
+pub(crate) fn agent(
+    settings: &HttpSettings,
+    endpoint: Option<&Endpoint>,
+    user_agent: &str,
+) -> Result<ureq::Agent, Error> {
     let proxy = endpoint.and_then(|e| settings.proxies.for_url(&e.url())).cloned();
     let mut tls = TlsConfig::builder();
     if let Some(roots) = &settings.roots {
@@ -340,7 +328,7 @@ pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Endpoint>) -> Res
         // AWS APIs do not redirect; following one would send a signed
         // request somewhere it was not signed for.
         .max_redirects(0)
-        .user_agent(user_agent())
+        .user_agent(user_agent)
         .timeout_connect(Some(settings.connect_timeout))
         .timeout_per_read(Some(settings.read_timeout))
         .timeout_per_write(Some(settings.read_timeout))
@@ -360,11 +348,23 @@ pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Endpoint>) -> Res
         .into())
 }
 
-/// The agent and settings the credential sources send their requests with.
+/// Sends one request and reads its response whole: the seam between the crate and the
+/// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test
+/// connector does), to send every request to a loopback server.
+pub(crate) trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` and reads the response, its body capped at the request's limit.
+    fn send(&self, request: &Request<'_>) -> Result<Response, Error>;
+}
+
+/// The one request runner: an agent and its settings. The EC2 client's agent is built for its
+/// endpoint (proxy included); the credential sources' chooses a proxy per request.
 #[derive(Clone)]
 pub(crate) struct HttpClient {
     agent: ureq::Agent,
     settings: Arc<HttpSettings>,
+    /// Every request goes to the endpoint the agent was built for: its proxy and timeouts
+    /// are the agent's, and no request needs configuring.
+    one_endpoint: bool,
 }
 
 impl fmt::Debug for HttpClient {
@@ -373,24 +373,33 @@ impl fmt::Debug for HttpClient {
     }
 }
 
-/// One request of a credential source.
+/// One request. Headers may be borrowed (EC2's signed headers) or owned.
 #[derive(Clone)]
 pub(crate) struct Request<'a> {
     pub(crate) method: &'static str,
     pub(crate) url: &'a str,
     /// Names lowercase. Values may be secrets: never print a request whole.
-    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, Cow<'a, str>)>,
     pub(crate) body: Option<&'a [u8]>,
     /// Connect and read timeouts, when not the client's.
     pub(crate) timeouts: Option<(Duration, Duration)>,
+    /// The largest body read; a larger one is refused.
+    pub(crate) body_limit: u64,
 }
 
 impl<'a> Request<'a> {
     pub(crate) fn new(method: &'static str, url: &'a str) -> Self {
-        Request { method, url, headers: Vec::new(), body: None, timeouts: None }
+        Request {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+            timeouts: None,
+            body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,
+        }
     }
 
-    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<Cow<'a, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
@@ -402,6 +411,11 @@ impl<'a> Request<'a> {
 
     pub(crate) fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.timeouts = Some((connect, read));
+        self
+    }
+
+    pub(crate) fn body_limit(mut self, limit: u64) -> Self {
+        self.body_limit = limit;
         self
     }
 }
@@ -423,8 +437,7 @@ impl fmt::Debug for Request<'_> {
 #[derive(Clone)]
 pub(crate) struct Response {
     pub(crate) status: u16,
-    /// Names lowercase.
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: ureq::http::HeaderMap,
     pub(crate) body: Vec<u8>,
 }
 
@@ -436,14 +449,27 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
-    /// The first value of header `name` (lowercase).
+    /// The first value of header `name` (lowercase), if it is text.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The request id AWS sent in a header.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        self.header("x-amzn-requestid").or_else(|| self.header("x-amz-request-id"))
     }
 
     /// The body as text; bytes that are not UTF-8 are replaced.
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// [`Response::text`], without a copy when the body is UTF-8.
+    pub(crate) fn into_text(self) -> String {
+        match String::from_utf8(self.body) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
     }
 
     pub(crate) fn is_success(&self) -> bool {
@@ -454,26 +480,11 @@ impl Response {
     /// else [`Error::UnexpectedResponse`] with the start of the body.
     pub(crate) fn to_error(&self) -> Error {
         let text = self.text();
-        let request_id = self.header("x-amzn-requestid").or_else(|| self.header("x-amz-request-id"));
+        let request_id = self.request_id();
         match xml::service_error(self.status, &text, request_id) {
             Some(e) => Error::Service(e),
-            None => unexpected(self.status, "not an AWS error document", &text),
+            None => Error::unexpected(self.status, "not an AWS error document", &text, request_id.map(str::to_owned)),
         }
-    }
-}
-
-/// An [`Error::UnexpectedResponse`] quoting the start of `body`.
-pub(crate) fn unexpected(status: u16, reason: &str, body: &str) -> Error {
-    let mut end = body.len().min(256);
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    Error::UnexpectedResponse {
-        status,
-        reason: reason.to_owned(),
-        body_start: body.get(..end).unwrap_or_default().to_owned(),
-        request_id: None,
-        attempts: 1,
     }
 }
 
@@ -481,73 +492,51 @@ pub(crate) fn unexpected(status: u16, reason: &str, body: &str) -> Error {
 pub(crate) const MAX_CREDENTIALS_RESPONSE_BYTES: u64 = 1024 * 1024;
 
 impl HttpClient {
+    /// A runner for requests to any URL: each gets the proxy its URL calls for.
     pub(crate) fn new(agent: ureq::Agent, settings: HttpSettings) -> Self {
-        HttpClient { agent, settings: Arc::new(settings) }
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: false }
     }
 
-    /// Runs one request with these timeouts and this proxy.
+    /// A runner for requests to the endpoint `agent` was built for ([`agent`] with `Some`).
+    pub(crate) fn for_endpoint(agent: ureq::Agent, settings: HttpSettings) -> Self {
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: true }
+    }
+
+    /// Runs one request, configured with these timeouts and this proxy unless the agent's
+    /// own apply.
     fn run<B: ureq::AsSendBody>(
         &self,
         req: ureq::http::Request<B>,
-        connect: Duration,
-        read: Duration,
-        proxy: Option<ureq::Proxy>,
+        request: &Request<'_>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        let req = self
-            .agent
-            .configure_request(req)
-            .timeout_connect(Some(connect))
-            .timeout_per_read(Some(read))
-            .proxy(proxy)
-            .build();
-        self.agent.run(req)
-    }
-
-    /// Sends a request with the proxy its URL calls for, and reads the whole response.
-    pub(crate) fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
-        #[cfg(test)]
-        let redirected = self.settings.redirect.as_deref().map(|base| {
-            let path = Url::parse(request.url).map(|u| u.path_and_query).unwrap_or_else(|_| "/".to_owned());
-            format!("{base}{path}")
-        });
-        #[cfg(not(test))]
-        let redirected: Option<String> = None;
-        let url = redirected.as_deref().unwrap_or(request.url);
-
-        let mut builder = ureq::http::Request::builder().method(request.method).uri(url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value.as_str());
-        }
-        if redirected.is_some() {
-            builder = builder.header("x-replay-url", request.url);
+        if self.one_endpoint && request.timeouts.is_none() {
+            return self.agent.run(req);
         }
         let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
-        let proxy = if redirected.is_some() { None } else { self.settings.proxies.for_url(request.url).cloned() };
+        let mut configured =
+            self.agent.configure_request(req).timeout_connect(Some(connect)).timeout_per_read(Some(read));
+        if !self.one_endpoint {
+            configured = configured.proxy(self.settings.proxies.for_url(request.url).cloned());
+        }
+        self.agent.run(configured.build())
+    }
+}
+
+impl Transport for HttpClient {
+    /// Sends a request with the proxy its URL calls for, and reads the whole response.
+    fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
+        let mut builder = ureq::http::Request::builder().method(request.method).uri(request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_ref());
+        }
         let result = match request.body {
-            Some(body) => self.run(builder.body(body).map_err(|_| invalid(request.url))?, connect, read, proxy),
-            None => self.run(builder.body(()).map_err(|_| invalid(request.url))?, connect, read, proxy),
+            Some(body) => self.run(builder.body(body).map_err(|_| invalid(request.url))?, request),
+            None => self.run(builder.body(()).map_err(|_| invalid(request.url))?, request),
         };
         let response = result.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_owned())))
-            .collect();
-        let mut body = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(MAX_CREDENTIALS_RESPONSE_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| transport_error(ureq::Error::Io(e)))?;
-        if body.len() as u64 > MAX_CREDENTIALS_RESPONSE_BYTES {
-            return Err(Error::Transport(TransportError::new(
-                TransportErrorKind::BodyTooLarge,
-                format!("response body larger than {MAX_CREDENTIALS_RESPONSE_BYTES} bytes, refused"),
-            )));
-        }
-        Ok(Response { status, headers, body })
+        let (parts, body) = response.into_parts();
+        let body = body.into_with_config().limit(request.body_limit).read_to_vec().map_err(transport_error)?;
+        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body })
     }
 }
 
@@ -678,7 +667,11 @@ mod tests {
             shown.contains("authorization") && !shown.contains("pod-token") && !shown.contains("secret"),
             "{shown}"
         );
-        let r = Response { status: 200, headers: Vec::new(), body: b"{\"SecretAccessKey\":\"s3cr3t\"}".to_vec() };
+        let r = Response {
+            status: 200,
+            headers: ureq::http::HeaderMap::new(),
+            body: b"{\"SecretAccessKey\":\"s3cr3t\"}".to_vec(),
+        };
         assert!(!format!("{r:?}").contains("s3cr3t"));
     }
 

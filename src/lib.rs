@@ -59,6 +59,7 @@ mod builder;
 mod client;
 mod config;
 mod credentials;
+mod env;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -70,18 +71,22 @@ mod profile;
 pub mod query;
 mod retry;
 pub mod sigv4;
+mod timestamp;
 mod waiter;
 pub mod wire;
 mod xml;
 
 pub use builder::ClientBuilder;
-pub use client::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse};
-pub use config::{default_endpoint, partition_of};
+pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
+pub use config::{EndpointOptions, default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
-pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
+#[doc(hidden)]
+pub use env::{Env, Fs};
+pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};
+pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,
-    IamInstanceProfileSpecification, format_timestamp, parse_timestamp,
+    IamInstanceProfileSpecification,
 };
 pub use ops::associate_iam_instance_profile::AssociateIamInstanceProfileOutput;
 pub use ops::by_instance::AssociationForInstanceOutput;
@@ -95,6 +100,7 @@ pub use retry::RetryConfig;
 /// The [`time`](https://docs.rs/time) crate, whose `OffsetDateTime` the signer
 /// takes and the model's timestamps are, re-exported so its version matches.
 pub use time;
+pub use timestamp::{format_timestamp, parse_timestamp};
 pub use waiter::{WaitOptions, WaitTarget, WaitUntilAssociatedOutput, WaitUntilDisassociatedOutput};
 
 /// The README's examples, compiled and run as doc tests.

@@ -12,6 +12,19 @@ use crate::sigv4::percent::encode_into;
 /// The API version of every EC2 Query action.
 pub const EC2_API_VERSION: &str = "2016-11-15";
 
+/// The content type of every Query request body (EC2's and STS's).
+pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+/// The `User-Agent` of every request: ours, in the SDKs' ua/2.1 layout
+/// without claiming to be an AWS SDK.
+pub(crate) fn user_agent() -> String {
+    format!(
+        "ec2-lite/{} ua/2.1 api/ec2/{EC2_API_VERSION} os/{} lang/rust",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS
+    )
+}
+
 /// A form body under construction.
 #[derive(Debug, Clone)]
 pub struct QueryBody {

@@ -1,13 +1,40 @@
-//! Retry decisions and clock-skew correction, as pure functions: the AWS SDKs'
-//! "standard" retry mode and the 2026 clock-skew rules.
+//! Retrying: the AWS SDKs' "standard" retry mode and the 2026 clock-skew rules as pure
+//! functions, and [`run`], the one loop every retried request goes through (EC2 calls and the
+//! credential sources, each with its own policy).
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use crate::Error;
+use crate::timestamp::parse_http_date;
+
+/// Waits between attempts. Injected, so that tests do not wait.
+pub(crate) type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
+
+/// A number in [0, 1), for jitter. Injected, so that tests know the delays.
+pub(crate) type Rand = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// The thread's sleep.
+pub(crate) fn thread_sleep() -> Sleep {
+    Arc::new(std::thread::sleep)
+}
+
+/// [`random_fraction`], shared.
+pub(crate) fn system_rand() -> Rand {
+    Arc::new(random_fraction)
+}
+
+/// A number in [0, 1) for backoff and expiry jitter. std's `RandomState` is seeded from the
+/// OS and differs per instance: plenty for jitter, and no dependency.
+pub(crate) fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
 
 /// How a client retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,14 +63,21 @@ impl Default for RetryConfig {
 }
 
 impl RetryConfig {
+    /// A policy for sources whose failures are all transient (instance metadata, the container
+    /// endpoint): `max_attempts` in all, full-jitter backoff from `base`, at most 20 s.
+    pub(crate) const fn transient_only(max_attempts: u32, base: Duration) -> Self {
+        RetryConfig { max_attempts, throttling_base: base, transient_base: base, max_backoff: Duration::from_secs(20) }
+    }
+
     /// The standard mode with `max_attempts` attempts (at least 1).
-    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
         self.max_attempts = max_attempts.max(1);
         self
     }
 
-    /// Other backoff bases (tests use tiny ones to run fast).
-    pub fn with_backoff(mut self, throttling_base: Duration, transient_base: Duration, max_backoff: Duration) -> Self {
+    /// Other backoff bases.
+    #[doc(hidden)]
+    pub fn backoff(mut self, throttling_base: Duration, transient_base: Duration, max_backoff: Duration) -> Self {
         self.throttling_base = throttling_base;
         self.transient_base = transient_base;
         self.max_backoff = max_backoff;
@@ -91,6 +125,89 @@ pub(crate) fn backoff(
     match retry_after {
         Some(ra) => ra.clamp(computed, computed + Duration::from_secs(5)),
         None => computed,
+    }
+}
+
+/// What one attempt of [`run`] came to.
+#[derive(Debug)]
+pub(crate) enum Attempt<T, E> {
+    /// Success.
+    Done(T),
+    /// A failure that another attempt would not fix.
+    Fail(E),
+    /// A failure that may pass if tried again after a backoff (`retry_after`: the server's
+    /// `x-amz-retry-after`).
+    Retry { error: E, kind: RetryKind, retry_after: Option<Duration> },
+    /// A failure the next attempt fixes without waiting (a request re-signed with a corrected
+    /// clock): tried again at once, one attempt more than the policy allows.
+    Again,
+}
+
+/// How [`run`] retries: the policy, the quota to spend (EC2 calls only), how to wait and
+/// where the jitter comes from.
+pub(crate) struct Retrier<'a> {
+    pub(crate) policy: &'a RetryConfig,
+    pub(crate) quota: Option<&'a RetryQuota>,
+    pub(crate) sleep: &'a Sleep,
+    pub(crate) rand: &'a Rand,
+}
+
+/// A failure after `attempts` attempts.
+#[derive(Debug)]
+pub(crate) struct Exhausted<E> {
+    pub(crate) error: E,
+    pub(crate) attempts: u32,
+}
+
+/// Runs `attempt(n)` for n = 1, 2, ... until it is done, fails for good, the policy's
+/// attempts are spent or the quota refuses a retry; waits [`backoff`] between attempts.
+/// `on_retry` hears of each retry and its delay, or `None` when the quota refused it.
+pub(crate) fn run<T, E>(
+    retrier: &Retrier<'_>,
+    mut on_retry: impl FnMut(&E, u32, Option<Duration>),
+    mut attempt: impl FnMut(u32) -> Attempt<T, E>,
+) -> Result<T, Exhausted<E>> {
+    let max = retrier.policy.max_attempts.max(1);
+    let mut n = 0u32;
+    let mut again = 0u32;
+    let mut retry_cost: Option<u32> = None;
+    loop {
+        n += 1;
+        let (error, kind, retry_after) = match attempt(n) {
+            Attempt::Done(t) => {
+                if let Some(quota) = retrier.quota {
+                    quota.release(retry_cost);
+                }
+                return Ok(t);
+            }
+            Attempt::Fail(error) => return Err(Exhausted { error, attempts: n }),
+            Attempt::Again => {
+                again += 1;
+                continue;
+            }
+            Attempt::Retry { error, kind, retry_after } => (error, kind, retry_after),
+        };
+        if n >= max + again {
+            return Err(Exhausted { error, attempts: n });
+        }
+        if let Some(quota) = retrier.quota {
+            let Some(cost) = quota.acquire(kind) else {
+                on_retry(&error, n, None);
+                return Err(Exhausted { error, attempts: n });
+            };
+            retry_cost = Some(cost);
+        }
+        let delay = backoff(retrier.policy, kind, n, (retrier.rand)(), retry_after);
+        on_retry(&error, n, Some(delay));
+        (retrier.sleep)(delay);
+    }
+}
+
+/// [`Attempt::Retry`] for an [`Error`] [`classify`] allows to retry, else [`Attempt::Fail`].
+pub(crate) fn retry_if_retryable<T>(error: Error, retry_after: Option<Duration>) -> Attempt<T, Error> {
+    match classify(&error) {
+        Some(kind) => Attempt::Retry { error, kind, retry_after },
+        None => Attempt::Fail(error),
     }
 }
 
@@ -183,38 +300,6 @@ pub(crate) fn measure_skew(
     i64::try_from((server - midpoint).whole_milliseconds()).ok()
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the `Date` format.
-pub(crate) fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    let s = s.trim();
-    let (_, rest) = s.split_once(", ")?;
-    let mut parts = rest.split(' ');
-    let day: u8 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => time::Month::January,
-        "Feb" => time::Month::February,
-        "Mar" => time::Month::March,
-        "Apr" => time::Month::April,
-        "May" => time::Month::May,
-        "Jun" => time::Month::June,
-        "Jul" => time::Month::July,
-        "Aug" => time::Month::August,
-        "Sep" => time::Month::September,
-        "Oct" => time::Month::October,
-        "Nov" => time::Month::November,
-        "Dec" => time::Month::December,
-        _ => return None,
-    };
-    let year: i32 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':');
-    let (h, m, sec): (u8, u8, u8) = (hms.next()?.parse().ok()?, hms.next()?.parse().ok()?, hms.next()?.parse().ok()?);
-    if hms.next().is_some() || parts.next()? != "GMT" || parts.next().is_some() {
-        return None;
-    }
-    let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    let t = time::Time::from_hms(h, m, sec).ok()?;
-    Some(time::PrimitiveDateTime::new(date, t).assume_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +346,46 @@ mod tests {
     }
 
     #[test]
+    fn run_retries_within_the_policy_and_the_quota() {
+        let waits = Arc::new(Mutex::new(Vec::new()));
+        let w = Arc::clone(&waits);
+        let sleep: Sleep = Arc::new(move |d| w.lock().unwrap().push(d));
+        let rand: Rand = Arc::new(|| 1.0);
+        let policy = RetryConfig::default();
+        let quota = RetryQuota::default();
+        let retrier = Retrier { policy: &policy, quota: Some(&quota), sleep: &sleep, rand: &rand };
+        fn transient<T>(n: u32) -> Attempt<T, u32> {
+            Attempt::Retry { error: n, kind: RetryKind::Transient, retry_after: None }
+        }
+        // Three attempts, two waits, the quota spent twice.
+        let err = run(&retrier, |_, _, _| {}, transient::<()>).unwrap_err();
+        assert_eq!((err.error, err.attempts), (3, 3));
+        assert_eq!(*waits.lock().unwrap(), [Duration::from_millis(50), Duration::from_millis(100)]);
+        assert_eq!(quota.available(), QUOTA_CAPACITY - 2 * TRANSIENT_RETRY_COST);
+        // A failure for good stops at once; `Again` adds one attempt without waiting.
+        waits.lock().unwrap().clear();
+        let err = run(&retrier, |_, _, _| {}, |n| if n == 1 { Attempt::<(), u32>::Again } else { Attempt::Fail(n) })
+            .unwrap_err();
+        assert_eq!((err.error, err.attempts), (2, 2));
+        let err =
+            run(&retrier, |_, _, _| {}, |n| if n == 1 { Attempt::Again } else { transient::<()>(n) }).unwrap_err();
+        assert_eq!(err.attempts, 4);
+        assert_eq!(waits.lock().unwrap().len(), 2);
+        // A success after a retry gives its cost back.
+        let before = quota.available();
+        let out = run(&retrier, |_, _, _| {}, |n| if n < 2 { transient(n) } else { Attempt::Done(n) });
+        assert_eq!(out.unwrap(), 2);
+        assert_eq!(quota.available(), before);
+        // An empty quota refuses the retry, and says so.
+        let empty = RetryQuota::default();
+        while empty.acquire(RetryKind::Transient).is_some() {}
+        let retrier = Retrier { quota: Some(&empty), ..retrier };
+        let mut refused = false;
+        let err = run(&retrier, |_, _, d| refused = d.is_none(), transient::<()>).unwrap_err();
+        assert!(refused && err.attempts == 1);
+    }
+
+    #[test]
     fn quota_spends_and_refunds() {
         let q = RetryQuota::default();
         let mut spent = 0;
@@ -293,20 +418,5 @@ mod tests {
         assert_eq!(measure_skew(Some("garbage"), false, sent, received), None);
         assert!(is_skew_error(&service("RequestExpired", 400)));
         assert!(!is_skew_error(&service("IncorrectState", 400)));
-    }
-
-    #[test]
-    fn http_dates() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(datetime!(1994-11-06 08:49:37 UTC)));
-        for bad in [
-            "",
-            "Sun, 06 Nov 1994 08:49:37",
-            "Sun, 32 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Foo 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 08:49 GMT",
-            "06 Nov 1994 08:49:37 GMT",
-        ] {
-            assert_eq!(parse_http_date(bad), None, "{bad}");
-        }
     }
 }

@@ -34,7 +34,7 @@ use crate::ops::{
 use crate::{
     AssociateIamInstanceProfileOutput, DescribeIamInstanceProfileAssociations,
     DescribeIamInstanceProfileAssociationsOutput, DisassociateIamInstanceProfileOutput, Error,
-    ReplaceIamInstanceProfileAssociationOutput, client, xml,
+    ReplaceIamInstanceProfileAssociationOutput, xml,
 };
 
 /// The `Content-Type` of every EC2 Query request (sign it).
@@ -137,7 +137,7 @@ pub fn parse_describe_iam_instance_profile_associations(
 pub fn parse_error(status: u16, body: &str) -> Error {
     match xml::service_error(status, body, None) {
         Some(e) => Error::Service(e),
-        None => client::unexpected(status, "not an AWS error document", body, None),
+        None => Error::unexpected(status, "not an AWS error document", body, None),
     }
 }
 
@@ -145,7 +145,7 @@ fn parse_with<T>(status: u16, body: &str, parse: fn(&str) -> Result<T, String>) 
     if !(200..300).contains(&status) {
         return Err(parse_error(status, body));
     }
-    parse(body).map_err(|reason| client::unexpected(status, &reason, body, None))
+    parse(body).map_err(|reason| Error::unexpected(status, &reason, body, None))
 }
 
 #[cfg(test)]

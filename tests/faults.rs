@@ -1,41 +1,70 @@
 //! What a call does when the network or the service misbehaves: each test
 //! scripts a loopback server, then checks the outcome, how many requests the
-//! server saw, and that the time spent stays within the backoff bounds.
+//! server saw, and the backoff the client waited. The client runs on a fake
+//! clock: its waits are recorded and move the clock, and take no time.
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
-use ec2_lite::{Client, Credentials, Error, RetryConfig, TransportErrorKind};
+use ec2_lite::{Client, ClientBuilder, Credentials, Error, TransportErrorKind};
 use support::fault::{FaultServer, Reply};
 
 const ID: &str = "iip-assoc-0123456789abcdef0";
 
-/// Small backoff bases keep the suite fast; the bounds scale with them.
-const THROTTLE_BASE: Duration = Duration::from_millis(40);
-const TRANSIENT_BASE: Duration = Duration::from_millis(20);
+/// The standard mode's bases, 50 ms (transient) and 1 s (throttling), and a
+/// fixed jitter of one half: the waits are known to the millisecond.
+const TRANSIENT_WAITS: [Duration; 2] = [Duration::from_millis(25), Duration::from_millis(50)];
+const THROTTLING_WAITS: [Duration; 2] = [Duration::from_millis(500), Duration::from_millis(1000)];
 
-fn retry() -> RetryConfig {
-    RetryConfig::default().with_backoff(THROTTLE_BASE, TRANSIENT_BASE, Duration::from_secs(1))
+/// The time the fake clock starts at: 2026-11-25T12:00:00Z.
+const T0: u64 = 1_795_608_000;
+
+/// A clock that only the client's waits move.
+#[derive(Clone)]
+struct FakeTime {
+    now: Arc<Mutex<SystemTime>>,
+    waits: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl FakeTime {
+    fn new() -> Self {
+        FakeTime { now: Arc::new(Mutex::new(SystemTime::UNIX_EPOCH + Duration::from_secs(T0))), waits: Arc::default() }
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from(*self.now.lock().unwrap())
+    }
+
+    /// The waits between attempts so far.
+    fn waits(&self) -> Vec<Duration> {
+        self.waits.lock().unwrap().clone()
+    }
+
+    /// A builder for `server` on this clock.
+    fn builder(&self, server: &FaultServer) -> ClientBuilder {
+        let (clock, sleep) = (self.clone(), self.clone());
+        Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+            .endpoint_url(&server.url)
+            .read_timeout(Duration::from_millis(500))
+            .clock(move || *clock.now.lock().unwrap())
+            .sleep(move |d| {
+                *sleep.now.lock().unwrap() += d;
+                sleep.waits.lock().unwrap().push(d);
+            })
+            .random(|| 0.5)
+    }
+
+    fn client(&self, server: &FaultServer) -> Client {
+        self.builder(server).build().expect("client")
+    }
 }
 
 fn client(server: &FaultServer) -> Client {
-    Client::builder()
-        .region("us-east-1")
-        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
-        .endpoint_url(&server.url)
-        .retry_config(retry())
-        .read_timeout(Duration::from_millis(500))
-        .build()
-        .expect("client")
-}
-
-/// Slack for thread scheduling and loopback I/O on a loaded 2-core machine.
-const SLACK: Duration = Duration::from_millis(1500);
-
-/// The longest the backoff between `attempts` attempts can add up to.
-fn max_backoff(base: Duration, attempts: u32) -> Duration {
-    (1..attempts).map(|a| base * (1 << (a - 1))).sum()
+    FakeTime::new().client(server)
 }
 
 #[test]
@@ -44,11 +73,11 @@ fn server_errors_are_retried_until_success() {
         vec![Reply::ec2_error(500, "InternalError", "oops"), Reply::status(502, "<html>bad gateway</html>")],
         Reply::disassociated(),
     );
-    let start = Instant::now();
-    let out = client(&server).disassociate_iam_instance_profile(ID).expect("third attempt succeeds");
+    let time = FakeTime::new();
+    let out = time.client(&server).disassociate_iam_instance_profile(ID).expect("third attempt succeeds");
     assert_eq!(out.iam_instance_profile_association.association_id, ID);
     assert_eq!(server.count(), 3);
-    assert!(start.elapsed() < max_backoff(TRANSIENT_BASE, 3) + SLACK, "{:?}", start.elapsed());
+    assert_eq!(time.waits(), TRANSIENT_WAITS);
     // Every attempt carries the same invocation id and says which attempt it is.
     let reqs = server.requests();
     let ids: Vec<_> = reqs.iter().map(|r| r.header("amz-sdk-invocation-id").unwrap_or("").to_owned()).collect();
@@ -73,12 +102,12 @@ fn every_transient_status_is_retried_and_the_last_error_counts_attempts() {
 #[test]
 fn throttling_is_retried_with_the_longer_base() {
     let server = FaultServer::start(vec![], Reply::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded."));
-    let start = Instant::now();
-    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    let time = FakeTime::new();
+    let err = time.client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
     assert!(err.is_throttling(), "{err}");
     assert_eq!(err.code(), Some("RequestLimitExceeded"));
     assert_eq!(server.count(), 3);
-    assert!(start.elapsed() < max_backoff(THROTTLE_BASE, 3) + SLACK);
+    assert_eq!(time.waits(), THROTTLING_WAITS);
 
     let server = FaultServer::start(vec![Reply::status(429, "slow down")], Reply::disassociated());
     client(&server).disassociate_iam_instance_profile(ID).expect("429 then success");
@@ -88,16 +117,14 @@ fn throttling_is_retried_with_the_longer_base() {
 #[test]
 fn retry_after_header_is_honoured() {
     let server = FaultServer::start(
-        vec![Reply::ec2_error(503, "RequestLimitExceeded", "slow").header("x-amz-retry-after", "400")],
+        vec![Reply::ec2_error(503, "RequestLimitExceeded", "slow").header("x-amz-retry-after", "2000")],
         Reply::disassociated(),
     );
-    let start = Instant::now();
-    client(&server).disassociate_iam_instance_profile(ID).expect("second attempt succeeds");
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 2);
-    let gap = reqs[1].at - reqs[0].at;
-    assert!(gap >= Duration::from_millis(400), "waited only {gap:?}");
-    assert!(start.elapsed() < Duration::from_millis(400) + SLACK);
+    let time = FakeTime::new();
+    time.client(&server).disassociate_iam_instance_profile(ID).expect("second attempt succeeds");
+    assert_eq!(server.count(), 2);
+    // 2 s rather than the computed 500 ms: within [computed, computed + 5 s].
+    assert_eq!(time.waits(), [Duration::from_millis(2000)]);
 }
 
 #[test]
@@ -161,13 +188,15 @@ fn bodies_that_are_not_the_expected_xml_are_clear_errors() {
 #[test]
 fn a_stalled_server_times_out_within_the_limit() {
     let server = FaultServer::start(vec![], Reply::Stall { hold: Duration::from_secs(20) });
+    let time = FakeTime::new();
     let start = Instant::now();
-    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    let err = time.client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
     let elapsed = start.elapsed();
     assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout), "{err:?}");
     assert_eq!(server.count(), 3);
-    // Three read timeouts of 0.5 s plus the backoff, never the 20 s hold.
-    assert!(elapsed < Duration::from_millis(1500) + max_backoff(TRANSIENT_BASE, 3) + SLACK, "{elapsed:?}");
+    assert_eq!(time.waits(), TRANSIENT_WAITS);
+    // Three real read timeouts of 0.5 s (slack for a loaded machine), never the 20 s hold.
+    assert!(elapsed < Duration::from_millis(1500 + 1500), "{elapsed:?}");
 }
 
 #[test]
@@ -216,53 +245,48 @@ fn amz_date(r: &support::fault::Recorded) -> time::OffsetDateTime {
 
 #[test]
 fn a_skewed_clock_is_corrected_and_remembered() {
+    let time = FakeTime::new();
     let skew = time::Duration::minutes(10);
-    let server_now = http_date(time::OffsetDateTime::now_utc() + skew);
+    let server_now = http_date(time.now() + skew);
     let server = FaultServer::start(
         vec![Reply::ec2_error(400, "RequestExpired", "Request has expired.").header("date", &server_now)],
         Reply::disassociated(),
     );
-    let c = client(&server);
+    let c = time.client(&server);
     c.disassociate_iam_instance_profile(ID).expect("re-signed with the server's time");
     assert_eq!(server.count(), 2);
-    let offset = c.clock_offset_ms();
-    assert!((offset - 600_000).abs() < 5_000, "offset {offset} ms");
+    assert_eq!(c.clock_offset_ms(), 600_000);
+    assert!(time.waits().is_empty(), "a re-signed request does not wait");
     // The retry and every later call are signed with the corrected time.
     c.disassociate_iam_instance_profile(ID).expect("later call");
     let reqs = server.requests();
-    let local = time::OffsetDateTime::now_utc();
+    assert_eq!(amz_date(&reqs[0]), time.now());
     for r in &reqs[1..] {
-        let d = amz_date(r) - local;
-        assert!((d - skew).abs() < time::Duration::seconds(30), "signed {d} from local time");
+        assert_eq!(amz_date(r), time.now() + skew);
     }
 }
 
 #[test]
 fn skew_correction_needs_a_real_skew_and_can_be_turned_off() {
+    let time = FakeTime::new();
     // Within 4 minutes: not skew, and RequestExpired is not retryable.
-    let near = http_date(time::OffsetDateTime::now_utc() + time::Duration::minutes(2));
+    let near = http_date(time.now() + time::Duration::minutes(2));
     let server = FaultServer::start(vec![], Reply::ec2_error(400, "RequestExpired", "expired").header("date", &near));
-    assert!(client(&server).disassociate_iam_instance_profile(ID).is_err());
+    assert!(time.client(&server).disassociate_iam_instance_profile(ID).is_err());
     assert_eq!(server.count(), 1);
 
     // A cached response (Age) says nothing about the server's clock now.
-    let far = http_date(time::OffsetDateTime::now_utc() + time::Duration::minutes(30));
+    let far = http_date(time.now() + time::Duration::minutes(30));
     let server =
         FaultServer::start(vec![], Reply::ec2_error(401, "AuthFailure", "no").header("date", &far).header("age", "5"));
-    assert!(client(&server).disassociate_iam_instance_profile(ID).is_err());
+    assert!(time.client(&server).disassociate_iam_instance_profile(ID).is_err());
     assert_eq!(server.count(), 1);
 
     let server = FaultServer::start(
         vec![Reply::ec2_error(400, "RequestExpired", "expired").header("date", &far)],
         Reply::disassociated(),
     );
-    let c = Client::builder()
-        .region("us-east-1")
-        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
-        .endpoint_url(&server.url)
-        .clock_skew_correction(false)
-        .build()
-        .unwrap();
+    let c = time.builder(&server).clock_skew_correction(false).build().unwrap();
     let err = c.disassociate_iam_instance_profile(ID).unwrap_err();
     assert_eq!(err.code(), Some("RequestExpired"));
     assert_eq!(server.count(), 1);

@@ -63,7 +63,7 @@ fn sixteen_threads_ten_thousand_calls_ten_percent_throttled() {
         .region("us-east-1")
         .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
         .endpoint_url(&server.url)
-        .retry_config(RetryConfig::default().with_backoff(
+        .retry_config(RetryConfig::default().backoff(
             Duration::from_millis(2),
             Duration::from_millis(1),
             Duration::from_millis(50),

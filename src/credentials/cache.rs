@@ -6,8 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, SystemTime};
 
 use super::Credentials;
-use super::context::Clock;
 use crate::Error;
+use crate::timestamp::Clock;
 
 /// Refresh this long before expiry, one caller at a time, the others not waiting (botocore's
 /// "advisory" refresh, there 15 minutes; "a few minutes" is plenty for a blocking client).

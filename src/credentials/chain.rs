@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::cache::LazyCache;
 use super::context::Setup;
-use super::{Context, Credentials, Load, ProvideCredentials, container, env, profile, reason, web_identity};
+use super::{Context, Credentials, Load, ProvideCredentials, container, env, profile, web_identity};
 use crate::Error;
 
 /// The credentials of the AWS SDKs' default chain, looked up where the AWS CLI would look.
@@ -116,14 +116,21 @@ impl ProvideCredentials for DefaultCredentialsChain {
 
 /// One source of the chain: a label for messages (none when the source's own messages say
 /// which it is) and how to load.
-type Source = (&'static str, Option<&'static str>, fn(&Context) -> Result<Load, Error>);
+/// The second name is the provider an [`Error::Credentials`] names when the source's own
+/// error is not one.
+type Source = (&'static str, &'static str, Option<&'static str>, fn(&Context) -> Result<Load, Error>);
 
 const SOURCES: [Source; 5] = [
-    ("the environment", None, environment),
-    ("the profile", None, profile::load),
-    ("web identity", Some("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"), web_identity::load_from_env),
-    ("the container endpoint", Some("container credentials"), container::load),
-    ("instance metadata", Some("instance metadata (IMDS)"), instance_metadata),
+    ("the environment", "environment", None, environment),
+    ("the profile", "profile", None, profile::load),
+    (
+        "web identity",
+        "web identity",
+        Some("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"),
+        web_identity::load_from_env,
+    ),
+    ("the container endpoint", "container", Some("container credentials"), container::load),
+    ("instance metadata", "instance metadata", Some("instance metadata (IMDS)"), instance_metadata),
 ];
 
 fn environment(ctx: &Context) -> Result<Load, Error> {
@@ -143,16 +150,16 @@ fn instance_metadata(ctx: &Context) -> Result<Load, Error> {
 /// Walks the chain once, uncached: the first source that is configured decides.
 pub(crate) fn resolve(ctx: &Context) -> Result<Credentials, Error> {
     let mut tried = Vec::with_capacity(SOURCES.len());
-    for (name, label, load) in SOURCES {
+    for (name, provider, label, load) in SOURCES {
         match load(ctx) {
             Ok(Load::Loaded(c)) => return Ok(c),
             Ok(Load::NotConfigured(why)) => tried.push(format!("{name} ({why})")),
             Err(e) => {
-                let detail = match label {
-                    Some(label) => format!("{label}: {}", reason(&e)),
-                    None => reason(&e),
+                let context = match label {
+                    Some(label) => format!("could not load credentials: {label}"),
+                    None => "could not load credentials".to_owned(),
                 };
-                return Err(Error::config(format!("could not load credentials: {detail}")));
+                return Err(Error::credentials(provider, context, Some(e)));
             }
         }
     }

@@ -8,9 +8,10 @@ use std::time::Duration;
 use super::context::Resolve;
 use super::json::{self, JsonCredentials};
 use super::{Context, Load};
-use crate::Error;
-use crate::config::Env;
+use crate::env::Env;
 use crate::http::{Request, Url};
+use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::{CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -22,7 +23,8 @@ const ECS_HOST: &str = "http://169.254.170.2";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 const ATTEMPTS: u32 = 3;
-const BACKOFF_BASE: Duration = Duration::from_secs(1);
+const PROVIDER: &str = "container";
+const POLICY: RetryConfig = RetryConfig::transient_only(ATTEMPTS, Duration::from_secs(1));
 
 /// The addresses a plain-HTTP full URI may point to besides loopback: the ECS agent and EKS
 /// Pod Identity, IPv4 and IPv6.
@@ -98,39 +100,56 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
         return Ok(Load::NotConfigured(format!("neither {RELATIVE_URI} nor {FULL_URI} is set")));
     };
     let token = auth_token(ctx)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut request =
-            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-        if let Some(t) = &token {
-            request = request.header("authorization", t.clone());
-        }
-        let failure = match ctx.http.send(&request) {
-            Ok(response) if response.status == 200 => {
-                return match json::parse_credentials(&response.text()) {
-                    Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
-                    Ok(JsonCredentials::Error { code, message }) => {
-                        Err(Error::config(format!("{url} refused: [{code}] {message}")))
-                    }
-                    Err(why) => Err(Error::config(format!("the response of {url} is unreadable: {why}"))),
-                };
+    let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+    retry::run(
+        &retrier,
+        |_, _, _| {},
+        |_| {
+            let mut request =
+                Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+            if let Some(t) = &token {
+                request = request.header("authorization", t.as_str());
             }
-            Ok(response) if response.status < 500 => {
-                let detail = match json::parse_credentials(&response.text()) {
-                    Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
-                    _ => String::new(),
-                };
-                return Err(Error::config(format!("{url} answered {}{detail}", response.status)));
-            }
-            Ok(response) => format!("{url} answered {}", response.status),
-            Err(e) => format!("could not reach {url}: {}", super::reason(&e)),
-        };
-        if attempt >= ATTEMPTS {
-            return Err(Error::config(format!("{failure} ({attempt} attempts)")));
-        }
-        (ctx.sleep)(super::context::backoff(BACKOFF_BASE, attempt));
-    }
+            let failure = match ctx.http.send(&request) {
+                Ok(response) if response.status == 200 => {
+                    return Attempt::Done(match json::parse_credentials(&response.text()) {
+                        Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
+                        Ok(JsonCredentials::Error { code, message }) => {
+                            Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
+                        }
+                        Err(why) => Err(Error::credentials(
+                            PROVIDER,
+                            format!("the response of {url} is unreadable: {why}"),
+                            None,
+                        )),
+                    });
+                }
+                Ok(response) if response.status < 500 => {
+                    let detail = match json::parse_credentials(&response.text()) {
+                        Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
+                        _ => String::new(),
+                    };
+                    let context = format!("{url} answered {}{detail}", response.status);
+                    return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
+                }
+                Ok(response) => {
+                    let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
+                    (format!("{url} answered {}", response.status), cause)
+                }
+                Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
+            };
+            Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
+        },
+    )
+    .unwrap_or_else(|e| {
+        let ((context, cause), attempts) = (e.error, e.attempts);
+        // The context quotes the cause already, as it always did; the cause stays, typed.
+        Err(Error::Credentials(CredentialsError {
+            provider: PROVIDER,
+            message: format!("{context} ({attempts} attempts)"),
+            source: Some(Box::new(cause.with_attempts(attempts))),
+        }))
+    })
 }
 
 #[cfg(test)]

@@ -9,14 +9,14 @@ use std::time::{Duration, SystemTime};
 
 use super::ImdsClient;
 use crate::Error;
-use crate::config::{self, Env, Fs};
-use crate::http::{self, HttpClient, HttpSettings};
+use crate::config;
+use crate::env::{Env, Fs};
+use crate::http::{self, HttpClient, HttpSettings, Transport};
 use crate::profile::{self, LoadedProfiles};
+use crate::query;
+use crate::retry::{self, Rand, Sleep};
+use crate::timestamp::{self, Clock};
 
-/// The time now. A parameter so that tests replay recordings at the time they were made.
-pub(crate) type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-/// Waits between attempts. Tests do not wait.
-pub(crate) type Sleep = Arc<dyn Fn(Duration) + Send + Sync>;
 /// Resolves a host name to its addresses (the container source checks where a full URI points).
 pub(crate) type Resolve = Arc<dyn Fn(&str, u16) -> io::Result<Vec<IpAddr>> + Send + Sync>;
 
@@ -33,8 +33,6 @@ pub(crate) struct Setup {
     pub(crate) read_timeout: Duration,
     /// Plain HTTP to a custom STS or SSO endpoint that is not this machine.
     pub(crate) allow_insecure_http: bool,
-    #[cfg(test)]
-    pub(crate) redirect: Option<String>,
 }
 
 impl Setup {
@@ -45,11 +43,9 @@ impl Setup {
             fs: Fs::real(),
             profile: None,
             region: None,
-            connect_timeout: crate::DEFAULT_CONNECT_TIMEOUT,
-            read_timeout: crate::DEFAULT_READ_TIMEOUT,
+            connect_timeout: http::DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: http::DEFAULT_READ_TIMEOUT,
             allow_insecure_http: false,
-            #[cfg(test)]
-            redirect: None,
         }
     }
 }
@@ -63,7 +59,8 @@ pub(crate) struct Context {
     /// The profile was named by the caller, not by `AWS_PROFILE`: as in botocore (`aws
     /// --profile`), the environment's keys are then not used.
     pub(crate) profile_explicit: bool,
-    pub(crate) http: HttpClient,
+    /// Where every request of the sources goes: [`HttpClient`], or a test's transport.
+    pub(crate) http: Arc<dyn Transport>,
     pub(crate) settings: HttpSettings,
     pub(crate) imds: Arc<ImdsClient>,
     /// The region STS is called in; `None` when neither the caller, the environment nor the
@@ -72,6 +69,7 @@ pub(crate) struct Context {
     pub(crate) allow_insecure_http: bool,
     pub(crate) clock: Clock,
     pub(crate) sleep: Sleep,
+    pub(crate) rand: Rand,
     pub(crate) resolve: Resolve,
 }
 
@@ -89,7 +87,7 @@ impl Context {
     /// Reads the files, checks the profile, the proxies, the CA bundle and the metadata
     /// endpoint. Configuration errors surface here; nothing is fetched yet.
     pub(crate) fn load(setup: Setup) -> Result<Context, Error> {
-        let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http, .. } = setup;
+        let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http } = setup;
         let mut profiles = profile::load(&env, &fs)?;
         let profile = profile.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         let profile_explicit = profile.is_some();
@@ -99,13 +97,8 @@ impl Context {
         } else if env.get("AWS_PROFILE").is_some() {
             profiles.check_selected("from AWS_PROFILE")?;
         }
-        #[allow(unused_mut)]
-        let mut settings = HttpSettings::from_env(&env, &fs, &profiles, connect_timeout, read_timeout)?;
-        #[cfg(test)]
-        {
-            settings.redirect = setup.redirect;
-        }
-        let http = HttpClient::new(http::agent(&settings, None)?, settings.clone());
+        let settings = HttpSettings::from_env(&env, &fs, &profiles, connect_timeout, read_timeout)?;
+        let http = Arc::new(HttpClient::new(http::agent(&settings, None, &query::user_agent())?, settings.clone()));
         let imds = Arc::new(ImdsClient::from_env(&env, &profiles)?);
         let region = match region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) {
             Some(r) => Some(r),
@@ -124,8 +117,9 @@ impl Context {
             imds,
             region,
             allow_insecure_http,
-            clock: Arc::new(SystemTime::now),
-            sleep: Arc::new(std::thread::sleep),
+            clock: timestamp::system_clock(),
+            sleep: retry::thread_sleep(),
+            rand: retry::system_rand(),
             resolve: Arc::new(dns_lookup),
         })
     }
@@ -144,19 +138,4 @@ impl Context {
 /// The addresses of `host`, from the system resolver.
 fn dns_lookup(host: &str, port: u16) -> io::Result<Vec<IpAddr>> {
     Ok((host, port).to_socket_addrs()?.map(|a| a.ip()).collect())
-}
-
-/// A number in [0, 1) for backoff and expiry jitter. std's `RandomState` is seeded from the
-/// OS and differs per instance: plenty for jitter, and no dependency.
-pub(crate) fn random_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// Full-jitter backoff before attempt `attempt + 1`: up to `base * 2^(attempt - 1)`, at most 20 s.
-pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {
-    let cap = base.saturating_mul(1 << attempt.saturating_sub(1).min(10)).min(Duration::from_secs(20));
-    cap.mul_f64(random_fraction())
 }

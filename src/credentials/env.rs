@@ -3,7 +3,7 @@
 
 use super::Credentials;
 use crate::Error;
-use crate::config::Env;
+use crate::env::Env;
 
 /// Reads the environment the way the AWS SDKs do: blank values count as
 /// unset; no access key means "not configured" (`Ok(None)`), so the next

@@ -9,10 +9,12 @@ use std::time::{Duration, SystemTime};
 use super::json::{self, JsonCredentials};
 use super::{Context, Credentials, Load};
 use crate::Error;
-use crate::config::{Endpoint, Env};
+use crate::config::Endpoint;
+use crate::env::Env;
 use crate::error::TransportErrorKind;
 use crate::http::Request;
 use crate::profile::{ImdsEndpointMode, LoadedProfiles};
+use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
 
 const IPV4_ENDPOINT: &str = "http://169.254.169.254";
 const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
@@ -20,15 +22,14 @@ const TOKEN_PATH: &str = "/latest/api/token";
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 const REGION_PATH: &str = "/latest/meta-data/placement/region";
 /// Six hours, the most IMDS grants and what the SDKs ask for.
-const TOKEN_TTL_SECONDS: u64 = 21_600;
+const TOKEN_TTL_HEADER: &str = "21600";
 /// A token is renewed this long before it expires, as in the Rust SDK.
 const TOKEN_REFRESH_BEFORE: Duration = Duration::from_secs(120);
 /// Fail fast off EC2: nothing answers at the link-local address there.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// The Rust SDK's IMDS retry policy: four attempts on 5xx and 401, 1 s base backoff.
-const ATTEMPTS: u32 = 4;
-const BACKOFF_BASE: Duration = Duration::from_secs(1);
+const POLICY: RetryConfig = RetryConfig::transient_only(4, Duration::from_secs(1));
 /// Expired credentials from IMDS (during an outage IMDS keeps serving the last ones) are used
 /// for this long plus up to five minutes more, as in the Rust SDK.
 const STALE_EXTENSION: Duration = Duration::from_secs(10 * 60);
@@ -97,7 +98,7 @@ fn endpoint(env: &Env, profiles: &LoadedProfiles) -> Result<String, Error> {
         }),
     };
     if let Some((url, source)) = explicit {
-        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::failed(&source, &e))?;
+        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::bad_setting(&source, &e))?;
         return Ok(parsed.url().trim_end_matches('/').to_owned());
     }
     let mode = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
@@ -143,13 +144,13 @@ impl ImdsClient {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         match fetched {
             Ok(credentials) => {
-                let credentials = extend_if_expired(credentials, ctx.now());
+                let credentials = extend_if_expired(credentials, ctx.now(), (ctx.rand)());
                 *last = Some(credentials.clone());
                 Ok(Load::Loaded(credentials))
             }
             Err(e) => {
                 if let Some(previous) = last.clone() {
-                    let until = ctx.now() + FAILED_REFRESH_EXTENSION + jitter();
+                    let until = ctx.now() + FAILED_REFRESH_EXTENSION + jitter((ctx.rand)());
                     let keep = previous.expiry().is_some_and(|t| t > until);
                     let previous = if keep { previous } else { previous.set_expiry(Some(until)) };
                     *last = Some(previous.clone());
@@ -160,7 +161,7 @@ impl ImdsClient {
                     ImdsError::Status { status: 404, ref path } if path == CREDENTIALS_PATH => Ok(Load::NotConfigured(
                         "the instance has no IAM role (404 for iam/security-credentials/)".into(),
                     )),
-                    e => Err(Error::config(e.message(&self.endpoint))),
+                    e => Err(Error::credentials("instance metadata", e.message(&self.endpoint), None)),
                 }
             }
         }
@@ -203,29 +204,40 @@ impl ImdsClient {
     /// `GET path` with a session token, retried on 5xx and, with a new token, on 401.
     fn get(&self, ctx: &Context, path: &str) -> Result<String, ImdsError> {
         let url = format!("{}{path}", self.endpoint);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let token = self.token(ctx)?;
-            let request = Request::new("GET", &url)
-                .header("x-aws-ec2-metadata-token", token)
-                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-            let response = ctx.http.send(&request).map_err(unreachable_or_failed)?;
-            match response.status {
-                200 => {
-                    return String::from_utf8(response.body).map_err(|_| {
-                        ImdsError::Failed(format!("instance metadata sent bytes that are not UTF-8 for {path}"))
-                    });
+        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+        let status = |status| ImdsError::Status { status, path: path.to_owned() };
+        retry::run(
+            &retrier,
+            |_, _, _| {},
+            |_| {
+                let token = match self.token(ctx) {
+                    Ok(t) => t,
+                    Err(e) => return Attempt::Fail(e),
+                };
+                let request = Request::new("GET", &url)
+                    .header("x-aws-ec2-metadata-token", token)
+                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                let response = match ctx.http.send(&request) {
+                    Ok(r) => r,
+                    Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
+                };
+                match response.status {
+                    200 => match String::from_utf8(response.body) {
+                        Ok(text) => Attempt::Done(text),
+                        Err(_) => Attempt::Fail(ImdsError::Failed(format!(
+                            "instance metadata sent bytes that are not UTF-8 for {path}"
+                        ))),
+                    },
+                    401 => {
+                        self.forget_token();
+                        retry_status(status(401))
+                    }
+                    s if s >= 500 => retry_status(status(s)),
+                    s => Attempt::Fail(status(s)),
                 }
-                401 => self.forget_token(),
-                s if s >= 500 => {}
-                status => return Err(ImdsError::Status { status, path: path.to_owned() }),
-            }
-            if attempt >= ATTEMPTS {
-                return Err(ImdsError::Status { status: response.status, path: path.to_owned() });
-            }
-            backoff(ctx, attempt);
-        }
+            },
+        )
+        .map_err(|e| e.error)
     }
 
     fn forget_token(&self) {
@@ -241,19 +253,25 @@ impl ImdsClient {
             return Ok(token.clone());
         }
         let url = format!("{}{TOKEN_PATH}", self.endpoint);
-        let mut attempt = 0;
-        let response = loop {
-            attempt += 1;
-            let request = Request::new("PUT", &url)
-                .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS.to_string())
-                .body(&[])
-                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-            let response = ctx.http.send(&request).map_err(unreachable_or_failed)?;
-            if response.status < 500 || attempt >= ATTEMPTS {
-                break response;
-            }
-            backoff(ctx, attempt);
-        };
+        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+        let response = retry::run(
+            &retrier,
+            |_, _, _| {},
+            |_| {
+                let request = Request::new("PUT", &url)
+                    .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_HEADER)
+                    .body(&[])
+                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                match ctx.http.send(&request) {
+                    Ok(response) if response.status < 500 => Attempt::Done(response),
+                    Ok(response) => {
+                        retry_status(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() })
+                    }
+                    Err(e) => Attempt::Fail(unreachable_or_failed(e)),
+                }
+            },
+        )
+        .map_err(|e| e.error)?;
         if response.status != 200 {
             return Err(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() });
         }
@@ -283,21 +301,23 @@ fn unreachable_or_failed(e: Error) -> ImdsError {
     }
 }
 
-fn backoff(ctx: &Context, attempt: u32) {
-    (ctx.sleep)(super::context::backoff(BACKOFF_BASE, attempt));
+/// A failure IMDS may not repeat: retried after a backoff.
+fn retry_status<T>(error: ImdsError) -> Attempt<T, ImdsError> {
+    Attempt::Retry { error, kind: RetryKind::Transient, retry_after: None }
 }
 
 /// Credentials IMDS gave already expired are still served during an IMDS outage; use them a
 /// while rather than failing every call, as the Rust SDK does.
-fn extend_if_expired(credentials: Credentials, now: SystemTime) -> Credentials {
+fn extend_if_expired(credentials: Credentials, now: SystemTime, rand: f64) -> Credentials {
     match credentials.expiry() {
-        Some(expiry) if expiry <= now => credentials.set_expiry(Some(now + STALE_EXTENSION + jitter())),
+        Some(expiry) if expiry <= now => credentials.set_expiry(Some(now + STALE_EXTENSION + jitter(rand))),
         _ => credentials,
     }
 }
 
-fn jitter() -> Duration {
-    Duration::from_secs((super::context::random_fraction() * EXTENSION_JITTER_SECONDS as f64) as u64)
+/// Up to five minutes, `rand` in [0, 1).
+fn jitter(rand: f64) -> Duration {
+    Duration::from_secs((rand * EXTENSION_JITTER_SECONDS as f64) as u64)
 }
 
 #[cfg(test)]
@@ -315,7 +335,7 @@ mod tests {
         answer(200, &[("x-aws-ec2-metadata-token-ttl-seconds", "21600")], t)
     }
 
-    fn clock() -> (Arc<AtomicU64>, super::super::context::Clock) {
+    fn clock() -> (Arc<AtomicU64>, crate::timestamp::Clock) {
         let now = Arc::new(AtomicU64::new(T0));
         let n = Arc::clone(&now);
         (now, Arc::new(move || SystemTime::UNIX_EPOCH + Duration::from_secs(n.load(Ordering::SeqCst))))
@@ -445,9 +465,9 @@ mod tests {
     fn expired_credentials_are_extended_fresh_ones_kept() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let fresh = Credentials::new("a", "b", None).with_expiry(now + Duration::from_secs(60));
-        assert_eq!(extend_if_expired(fresh.clone(), now), fresh);
+        assert_eq!(extend_if_expired(fresh.clone(), now, 0.5), fresh);
         let stale = Credentials::new("a", "b", None).with_expiry(now - Duration::from_secs(60));
-        let extended = extend_if_expired(stale, now).expiry().unwrap();
+        let extended = extend_if_expired(stale, now, crate::retry::random_fraction()).expiry().unwrap();
         assert!(extended >= now + STALE_EXTENSION && extended <= now + STALE_EXTENSION + Duration::from_secs(300));
     }
 }

@@ -66,7 +66,7 @@ pub(crate) fn string<'a>(object: &'a Object, name: &str) -> Option<&'a str> {
 pub(crate) fn timestamp(object: &Object, name: &str) -> Result<Option<SystemTime>, String> {
     match string(object, name) {
         None => Ok(None),
-        Some(s) => crate::parse_timestamp(s)
+        Some(s) => crate::timestamp::parse_timestamp(s)
             .map(|t| Some(SystemTime::from(t)))
             .ok_or_else(|| format!("`{name}` is not an RFC 3339 timestamp: {s:?}")),
     }

@@ -41,8 +41,9 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     /// The credentials to sign the next request with.
     ///
     /// # Errors
-    /// [`Error::Config`] when the source cannot produce credentials, with the
-    /// reason; a transport error when a remote source could not be reached.
+    /// [`Error::Credentials`] when a source failed, naming it, with the error underneath
+    /// (a refusal from STS, a broken connection); [`Error::Config`] when no source is
+    /// configured or a setting is wrong.
     fn provide_credentials(&self) -> Result<Credentials, Error>;
 }
 
@@ -163,8 +164,8 @@ pub(crate) fn reason(e: &Error) -> String {
     }
 }
 
-/// A configuration error saying which source failed and why.
-pub(crate) fn failed(source: &str, e: &Error) -> Error {
+/// A configuration error naming the setting (`source`) that is wrong, and why.
+pub(crate) fn bad_setting(source: &str, e: &Error) -> Error {
     Error::config(format!("{source}: {}", reason(e)))
 }
 

@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html>
 
 use super::web_identity::{self, WebIdentity};
-use super::{Context, Credentials, Load, container, env, failed, process, sso, sts};
+use super::{Context, Credentials, Load, container, env, process, sso, sts};
 use crate::Error;
 use crate::profile::{BaseProvider, CredentialSource, RoleHop};
 
@@ -19,10 +19,12 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
         )));
     };
     let mut credentials = base(ctx, &chain.base, &chain.base_profile)
-        .map_err(|e| failed(&format!("profile `{}`", chain.base_profile), &e))?;
+        .map_err(|e| Error::credentials("profile", format!("profile `{}`", chain.base_profile), Some(e)))?;
     for hop in &chain.roles {
-        credentials = assume_role(ctx, hop, &credentials)
-            .map_err(|e| failed(&format!("profile `{}`: assuming role {}", hop.profile, hop.role_arn), &e))?;
+        credentials = assume_role(ctx, hop, &credentials).map_err(|e| {
+            let context = format!("profile `{}`: assuming role {}", hop.profile, hop.role_arn);
+            Error::credentials("profile", context, Some(e))
+        })?;
     }
     Ok(Load::Loaded(credentials))
 }

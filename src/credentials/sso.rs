@@ -9,11 +9,14 @@ use tinyjson::JsonValue;
 
 use super::json;
 use super::{Context, Credentials, sts};
-use crate::http::{self, Request};
+use crate::Error;
+use crate::http::{Request, Response};
 use crate::profile::{self, Platform, Sso};
-use crate::retry::{self, RetryConfig};
+use crate::retry::{self, Attempt, Retrier, RetryConfig};
 use crate::sigv4::percent::encode_into;
-use crate::{Error, parse_timestamp};
+use crate::timestamp::{format_timestamp, parse_timestamp};
+
+const PROVIDER: &str = "sso";
 
 /// What to ask the portal for, and with which cached token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +71,7 @@ pub(crate) fn parse_cached_token(text: &str, now: SystemTime) -> Result<String, 
     let expires = json::string(&object, "expiresAt").ok_or("has no expiresAt")?;
     let expires = parse_timestamp(expires).ok_or("has an unreadable expiresAt")?;
     if SystemTime::from(expires) <= now {
-        return Err(format!("expired at {}", crate::format_timestamp(expires)));
+        return Err(format!("expired at {}", format_timestamp(expires)));
     }
     Ok(token.to_owned())
 }
@@ -83,34 +86,46 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
     url.push_str("&role_name=");
     encode_into(&mut url, role.role_name, false);
     let policy = RetryConfig::default();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let request = Request::new("GET", &url).header("x-amz-sso_bearer_token", token);
-        let err = match ctx.http.send(&request) {
-            Ok(response) if response.is_success() => {
-                return parse_role_credentials(&response.text(), role.account_id)
-                    .map_err(|why| Error::config(format!("sso GetRoleCredentials: unreadable response ({why})")));
+    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+    let refused = |response: &Response| {
+        let context = format!(
+            "sso GetRoleCredentials refused the cached token for role {} in account {} ({}); run `aws sso login \
+             --profile {}`",
+            role.role_name,
+            role.account_id,
+            error_detail(&response.text(), response.status),
+            role.profile
+        );
+        Error::credentials(PROVIDER, context, None)
+    };
+    retry::run(
+        &retrier,
+        |_, _, _| {},
+        |_| {
+            let request = Request::new("GET", &url).header("x-amz-sso_bearer_token", token);
+            match ctx.http.send(&request) {
+                Ok(response) if response.is_success() => {
+                    Attempt::Done(parse_role_credentials(&response.text(), role.account_id).map_err(|why| {
+                        Error::credentials(
+                            PROVIDER,
+                            format!("sso GetRoleCredentials: unreadable response ({why})"),
+                            None,
+                        )
+                    }))
+                }
+                Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(refused(&response))),
+                Ok(response) => retry::retry_if_retryable(
+                    Error::unexpected(response.status, &error_detail(&response.text(), response.status), "", None),
+                    None,
+                ),
+                Err(e) => retry::retry_if_retryable(e, None),
             }
-            Ok(response) if matches!(response.status, 401 | 403) => {
-                return Err(Error::config(format!(
-                    "sso GetRoleCredentials refused the cached token for role {} in account {} ({}); run `aws sso \
-                     login --profile {}`",
-                    role.role_name,
-                    role.account_id,
-                    error_detail(&response.text(), response.status),
-                    role.profile
-                )));
-            }
-            Ok(response) => http::unexpected(response.status, &error_detail(&response.text(), response.status), ""),
-            Err(e) => e,
-        };
-        let Some(kind) = retry::classify(&err).filter(|_| attempt < policy.max_attempts) else {
-            let err = err.with_attempts(attempt);
-            return Err(Error::config(format!("sso GetRoleCredentials at {url} failed: {}", super::reason(&err))));
-        };
-        (ctx.sleep)(retry::backoff(&policy, kind, attempt, super::context::random_fraction(), None));
-    }
+        },
+    )
+    .unwrap_or_else(|e| {
+        let err = e.error.with_attempts(e.attempts);
+        Err(Error::credentials(PROVIDER, format!("sso GetRoleCredentials at {url} failed"), Some(err)))
+    })
 }
 
 /// `[Code] message` of a JSON error, else the status.

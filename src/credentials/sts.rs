@@ -7,16 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use time::OffsetDateTime;
 
 use super::{Context, Credentials};
-use crate::config::{self, Endpoint};
+use crate::config::{self, Endpoint, EndpointOptions};
 use crate::http::Request;
-use crate::query::QueryBody;
-use crate::retry::{self, RetryConfig};
+use crate::query::{FORM_CONTENT_TYPE, QueryBody};
+use crate::retry::{self, Attempt, Retrier, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
 use crate::{Error, xml};
 
 /// The STS API version of both actions.
 pub(crate) const STS_API_VERSION: &str = "2011-06-15";
-const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
 /// One `AssumeRole` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,7 @@ pub(crate) fn parse_response(action: &str, text: &str) -> Result<Credentials, St
     let result = xml::child(root, &result_name).ok_or_else(|| format!("missing <{result_name}>"))?;
     let creds = xml::child(result, "Credentials").ok_or("missing <Credentials>")?;
     let expiration = xml::required_text(creds, "Expiration")?;
-    let expiry = crate::parse_timestamp(expiration.trim())
+    let expiry = crate::timestamp::parse_timestamp(expiration.trim())
         .ok_or_else(|| format!("<Expiration> is not a timestamp: {expiration:?}"))?;
     let mut credentials = Credentials::new(
         xml::required_text(creds, "AccessKeyId")?.trim(),
@@ -107,7 +106,8 @@ pub(crate) fn service_endpoint(
             config::validate_region(region)?;
             let fips = config::use_fips(&ctx.env, &ctx.profiles)?;
             let dual_stack = config::use_dual_stack(&ctx.env, &ctx.profiles)?;
-            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, fips, dual_stack)))
+            let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
+            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, options)))
         }
     }
 }
@@ -125,35 +125,39 @@ pub(crate) fn call(
     let endpoint = endpoint(ctx, &region)?;
     let url = endpoint.url();
     let policy = RetryConfig::default();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut request = Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
-        if let Some(credentials) = signing {
-            let headers = [("content-type", FORM_CONTENT_TYPE)];
-            let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
-                .headers(headers)
-                .body(body.as_bytes());
-            let now = OffsetDateTime::from(ctx.now());
-            let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
-            for (name, value) in signed.headers() {
-                request = request.header(name, value.clone());
+    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
+    retry::run(
+        &retrier,
+        |_, _, _| {},
+        |_| {
+            let mut request =
+                Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
+            if let Some(credentials) = signing {
+                let headers = [("content-type", FORM_CONTENT_TYPE)];
+                let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
+                    .headers(headers)
+                    .body(body.as_bytes());
+                let now = OffsetDateTime::from(ctx.now());
+                let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
+                for (name, value) in signed.headers() {
+                    request = request.header(name, value.clone());
+                }
             }
-        }
-        let err = match ctx.http.send(&request) {
-            Ok(response) if response.is_success() => {
-                return parse_response(action, &response.text())
-                    .map_err(|why| Error::config(format!("sts {action}: unreadable response ({why})")));
+            match ctx.http.send(&request) {
+                Ok(response) if response.is_success() => {
+                    Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
+                        Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
+                    }))
+                }
+                Ok(response) => retry::retry_if_retryable(response.to_error(), None),
+                Err(e) => retry::retry_if_retryable(e, None),
             }
-            Ok(response) => response.to_error(),
-            Err(e) => e,
-        };
-        let Some(kind) = retry::classify(&err).filter(|_| attempt < policy.max_attempts) else {
-            let err = err.with_attempts(attempt);
-            return Err(Error::config(format!("sts {action} at {url} failed: {}", super::reason(&err))));
-        };
-        (ctx.sleep)(retry::backoff(&policy, kind, attempt, super::context::random_fraction(), None));
-    }
+        },
+    )
+    .unwrap_or_else(|e| {
+        let err = e.error.with_attempts(e.attempts);
+        Err(Error::credentials("sts", format!("sts {action} at {url} failed"), Some(err)))
+    })
 }
 
 #[cfg(test)]
@@ -218,6 +222,33 @@ mod tests {
         let ignored =
             [("AWS_ENDPOINT_URL_STS", "http://sts.corp.example"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")];
         assert_eq!(endpoint_for(&ignored, false).unwrap(), "https://sts.us-east-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn a_failure_keeps_its_kind_code_and_attempts() {
+        use super::super::replay::{self, ReplayServer, answer};
+        let busy = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>busy</Message>\
+                    </Error><RequestId>req-1</RequestId></ErrorResponse>";
+        let server = ReplayServer::start(vec![answer(503, &[], busy)], true);
+        let ctx = replay::context(&[], &server, None, std::sync::Arc::new(SystemTime::now));
+        let signing = Credentials::new("AKIDEXAMPLE", "secret", None);
+        let err = call(&ctx, "AssumeRole", "Action=AssumeRole", Some(&signing)).unwrap_err();
+        assert_eq!(server.received().len(), 3, "the standard mode's three attempts");
+        assert!(err.is_retryable(), "{err}");
+        assert_eq!((err.code(), err.status(), err.attempts()), (Some("ServiceUnavailable"), Some(503), 3));
+        let Error::Credentials(c) = &err else { panic!("{err:?}") };
+        assert_eq!(c.provider(), "sts");
+        assert!(matches!(c.cause(), Some(Error::Service(_))));
+        assert!(
+            err.to_string().starts_with("sts AssumeRole at https://sts.us-east-1.amazonaws.com/ failed: service error")
+        );
+
+        let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
+        let server = ReplayServer::start(vec![answer(403, &[], denied)], true);
+        let ctx = replay::context(&[], &server, None, std::sync::Arc::new(SystemTime::now));
+        let err = call(&ctx, "AssumeRole", "Action=AssumeRole", Some(&signing)).unwrap_err();
+        assert_eq!(server.received().len(), 1);
+        assert!(!err.is_retryable() && err.code() == Some("AccessDenied"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::parse::{FileKind, ProfileSet, Section};
 use super::resolve::{self, ProfileChain};
 use crate::Error;
-use crate::config::{Env, Fs};
+use crate::env::{Env, Fs};
 
 /// The platform whose rules apply to home directories and path separators. A parameter rather
 /// than `cfg!(windows)` so that the Windows cases of the cross-SDK suite run everywhere.

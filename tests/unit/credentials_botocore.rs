@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::context::{Context, Setup};
 use super::{DefaultCredentialsChain, ProvideCredentials};
 use crate::ClientBuilder;
-use crate::config::{Env, Fs};
+use crate::env::{Env, Fs};
 
 /// Runs each scenario in botocore: the files written under a fresh `HOME`, the environment
 /// replaced, instance metadata off. Prints one JSON object per scenario: the client's region,

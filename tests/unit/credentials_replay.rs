@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::http::{Request, Response, Transport, Url};
+
 /// A recorded request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Recorded {
@@ -178,23 +180,49 @@ fn write_answer(stream: &mut TcpStream, answer: &Answer) -> std::io::Result<()> 
     stream.flush()
 }
 
+/// A transport that sends every request to a loopback server instead, the original URL in
+/// `x-replay-url`, so that the URLs the crate computes (`https://sts-fips.us-east-1.api.aws/`)
+/// are compared whole rather than overridden by configuration.
+#[derive(Debug)]
+pub(crate) struct Redirect {
+    inner: Arc<dyn Transport>,
+    base: String,
+}
+
+impl Redirect {
+    /// `ctx`'s transport, redirected to `base` (`http://127.0.0.1:port`).
+    pub(crate) fn install(ctx: &mut super::Context, base: &str) {
+        ctx.http = Arc::new(Redirect { inner: Arc::clone(&ctx.http), base: base.to_owned() });
+    }
+}
+
+impl Transport for Redirect {
+    fn send(&self, request: &Request<'_>) -> Result<Response, crate::Error> {
+        let path = Url::parse(request.url).map(|u| u.path_and_query).unwrap_or_else(|_| "/".to_owned());
+        let url = format!("{}{path}", self.base);
+        let mut redirected = Request { url: &url, ..request.clone() };
+        redirected.headers.push(("x-replay-url", request.url.into()));
+        self.inner.send(&redirected)
+    }
+}
+
 /// A context that sends everything to `server`, reads files under `root` (or nowhere), does
 /// not sleep, and tells the time from `clock`.
 pub(crate) fn context(
     env: &[(&str, &str)],
     server: &ReplayServer,
     root: Option<&std::path::Path>,
-    clock: super::context::Clock,
+    clock: crate::timestamp::Clock,
 ) -> super::Context {
     let setup = super::Setup {
-        env: crate::config::Env::from_pairs(env.iter().copied()),
-        fs: root.map_or_else(|| crate::config::Fs::rooted("/nonexistent"), crate::config::Fs::rooted),
+        env: crate::env::Env::from_pairs(env.iter().copied()),
+        fs: root.map_or_else(|| crate::env::Fs::rooted("/nonexistent"), crate::env::Fs::rooted),
         connect_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(5),
-        redirect: Some(server.base.clone()),
         ..super::Setup::from_process()
     };
     let mut ctx = super::Context::load(setup).expect("a test context");
+    Redirect::install(&mut ctx, &server.base);
     ctx.clock = clock;
     ctx.sleep = Arc::new(|_| {});
     ctx

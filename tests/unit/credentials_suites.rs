@@ -16,7 +16,7 @@ use super::chain::DefaultCredentialsChain;
 use super::context::{Context, Setup};
 use super::replay::{self, Exchange, Recorded, ReplayServer};
 use super::{Credentials, Load, ProvideCredentials, profile};
-use crate::config::{Env, Fs};
+use crate::env::{Env, Fs};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk-test-data");
 
@@ -309,7 +309,7 @@ fn recording_time(exchanges: &[Exchange]) -> Option<SystemTime> {
     exchanges
         .iter()
         .find_map(|e| {
-            e.response.headers.iter().find(|(n, _)| n == "date").and_then(|(_, v)| crate::retry::parse_http_date(v))
+            e.response.headers.iter().find(|(n, _)| n == "date").and_then(|(_, v)| crate::timestamp::parse_http_date(v))
         })
         .map(SystemTime::from)
 }
@@ -507,10 +507,10 @@ fn run_case(suite: Suite, name: &str) -> Result<(), String> {
         connect_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(5),
         allow_insecure_http: INSECURE_HTTP.contains(&name),
-        redirect: Some(server.base.clone()),
     };
     let mut chain_debug = String::new();
     let outcome = Context::load(setup).and_then(|mut ctx| {
+        super::replay::Redirect::install(&mut ctx, &server.base);
         let at = recording_time(&exchanges).unwrap_or_else(SystemTime::now);
         ctx.clock = Arc::new(move || at);
         ctx.sleep = Arc::new(|_| {});

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::location::{self, Platform};
 use super::parse::{ProfileSet, Section};
 use super::resolve::{self, BaseProvider, ProfileChain};
-use crate::config::Env;
+use crate::env::Env;
 
 const PARSER: &str = include_str!("../sdk-test-data/profile-parser-tests.json");
 const LOCATION: &str = include_str!("../sdk-test-data/file-location-tests.json");

@@ -53,6 +53,16 @@ impl CliError {
             ),
             Error::InvalidInput(m) => (exit::USAGE, format!("Parameter validation failed:\n{m}")),
             Error::Config(m) => (exit::CONFIG, capitalize(m)),
+            // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
+            // endpoint a general one, anything else bad configuration.
+            Error::Credentials(c) => {
+                let code = match c.cause().map(root_cause) {
+                    Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => exit::SERVICE,
+                    Some(Error::Transport(_)) => exit::OTHER,
+                    _ => exit::CONFIG,
+                };
+                (code, capitalize(&c.to_string()))
+            }
             Error::Transport(t) => {
                 let m = match t.kind() {
                     TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
@@ -74,6 +84,14 @@ impl CliError {
             _ => (exit::OTHER, err.to_string()),
         };
         CliError { code, message }
+    }
+}
+
+/// The error at the bottom of a chain of credential source failures.
+fn root_cause(err: &Error) -> &Error {
+    match err {
+        Error::Credentials(c) => c.cause().map_or(err, root_cause),
+        other => other,
     }
 }
 

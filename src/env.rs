@@ -1,0 +1,112 @@
+//! What the configuration is read from: the environment variables and the files. Both are
+//! values, so that a caller (the tests, a program embedding the client) can hand in its own:
+//! [`ClientBuilder::env`](crate::ClientBuilder::env) and
+//! [`ClientBuilder::fs`](crate::ClientBuilder::fs), hidden from the docs.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// A snapshot of the environment variables, read once. Tests build one by hand.
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    /// The process environment. Variables whose name or value is not UTF-8
+    /// are skipped rather than panicking, as `std::env::vars` would.
+    pub fn from_process() -> Self {
+        let vars =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        Env { vars }
+    }
+
+    /// An environment of these variables only.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
+    }
+
+    /// The value of `name`, or `None` when unset or blank.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A boolean variable: `true`/`false`, any case. Anything else is an error
+    /// naming the variable.
+    pub(crate) fn get_bool(&self, name: &str) -> Result<Option<bool>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(Error::config(format!("{name} must be true or false, not {v:?}"))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Env {
+    // Values may be secrets: show names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Env").field("names", &names).finish()
+    }
+}
+
+/// Reads files for the configuration and the credential sources. Tests root it in a temporary
+/// directory, so that the absolute paths of the cross-SDK suites (`/home/.aws/config`,
+/// `/token.jwt`) name files there, and messages still show the paths as configured.
+#[derive(Clone, Debug, Default)]
+pub struct Fs {
+    root: Option<PathBuf>,
+}
+
+impl Fs {
+    /// The real file system.
+    pub fn real() -> Self {
+        Fs { root: None }
+    }
+
+    /// Every path read under `root`: `/a/b` is `root/a/b`.
+    pub fn rooted(root: impl Into<PathBuf>) -> Self {
+        Fs { root: Some(root.into()) }
+    }
+
+    fn path(&self, path: &Path) -> PathBuf {
+        match &self.root {
+            None => path.to_owned(),
+            Some(root) => root.join(path.strip_prefix("/").unwrap_or(path)),
+        }
+    }
+
+    /// The bytes of a file.
+    pub(crate) fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(self.path(path))
+    }
+
+    /// A UTF-8 file; other bytes are an `InvalidData` error.
+    pub(crate) fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        String::from_utf8(self.read(path)?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rooted_fs_reads_under_its_root() {
+        let dir = std::env::temp_dir().join(format!("ec2-lite-fs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::write(dir.join("home/f"), "x").unwrap();
+        let fs = Fs::rooted(&dir);
+        let read = fs.read_to_string(Path::new("/home/f"));
+        let missing = fs.read(Path::new("/home/nope"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(read.unwrap(), "x");
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+}
