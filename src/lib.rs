@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod ca_bundle;
 mod client;
 mod config;
 mod credentials;
@@ -65,6 +66,7 @@ mod profile;
 pub mod query;
 mod retry;
 pub mod sigv4;
+mod tls;
 mod waiter;
 pub mod wire;
 mod xml;
