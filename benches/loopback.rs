@@ -3,6 +3,8 @@
 //! - `loopback serve [PORT]`: the canned EC2 of `support/canned.rs` as its own
 //!   process, printing the port it listens on, so that callgrind and
 //!   `/usr/bin/time` see only the client.
+//! - `loopback serve-tls [PORT]`: the same over TLS, for `https://localhost:PORT` with
+//!   `AWS_CA_BUNDLE=tests/fixtures/tls/ca.pem`.
 //! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
 //!   (`disassociate`, the default, `describe` or `describe-1000`). Run under
 //!   callgrind with N and 2N calls, the difference is the cost of N calls on a
@@ -18,7 +20,7 @@ use std::process::ExitCode;
 
 use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations};
 
-const USAGE: &str = "usage: loopback serve [PORT] | loopback calls URL N [disassociate|describe|describe-1000]";
+const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-1000]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -27,13 +29,14 @@ fn main() -> ExitCode {
             println!("loopback: a helper for scripts/bench; nothing to measure here.\n{USAGE}");
             ExitCode::SUCCESS
         }
-        ["serve", rest @ ..] => {
+        [mode @ ("serve" | "serve-tls"), rest @ ..] => {
             let port = match rest.first().map(|p| p.parse::<u16>()) {
                 None => 0,
                 Some(Ok(p)) => p,
                 Some(Err(_)) => return fail("PORT: a number"),
             };
-            let addr = match canned::spawn(port) {
+            let spawned = if *mode == "serve" { canned::spawn(port) } else { canned::spawn_tls(port) };
+            let addr = match spawned {
                 Ok(a) => a,
                 Err(e) => return fail(&format!("bind 127.0.0.1:{port}: {e}")),
             };

@@ -459,10 +459,6 @@ mod tests {
                 vec![("AWS_REGION", "us-east-1"), ("HTTPS_PROXY", "socks5://p:1")],
                 "HTTPS_PROXY: only http:// and https://",
             ),
-            (
-                vec![("AWS_REGION", "us-east-1"), ("AWS_CA_BUNDLE", "/no/such.pem")],
-                "AWS_CA_BUNDLE: could not read the CA bundle",
-            ),
         ] {
             let e = builder(&pairs).build().unwrap_err().to_string();
             assert!(e.contains(want), "{pairs:?}: {e}");

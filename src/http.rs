@@ -5,12 +5,10 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-
+use crate::ca_bundle::TrustRoots;
 use crate::config::Endpoint;
 use crate::env::{Env, Fs};
 use crate::error::{TransportError, TransportErrorKind};
@@ -30,8 +28,8 @@ pub(crate) struct HttpSettings {
     pub(crate) read_timeout: Duration,
     pub(crate) proxies: ProxySettings,
     /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`: the roots to trust instead of the
-    /// bundled Mozilla set.
-    pub(crate) roots: Option<Arc<Vec<Certificate<'static>>>>,
+    /// bundled Mozilla set, read by the first HTTPS connection.
+    pub(crate) roots: TrustRoots,
 }
 
 impl HttpSettings {
@@ -51,8 +49,8 @@ impl HttpSettings {
                 .and_then(|p| Some((p.ca_bundle()?.to_owned(), format!("ca_bundle of profile `{}`", p.name())))),
         };
         let roots = match bundle {
-            None => None,
-            Some((path, source)) => Some(Arc::new(read_ca_bundle(fs, &path, &source)?)),
+            None => TrustRoots::default(),
+            Some((path, source)) => TrustRoots::bundle(fs, &path, source),
         };
         Ok(HttpSettings { connect_timeout, read_timeout, proxies: ProxySettings::from_env(env)?, roots })
     }
@@ -64,31 +62,9 @@ impl fmt::Debug for HttpSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("proxies", &self.proxies)
-            .field("extra_roots", &self.roots.as_ref().map(|r| r.len()))
+            .field("roots", &self.roots)
             .finish()
     }
-}
-
-/// The certificates of a PEM bundle. A bundle with none is an error: trusting nothing would
-/// fail every HTTPS request with a less helpful message.
-fn read_ca_bundle(fs: &Fs, path: &str, source: &str) -> Result<Vec<Certificate<'static>>, Error> {
-    let bytes = fs
-        .read(Path::new(path))
-        .map_err(|e| Error::config(format!("{source}: could not read the CA bundle {path}: {e}")))?;
-    parse_ca_bundle(&bytes).map_err(|why| Error::config(format!("{source}: the CA bundle {path} {why}")))
-}
-
-/// The certificates of PEM text; keys and other sections are skipped.
-pub(crate) fn parse_ca_bundle(pem: &[u8]) -> Result<Vec<Certificate<'static>>, String> {
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(pem) {
-        match item {
-            Ok(PemItem::Certificate(c)) => certs.push(c),
-            Ok(_) => {}
-            Err(e) => return Err(format!("is not valid PEM ({e})")),
-        }
-    }
-    if certs.is_empty() { Err("holds no PEM certificates".to_owned()) } else { Ok(certs) }
 }
 
 /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, as curl and botocore read them:
@@ -319,11 +295,7 @@ pub(crate) fn agent(
     user_agent: &str,
 ) -> Result<ureq::Agent, Error> {
     let proxy = endpoint.and_then(|e| settings.proxies.for_url(&e.url())).cloned();
-    let mut tls = TlsConfig::builder();
-    if let Some(roots) = &settings.roots {
-        tls = tls.root_certs(RootCerts::Specific(Arc::clone(roots)));
-    }
-    Ok(ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         // AWS APIs do not redirect; following one would send a signed
         // request somewhere it was not signed for.
@@ -342,10 +314,9 @@ pub(crate) fn agent(
         .output_buffer_size(16 * 1024)
         .input_buffer_size(32 * 1024)
         .max_response_header_size(32 * 1024)
-        .tls_config(tls.build())
         .proxy(proxy)
-        .build()
-        .into())
+        .build();
+    Ok(crate::tls::agent(config, &settings.roots))
 }
 
 /// Sends one request and reads its response whole: the seam between the crate and the
@@ -550,6 +521,9 @@ fn invalid(url: &str) -> Error {
 /// crate builds, but the message stays generic like the EC2 client's).
 pub(crate) fn transport_error(e: ureq::Error) -> Error {
     use TransportErrorKind as K;
+    if let Some(config) = crate::tls::config_error(&e) {
+        return config;
+    }
     let (kind, message) = match &e {
         ureq::Error::Timeout(t) => (K::Timeout, format!("request timed out ({t})")),
         ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
@@ -689,29 +663,5 @@ mod tests {
         for bad in ["/credentials", "ftp://a/", "http://", "http://u@h/", "http://h/#f", "http://h/a b"] {
             assert!(Url::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn ca_bundles() {
-        let ca = include_bytes!("../tests/fixtures/tls/ca.pem");
-        assert_eq!(parse_ca_bundle(ca).unwrap().len(), 1);
-        let key = include_bytes!("../tests/fixtures/tls/localhost.key");
-        assert_eq!(parse_ca_bundle(key).unwrap_err(), "holds no PEM certificates");
-        assert_eq!(parse_ca_bundle(b"").unwrap_err(), "holds no PEM certificates");
-        let garbage = b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
-        assert!(parse_ca_bundle(garbage).unwrap_err().starts_with("is not valid PEM"));
-        let env = Env::from_pairs([("AWS_CA_BUNDLE", "/nope/ca.pem")]);
-        let err = HttpSettings::from_env(&env, &Fs::real(), &LoadedProfiles::default(), Duration::ZERO, Duration::ZERO)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("AWS_CA_BUNDLE: could not read the CA bundle /nope/ca.pem"), "{err}");
-        let profiles = LoadedProfiles::from_text("[default]\nca_bundle = /nope/profile.pem\n", "default");
-        let err = HttpSettings::from_env(&Env::from_pairs([]), &Fs::real(), &profiles, Duration::ZERO, Duration::ZERO)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("ca_bundle of profile `default`: could not read the CA bundle /nope/profile.pem"),
-            "{err}"
-        );
     }
 }

@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod ca_bundle;
 mod client;
 mod config;
 mod credentials;
@@ -72,6 +73,7 @@ pub mod query;
 mod retry;
 pub mod sigv4;
 mod timestamp;
+mod tls;
 mod waiter;
 pub mod wire;
 mod xml;

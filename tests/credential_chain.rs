@@ -468,6 +468,43 @@ fn aws_ca_bundle_and_profile_ca_bundle_are_trusted() {
     assert_eq!(served.load(Ordering::SeqCst), 2);
 }
 
+/// The CA bundle is read by the first HTTPS connection, not before: a plain-HTTP call works
+/// with a bundle that is no bundle at all, and an HTTPS call fails on it, naming the setting.
+#[test]
+fn the_ca_bundle_is_read_only_when_https_needs_it() {
+    let ec2 = fake_ec2();
+    let (tls_url, served) = tls_ec2();
+    let home = Home::new("lazy-ca");
+    let not_a_bundle = home.write("not-a-bundle.txt", "this file holds no certificate\n");
+    let not_a_bundle = not_a_bundle.to_str().unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "secret-value"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CA_BUNDLE", not_a_bundle),
+    ];
+
+    let out = run(&home, &["--endpoint-url", &ec2.url, DESCRIBE], &env);
+    assert_exit(&out, 0);
+    assert_eq!(ec2.seen().len(), 1);
+
+    let out = run(&home, &["--endpoint-url", &tls_url, DESCRIBE], &env);
+    assert_exit(&out, 253);
+    let want = format!("AWS_CA_BUNDLE: the CA bundle {not_a_bundle} holds no PEM certificates");
+    assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+    assert_eq!(served.load(Ordering::SeqCst), 0);
+
+    // The same from the profile's `ca_bundle`, and for a file that cannot be read.
+    home.write(".aws/config", "[default]\nca_bundle = /nonexistent/ca.pem\n");
+    let keys = &env[..3];
+    assert_exit(&run(&home, &["--endpoint-url", &ec2.url, DESCRIBE], keys), 0);
+    let out = run(&home, &["--endpoint-url", &tls_url, DESCRIBE], keys);
+    assert_exit(&out, 253);
+    let want = "Ca_bundle of profile `default`: could not read the CA bundle /nonexistent/ca.pem";
+    assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    assert_eq!(served.load(Ordering::SeqCst), 0);
+}
+
 #[test]
 fn moto_assume_role_from_a_profile_then_ec2_with_the_session() {
     let Some(moto) = Moto::shared("credential_chain::moto_assume_role_from_a_profile_then_ec2_with_the_session") else {

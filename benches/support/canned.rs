@@ -11,7 +11,7 @@
 #![allow(dead_code)] // each bench uses a different part of it
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread;
 
@@ -106,20 +106,51 @@ pub(crate) fn spawn(port: u16) -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// The same over TLS, with the `localhost` certificate of `tests/fixtures/tls/` (trusted
+/// through `ca.pem` there).
+pub(crate) fn spawn_tls(port: u16) -> io::Result<SocketAddr> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    const CERT: &[u8] = include_bytes!("../../tests/fixtures/tls/localhost.pem");
+    const KEY: &[u8] = include_bytes!("../../tests/fixtures/tls/localhost.key");
+    let certs = CertificateDer::pem_slice_iter(CERT).collect::<Result<Vec<_>, _>>().map_err(io::Error::other)?;
+    let key = PrivateKeyDer::from_pem_slice(KEY).map_err(io::Error::other)?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(io::Error::other)?;
+    let config = Arc::new(config);
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let addr = listener.local_addr()?;
+    let canned = Arc::new(Canned::new());
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (canned, config) = (Arc::clone(&canned), Arc::clone(&config));
+            thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
+                let Ok(conn) = rustls::ServerConnection::new(config) else { return };
+                let _ = connection(rustls::StreamOwned::new(conn, stream), &canned);
+            });
+        }
+    });
+    Ok(addr)
+}
+
 /// Accepts connections until the process ends.
 pub(crate) fn serve(listener: TcpListener, canned: Arc<Canned>) {
     for stream in listener.incoming().flatten() {
         let canned = Arc::clone(&canned);
         thread::spawn(move || {
+            let _ = stream.set_nodelay(true);
             let _ = connection(stream, &canned);
         });
     }
 }
 
 /// Answers requests on one keep-alive connection until the client closes it.
-fn connection(stream: TcpStream, canned: &Canned) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut writer = stream.try_clone()?;
+fn connection(stream: impl Read + Write, canned: &Canned) -> io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     let mut body = Vec::new();
@@ -163,7 +194,8 @@ fn connection(stream: TcpStream, canned: &Canned) -> io::Result<()> {
             doc.len()
         )?;
         out.extend_from_slice(doc.as_bytes());
-        writer.write_all(&out)?;
+        reader.get_mut().write_all(&out)?;
+        reader.get_mut().flush()?;
         if close {
             return Ok(());
         }

@@ -1,0 +1,140 @@
+//! TLS for ureq with rustls, its configuration taken from [`TrustRoots`] when a connection
+//! first needs it rather than when the agent is built.
+//!
+//! ureq's own rustls connector fixes the roots in the agent's configuration: the bundle would
+//! have to be decoded before knowing whether any request uses HTTPS, and ureq builds (and
+//! hashes the roots for) a rustls configuration for every agent. This connector does the same
+//! TLS wrapping with one configuration per process for the bundled roots, one per settings for
+//! a bundle.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
+    Transport, TransportAdapter,
+};
+
+use crate::Error;
+use crate::ca_bundle::TrustRoots;
+
+/// The rustls configuration of every HTTPS connection: TLS 1.3 and 1.2, these roots, ring.
+pub(crate) fn client_config(roots: RootCertStore) -> ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
+    match builder {
+        Ok(b) => b.with_root_certificates(roots).with_no_client_auth(),
+        // The provider supports both versions; if it ever did not, the safe defaults.
+        Err(_) => ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth(),
+    }
+}
+
+/// An agent with this configuration whose HTTPS connections trust `roots`: ureq's connector
+/// chain (a CONNECT proxy, TCP) with this module's TLS at the end.
+pub(crate) fn agent(config: ureq::config::Config, roots: &TrustRoots) -> ureq::Agent {
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(TlsConnector { roots: roots.clone() });
+    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
+}
+
+/// Wraps a connection in TLS when the URL is `https`.
+#[derive(Debug)]
+pub(crate) struct TlsConnector {
+    roots: TrustRoots,
+}
+
+/// A configuration error (the CA bundle), carried through ureq to [`config_error`].
+#[derive(Debug)]
+struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The configuration error behind a failed request, if that is why it failed.
+pub(crate) fn config_error(e: &ureq::Error) -> Option<Error> {
+    match e {
+        ureq::Error::Other(inner) => inner.downcast_ref::<ConfigError>().map(|c| Error::config(c.0.clone())),
+        _ => None,
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else { return Ok(None) };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let config = self.roots.client_config().map_err(|e| {
+            let message = match e {
+                Error::Config(m) => m,
+                other => other.to_string(),
+            };
+            ureq::Error::Other(Box::new(ConfigError(message)))
+        })?;
+        let host = details.uri.host().ok_or(ureq::Error::Tls("no host to verify"))?;
+        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        let name = ServerName::try_from(host.to_owned()).map_err(|_| ureq::Error::Tls("invalid dns name"))?;
+        let mut conn = ClientConnection::new(config, name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+        Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned { conn, sock } })))
+    }
+}
+
+/// A TLS connection for ureq.
+pub(crate) struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsTransport").field("chained", &self.stream.sock.inner()).finish()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = self.buffers.output().get(..amount).ok_or(ureq::Error::Tls("output beyond the buffer"))?;
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let amount = self.stream.read(self.buffers.input_append_buf())?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
