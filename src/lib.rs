@@ -54,6 +54,7 @@ mod builder;
 mod client;
 mod config;
 mod credentials;
+mod ensure;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -73,6 +74,7 @@ pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DebugHook, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
+pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
 pub use error::{Error, ServiceError, TransportError, TransportErrorKind};
 pub use model::{
     AssociationState, AssociationsPage, IamInstanceProfile, IamInstanceProfileAssociation,
