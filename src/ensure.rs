@@ -17,9 +17,8 @@ use std::time::{Duration, Instant};
 use crate::model::{AssociationState, IamInstanceProfileAssociation, IamInstanceProfileSpecification, Output};
 use crate::{Client, DescribeIamInstanceProfileAssociations, Error, WaitOptions, WaitTarget};
 
-/// How many times ensure describes and decides again for one instance (after
-/// a race with another writer, or an association that settled) before it
-/// gives up with the last error.
+/// How many times ensure describes and decides again for one instance after
+/// races with other writers before it gives up with the last error.
 const MAX_ROUNDS: u32 = 8;
 
 /// What ensure did to an instance.
@@ -105,10 +104,11 @@ pub struct EnsureOptions {
     /// Wait until the association is `associated` (or gone) before returning.
     /// Default `true`.
     pub wait: bool,
-    /// The waiters' delay between polls and deadline, used after the write and
-    /// to let an association that is `associating` or `disassociating` settle
-    /// before deciding (that happens even when `wait` is off). Default: 5 s
-    /// and 10 minutes, as [`WaitOptions::default`].
+    /// The delay between polls and the deadline of the waiters after the
+    /// write, and of the wait for an association that is `associating` or
+    /// `disassociating` to settle before deciding (that one happens even when
+    /// `wait` is off, and uses the clock of [`EnsureOptions::with_clock`]).
+    /// Default: 5 s and 10 minutes, as [`WaitOptions::default`].
     pub wait_options: WaitOptions,
     /// How long a write refused because IAM has not propagated the profile yet
     /// is retried, counted from the first such refusal. Default 2 minutes.
@@ -160,10 +160,10 @@ impl EnsureOptions {
         self
     }
 
-    /// The clock and the sleep the propagation retries use, instead of
-    /// [`Instant::now`] and [`std::thread::sleep`]: a test can make time pass
-    /// without waiting, a program can record or cut the pauses. The waiters
-    /// keep polling on the real clock.
+    /// The clock and the sleep the propagation retries and the settling wait
+    /// use, instead of [`Instant::now`] and [`std::thread::sleep`]: a test can
+    /// make time pass without waiting, a program can record or cut the pauses.
+    /// The waiters after the write keep polling on the real clock.
     pub fn with_clock(
         mut self,
         now: impl Fn() -> Instant + Send + Sync + 'static,
@@ -288,19 +288,32 @@ impl Run<'_> {
         Ok(all)
     }
 
-    /// Waits until an association in flight is done moving: `associating`
-    /// until associated (or gone), `disassociating` until gone.
-    fn settle(&self, a: &IamInstanceProfileAssociation) -> Result<(), Error> {
-        let target = WaitTarget::AssociationId(a.association_id.clone());
-        let waited = if a.state == AssociationState::Disassociating {
-            self.client.wait_until_disassociated(&target, &self.options.wait_options).map(drop)
-        } else {
-            self.client.wait_until_associated(&target, &self.options.wait_options).map(drop)
-        };
-        match waited {
-            // It went away instead of taking: describing again tells the rest.
-            Err(Error::WaitFailed { timed_out: false, .. }) => Ok(()),
-            other => other,
+    /// Describes until no association of the instance is `associating` or
+    /// `disassociating`, polling every `wait_options.delay` for at most
+    /// `wait_options.timeout`, and returns what it saw last.
+    fn settled(&mut self) -> Result<Vec<IamInstanceProfileAssociation>, Error> {
+        let clock = &self.options.clock;
+        let start = (clock.now)();
+        loop {
+            let all = self.describe()?;
+            let moving: Vec<String> = all
+                .iter()
+                .filter(|a| matches!(a.state, AssociationState::Associating | AssociationState::Disassociating))
+                .map(|a| format!("{} in state {}", a.association_id, a.state))
+                .collect();
+            if moving.is_empty() {
+                return Ok(all);
+            }
+            let waited = (clock.now)().saturating_duration_since(start);
+            let Some(left) = self.options.wait_options.timeout.checked_sub(waited).filter(|d| !d.is_zero()) else {
+                return Err(Error::WaitFailed {
+                    waiter: "IamInstanceProfileAssociationSettled",
+                    timed_out: true,
+                    last_seen: format!("instance {}: {}", self.instance_id, moving.join(", ")),
+                    waited,
+                });
+            };
+            (clock.sleep)(self.options.wait_options.delay.min(left));
         }
     }
 
@@ -344,15 +357,9 @@ impl Run<'_> {
     /// Describe, decide, write, wait; again after a race.
     fn ensure(&mut self, profile: Option<&IamInstanceProfileSpecification>) -> Result<EnsureOutcome, Error> {
         let mut refused: Option<(Error, Option<String>)> = None;
-        for _ in 0..MAX_ROUNDS {
-            let all = self.describe()?;
-            let in_flight = all
-                .iter()
-                .find(|a| matches!(a.state, AssociationState::Associating | AssociationState::Disassociating));
-            if let Some(a) = in_flight {
-                self.settle(a)?;
-                continue;
-            }
+        let mut races = 0;
+        loop {
+            let all = self.settled()?;
             let current = all.into_iter().find(|a| a.state == AssociationState::Associated);
             let write = match (profile, current) {
                 (Some(p), Some(a)) if holds(&a, p) => return Ok(self.outcome(EnsureAction::Unchanged, Some(a), None)),
@@ -371,19 +378,13 @@ impl Run<'_> {
             }
             match self.write(&write) {
                 Ok(written) => return self.finish(write, written),
-                Err(e) if is_race(&e) => refused = Some((e, write.target().map(str::to_owned))),
+                Err(e) if is_race(&e) && races < MAX_ROUNDS => {
+                    races += 1;
+                    refused = Some((e, write.target().map(str::to_owned)));
+                }
                 Err(e) => return Err(e),
             }
         }
-        Err(match refused {
-            Some((err, _)) => err,
-            None => Error::WaitFailed {
-                waiter: "IamInstanceProfileSettled",
-                timed_out: false,
-                last_seen: format!("instance {}: associations kept changing", self.instance_id),
-                waited: Duration::ZERO,
-            },
-        })
     }
 
     /// After a write: wait, if asked, and say what was done.

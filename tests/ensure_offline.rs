@@ -240,28 +240,26 @@ fn the_propagation_deadline_is_honoured() {
 fn an_association_in_flight_is_waited_out_before_deciding() {
     let script = vec![
         describe(&[("iip-assoc-0000000000000000d", ARN_WEB, "associating")]),
-        // The settle waiter, by association id.
         describe(&[("iip-assoc-0000000000000000d", ARN_WEB, "associating")]),
-        describe(&[("iip-assoc-0000000000000000d", ARN_WEB, "associated")]),
-        // Deciding again.
         describe(&[("iip-assoc-0000000000000000d", ARN_WEB, "associated")]),
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let options = FakeClock::new().options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let clock = FakeClock::new();
+    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    options.wait_options = WaitOptions::new(Duration::from_secs(3), Duration::from_secs(60));
 
     let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
 
-    assert_eq!(outcome.action, EnsureAction::Unchanged);
+    assert_eq!(outcome.action, EnsureAction::Unchanged, "the other writer's association took");
     assert_eq!(outcome.attempts, 0);
     assert_eq!(outcome.association.unwrap().state, AssociationState::Associated);
     assert!(actions(&server).iter().all(|a| a == "DescribeIamInstanceProfileAssociations"), "{:?}", actions(&server));
-    assert_eq!(server.count(), 4);
+    assert_eq!(server.count(), 3);
+    assert_eq!(clock.sleeps(), [Duration::from_secs(3); 2], "polled at the waiters' delay");
 
     // Disassociating, then gone: then the instance has none, and gets one.
     let script = vec![
         describe(&[("iip-assoc-0000000000000000e", ARN_OLD, "disassociating")]),
-        describe(&[("iip-assoc-0000000000000000e", ARN_OLD, "disassociating")]),
-        describe(&[]),
         describe(&[]),
         written("AssociateIamInstanceProfile", "iip-assoc-0000000000000000f", ARN_WEB, "associating"),
     ];
@@ -270,7 +268,19 @@ fn an_association_in_flight_is_waited_out_before_deciding() {
         client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options.clone().without_wait()).unwrap();
     assert_eq!(outcome.action, EnsureAction::Associated);
     assert_eq!(outcome.association.unwrap().state, AssociationState::Associating, "no wait: as the write returned it");
-    assert_eq!(server.count(), 5);
+    assert_eq!(server.count(), 3);
+
+    // One that never settles: the waiters' deadline ends it.
+    let stuck = describe(&[("iip-assoc-0000000000000000e", ARN_OLD, "disassociating")]);
+    let server = FaultServer::start(vec![], stuck);
+    let clock = FakeClock::new();
+    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    options.wait_options = WaitOptions::new(Duration::from_secs(4), Duration::from_secs(10));
+    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    assert!(matches!(err, Error::WaitFailed { timed_out: true, .. }), "{err}");
+    assert!(err.to_string().contains("disassociating"), "{err}");
+    assert_eq!(clock.elapsed(), Duration::from_secs(10));
+    assert_eq!(server.count(), 4, "polls at 0, 4, 8 and 10 s");
 }
 
 #[test]
