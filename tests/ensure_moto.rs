@@ -71,9 +71,14 @@ impl CountingProxy {
         self.take_with_server_errors().0
     }
 
+    /// Every `(action, status)` recorded so far.
+    fn take_all(&self) -> Vec<(String, u16)> {
+        std::mem::take(&mut *self.actions.lock().unwrap())
+    }
+
     /// The same, and how many answers were moto's 5xx.
     fn take_with_server_errors(&self) -> (Vec<String>, usize) {
-        let all = std::mem::take(&mut *self.actions.lock().unwrap());
+        let all = self.take_all();
         let errors = all.iter().filter(|(_, status)| *status >= 500).count();
         (all.into_iter().filter(|(_, status)| *status < 500).map(|(a, _)| a).collect(), errors)
     }
@@ -481,4 +486,34 @@ fn library_fleet_shares_one_client() {
     let counts = proxy.take_counts();
     assert_eq!(counts.get(DISASSOCIATE), Some(&30));
     assert_eq!(counts.get(DESCRIBE), Some(&(30 * 2 + 1)));
+}
+
+#[test]
+fn library_concurrent_writers_on_one_instance_agree() {
+    let Some(moto) = Moto::shared("library_concurrent_writers_on_one_instance_agree") else { return };
+    let proxy = CountingProxy::start(&moto.endpoint);
+    let c = client(moto, &proxy.url);
+    let bare = bare_instances(moto, 1);
+    proxy.take();
+    // Eight writers on the same instance at once: whoever associates first
+    // wins, the others are refused with IncorrectState, describe again and
+    // find nothing left to do.
+    let ids = vec![bare[0].clone(); 8];
+    let mut o = options();
+    o.max_concurrency = 8;
+    let results =
+        c.ensure_instance_profiles(&ids, Some(&IamInstanceProfileSpecification::name(&moto.profile.name)), &o);
+    let outcomes: Vec<_> = results.into_iter().map(|(_, r)| r.unwrap()).collect();
+    let associated = outcomes.iter().filter(|o| o.action == EnsureAction::Associated).count();
+    assert_eq!(associated, 1, "{outcomes:#?}");
+    assert!(outcomes.iter().all(|o| matches!(o.action, EnsureAction::Associated | EnsureAction::Unchanged)));
+    assert!(outcomes.iter().all(|o| o.attempts <= 1), "no write is repeated: {outcomes:#?}");
+    let calls = proxy.take_all();
+    let accepted = calls.iter().filter(|(a, status)| a == ASSOCIATE && *status == 200).count();
+    let refused = calls.iter().filter(|(a, status)| a == ASSOCIATE && *status == 400).count();
+    assert_eq!(accepted, 1);
+    let writes: u32 = outcomes.iter().map(|o| o.attempts).sum();
+    assert_eq!(writes as usize, accepted + refused, "every associate sent is one ensure's single attempt");
+    assert_eq!(profile_of(moto, &bare[0]).as_deref(), Some(moto.profile.arn.as_str()));
+    eprintln!("{refused} of 8 writers raced and were refused with IncorrectState");
 }
