@@ -29,7 +29,8 @@ pub enum EnsureAction {
     /// The instance had another profile; it was replaced.
     Replaced,
     /// The instance already had the profile asked for (or none, when none
-    /// was asked for): no write call was made.
+    /// was asked for), perhaps because another writer got there first: no
+    /// write call took effect.
     Unchanged,
     /// The instance had a profile and none was asked for; it was disassociated.
     Disassociated,
