@@ -60,6 +60,7 @@ mod ca_bundle;
 mod client;
 mod config;
 mod credentials;
+mod ensure;
 mod env;
 mod error;
 #[cfg(feature = "fuzzing")]
@@ -82,6 +83,7 @@ pub use builder::ClientBuilder;
 pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{EndpointOptions, default_endpoint, partition_of};
 pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
+pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};

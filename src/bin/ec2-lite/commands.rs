@@ -155,6 +155,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         ],
         run: wait,
     },
+    crate::ensure::COMMAND,
 ];
 
 fn profile(ctx: &Ctx<'_>) -> Result<IamInstanceProfileSpecification, CliError> {

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod ensure;
 mod output;
 mod paging;
 mod shorthand;
@@ -113,7 +114,7 @@ fn main() -> ExitCode {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(()) => ExitCode::from(ensure::exit_code()),
                 // The reader stopped reading (`| head`): its choice, not a failure.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 // A full disk must not look like a success whose output was saved.
