@@ -20,6 +20,22 @@ use crate::{Client, Credentials, Error, RetryConfig};
 /// metadata, the container endpoints or this machine), and `AWS_CA_BUNDLE` or the profile's
 /// `ca_bundle`: a PEM file of the certificates to trust, instead of the bundled Mozilla roots,
 /// as in botocore.
+///
+/// ```
+/// use std::time::Duration;
+/// use ec2_lite::{Client, Credentials, RetryConfig};
+///
+/// let client = Client::builder()
+///     .region("eu-west-1")
+///     .credentials(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None))
+///     // A local emulator: plain HTTP is allowed to loopback addresses only.
+///     .endpoint_url("http://127.0.0.1:5000")
+///     .connect_timeout(Duration::from_secs(1))
+///     .retry_config(RetryConfig::default().with_max_attempts(5))
+///     .build()?;
+/// assert_eq!(client.region(), "eu-west-1");
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 pub struct ClientBuilder {
     region: Option<String>,
     profile: Option<String>,

@@ -129,9 +129,18 @@ impl Client {
     /// endpoint from `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
     /// settings, else the region's EC2 endpoint.
     ///
+    /// It checks now: the shared `config` and `credentials` files, the
+    /// profile named by `AWS_PROFILE`, the region (asking instance metadata
+    /// when nothing else names one, which gives up within about a second off
+    /// EC2), the endpoint, and the retry, proxy and CA bundle settings.
+    /// It defers the credentials: they are looked up at the first call (and
+    /// refreshed before they expire), so `from_env` succeeds without any, and
+    /// that first call fails with an [`Error::Config`] saying what was tried.
+    ///
     /// # Errors
-    /// [`Error::Config`] when the region or the credentials cannot be found,
-    /// or a variable holds a bad value.
+    /// [`Error::Config`] when no region can be found, a named profile does not
+    /// exist, or a file or variable holds a bad value; never for missing
+    /// credentials.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::new().build()
     }

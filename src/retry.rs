@@ -10,6 +10,20 @@ use time::OffsetDateTime;
 use crate::Error;
 
 /// How a client retries.
+///
+/// ```
+/// use std::time::Duration;
+/// use ec2_lite::{Client, RetryConfig};
+///
+/// let retry = RetryConfig::default()
+///     .with_max_attempts(5)
+///     // throttling base, transient-error base, longest single wait
+///     .with_backoff(Duration::from_millis(500), Duration::from_millis(20), Duration::from_secs(5));
+/// assert_eq!(retry.max_attempts, 5);
+/// let client = Client::builder().region("us-east-1").retry_config(retry).build()?;
+/// # let _ = client;
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryConfig {
