@@ -6,6 +6,24 @@ use std::fmt;
 ///
 /// Each variant says what happened; [`Error::is_retryable`] says whether the
 /// same call may succeed if made again.
+///
+/// ```
+/// use ec2_lite::{Error, wire};
+///
+/// // What a call returns when EC2 refuses it (here parsed from EC2's answer).
+/// let err = wire::parse_error(
+///     400,
+///     "<Response><Errors><Error><Code>InvalidAssociationID.NotFound</Code>\
+///      <Message>gone</Message></Error></Errors><RequestID>r-1</RequestID></Response>",
+/// );
+/// assert!(err.is_not_found() && !err.is_retryable());
+/// match &err {
+///     Error::Service(service) => assert_eq!((service.code.as_str(), service.status), ("InvalidAssociationID.NotFound", 400)),
+///     Error::Config(_) | Error::InvalidInput(_) => unreachable!("a setting or an argument, before any request"),
+///     Error::Transport(_) | Error::UnexpectedResponse { .. } => unreachable!("the network, or not EC2's XML"),
+///     _ => unreachable!("a waiter that gave up, or a kind added later"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -57,6 +57,19 @@ impl ProvideCredentials for Credentials {
 ///
 /// Cheap to clone (one shared allocation). `Debug` shows the access key id
 /// only; the secret and the token are never printed by this crate.
+///
+/// ```
+/// use ec2_lite::{Client, Credentials};
+///
+/// // Long-term keys, or temporary ones with their session token.
+/// let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None);
+/// let temporary = Credentials::new("ASIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG", Some("FwoGZXIvYXdzEXAMPLE".to_owned()));
+/// let shown = format!("{keys:?} {temporary:?}");
+/// assert!(!shown.contains("wJalrXUtnFEMI") && !shown.contains("FwoGZXIv"));
+/// let client = Client::builder().region("us-east-1").credentials(temporary).build()?;
+/// # let _ = client;
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     inner: Arc<Inner>,
