@@ -67,6 +67,7 @@ pub mod query;
 mod retry;
 pub mod sigv4;
 mod time;
+mod url;
 mod waiter;
 pub mod wire;
 mod xml;

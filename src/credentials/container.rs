@@ -9,8 +9,9 @@ use super::context::Resolve;
 use super::json::{self, JsonCredentials};
 use super::{Context, Load};
 use crate::env::Env;
-use crate::http::{Request, Url};
+use crate::http::Request;
 use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::url::Url;
 use crate::{CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -53,7 +54,8 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
         return Err(bad("the URI did not specify a host".into()));
     }
     let url = Url::parse(full).map_err(bad)?;
-    if url.scheme == "https" || url.is_loopback() {
+    // `localhost` by name; any other name must resolve to allowed addresses.
+    if url.scheme == "https" || url.host == "localhost" || url.ip().is_some_and(|ip| ip.is_loopback()) {
         return Ok(Some(full.to_owned()));
     }
     let addresses = match url.ip() {

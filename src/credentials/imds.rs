@@ -9,12 +9,12 @@ use std::time::{Duration, SystemTime};
 use super::json::{self, JsonCredentials};
 use super::{Context, Credentials, Load};
 use crate::Error;
-use crate::config::Endpoint;
 use crate::env::Env;
 use crate::error::TransportErrorKind;
 use crate::http::Request;
 use crate::profile::{ImdsEndpointMode, LoadedProfiles};
 use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::url::Url;
 
 const IPV4_ENDPOINT: &str = "http://169.254.169.254";
 const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
@@ -98,7 +98,7 @@ fn endpoint(env: &Env, profiles: &LoadedProfiles) -> Result<String, Error> {
         }),
     };
     if let Some((url, source)) = explicit {
-        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::bad_setting(&source, &e))?;
+        let parsed = Url::endpoint(url.trim()).map_err(|e| super::bad_setting(&source, &e))?;
         return Ok(parsed.url().trim_end_matches('/').to_owned());
     }
     let mode = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
