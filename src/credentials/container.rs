@@ -10,7 +10,7 @@ use super::json::{self, JsonCredentials};
 use super::{Context, Load};
 use crate::env::Env;
 use crate::http::Request;
-use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::retry::{Attempt, RetryConfig, RetryKind};
 use crate::url::Url;
 use crate::{CredentialsError, Error};
 
@@ -102,47 +102,40 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
         return Ok(Load::NotConfigured(format!("neither {RELATIVE_URI} nor {FULL_URI} is set")));
     };
     let token = auth_token(ctx)?;
-    let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-    retry::run(
-        &retrier,
-        |_, _, _| {},
-        |_| {
-            let mut request =
-                Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-            if let Some(t) = &token {
-                request = request.header("authorization", t.as_str());
+    ctx.retry(&POLICY, |_| {
+        let mut request =
+            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+        if let Some(t) = &token {
+            request = request.header("authorization", t.as_str());
+        }
+        let failure = match ctx.http.send(&request) {
+            Ok(response) if response.status == 200 => {
+                return Attempt::Done(match json::parse_credentials(&response.text()) {
+                    Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
+                    Ok(JsonCredentials::Error { code, message }) => {
+                        Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
+                    }
+                    Err(why) => {
+                        Err(Error::credentials(PROVIDER, format!("the response of {url} is unreadable: {why}"), None))
+                    }
+                });
             }
-            let failure = match ctx.http.send(&request) {
-                Ok(response) if response.status == 200 => {
-                    return Attempt::Done(match json::parse_credentials(&response.text()) {
-                        Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
-                        Ok(JsonCredentials::Error { code, message }) => {
-                            Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
-                        }
-                        Err(why) => Err(Error::credentials(
-                            PROVIDER,
-                            format!("the response of {url} is unreadable: {why}"),
-                            None,
-                        )),
-                    });
-                }
-                Ok(response) if response.status < 500 => {
-                    let detail = match json::parse_credentials(&response.text()) {
-                        Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
-                        _ => String::new(),
-                    };
-                    let context = format!("{url} answered {}{detail}", response.status);
-                    return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
-                }
-                Ok(response) => {
-                    let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
-                    (format!("{url} answered {}", response.status), cause)
-                }
-                Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
-            };
-            Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
-        },
-    )
+            Ok(response) if response.status < 500 => {
+                let detail = match json::parse_credentials(&response.text()) {
+                    Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
+                    _ => String::new(),
+                };
+                let context = format!("{url} answered {}{detail}", response.status);
+                return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
+            }
+            Ok(response) => {
+                let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
+                (format!("{url} answered {}", response.status), cause)
+            }
+            Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
+        };
+        Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
+    })
     .unwrap_or_else(|e| {
         let ((context, cause), attempts) = (e.error, e.attempts);
         // The context quotes the cause already, as it always did; the cause stays, typed.

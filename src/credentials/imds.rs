@@ -13,7 +13,7 @@ use crate::env::Env;
 use crate::error::TransportErrorKind;
 use crate::http::Request;
 use crate::profile::{ImdsEndpointMode, LoadedProfiles};
-use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::retry::{Attempt, RetryConfig, RetryKind};
 use crate::url::Url;
 
 const IPV4_ENDPOINT: &str = "http://169.254.169.254";
@@ -204,39 +204,34 @@ impl ImdsClient {
     /// `GET path` with a session token, retried on 5xx and, with a new token, on 401.
     fn get(&self, ctx: &Context, path: &str) -> Result<String, ImdsError> {
         let url = format!("{}{path}", self.endpoint);
-        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
         let status = |status| ImdsError::Status { status, path: path.to_owned() };
-        retry::run(
-            &retrier,
-            |_, _, _| {},
-            |_| {
-                let token = match self.token(ctx) {
-                    Ok(t) => t,
-                    Err(e) => return Attempt::Fail(e),
-                };
-                let request = Request::new("GET", &url)
-                    .header("x-aws-ec2-metadata-token", token)
-                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-                let response = match ctx.http.send(&request) {
-                    Ok(r) => r,
-                    Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
-                };
-                match response.status {
-                    200 => match String::from_utf8(response.body) {
-                        Ok(text) => Attempt::Done(text),
-                        Err(_) => Attempt::Fail(ImdsError::Failed(format!(
-                            "instance metadata sent bytes that are not UTF-8 for {path}"
-                        ))),
-                    },
-                    401 => {
-                        self.forget_token();
-                        retry_status(status(401))
-                    }
-                    s if s >= 500 => retry_status(status(s)),
-                    s => Attempt::Fail(status(s)),
+        ctx.retry(&POLICY, |_| {
+            let token = match self.token(ctx) {
+                Ok(t) => t,
+                Err(e) => return Attempt::Fail(e),
+            };
+            let request = Request::new("GET", &url)
+                .header("x-aws-ec2-metadata-token", token)
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+            let response = match ctx.http.send(&request) {
+                Ok(r) => r,
+                Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
+            };
+            match response.status {
+                200 => match String::from_utf8(response.body) {
+                    Ok(text) => Attempt::Done(text),
+                    Err(_) => Attempt::Fail(ImdsError::Failed(format!(
+                        "instance metadata sent bytes that are not UTF-8 for {path}"
+                    ))),
+                },
+                401 => {
+                    self.forget_token();
+                    retry_status(status(401))
                 }
-            },
-        )
+                s if s >= 500 => retry_status(status(s)),
+                s => Attempt::Fail(status(s)),
+            }
+        })
         .map_err(|e| e.error)
     }
 
@@ -253,11 +248,8 @@ impl ImdsClient {
             return Ok(token.clone());
         }
         let url = format!("{}{TOKEN_PATH}", self.endpoint);
-        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-        let response = retry::run(
-            &retrier,
-            |_, _, _| {},
-            |_| {
+        let response = ctx
+            .retry(&POLICY, |_| {
                 let request = Request::new("PUT", &url)
                     .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_HEADER)
                     .body(&[])
@@ -269,9 +261,8 @@ impl ImdsClient {
                     }
                     Err(e) => Attempt::Fail(unreachable_or_failed(e)),
                 }
-            },
-        )
-        .map_err(|e| e.error)?;
+            })
+            .map_err(|e| e.error)?;
         if response.status != 200 {
             return Err(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() });
         }

@@ -10,7 +10,7 @@ use super::{Context, Credentials};
 use crate::config::{self, EndpointOptions};
 use crate::http::Request;
 use crate::query::{FORM_CONTENT_TYPE, QueryBody};
-use crate::retry::{self, Attempt, Retrier, RetryConfig};
+use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
 use crate::url::Url;
 use crate::{Error, xml};
@@ -121,35 +121,29 @@ pub(crate) fn call(
     let endpoint = endpoint(ctx, &region)?;
     let url = endpoint.url();
     let policy = RetryConfig::default();
-    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-    retry::run(
-        &retrier,
-        |_, _, _| {},
-        |_| {
-            let mut request =
-                Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
-            if let Some(credentials) = signing {
-                let headers = [("content-type", FORM_CONTENT_TYPE)];
-                let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
-                    .headers(&headers)
-                    .body(body.as_bytes());
-                let now = OffsetDateTime::from(ctx.now());
-                let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
-                for (name, value) in signed.headers() {
-                    request = request.header(name, value.clone());
-                }
+    ctx.retry(&policy, |_| {
+        let mut request = Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
+        if let Some(credentials) = signing {
+            let headers = [("content-type", FORM_CONTENT_TYPE)];
+            let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
+                .headers(&headers)
+                .body(body.as_bytes());
+            let now = OffsetDateTime::from(ctx.now());
+            let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
+            for (name, value) in signed.headers() {
+                request = request.header(name, value.clone());
             }
-            match ctx.http.send(&request) {
-                Ok(response) if response.is_success() => {
-                    Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
-                        Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
-                    }))
-                }
-                Ok(response) => retry::retry_if_retryable(response.to_error(), None),
-                Err(e) => retry::retry_if_retryable(e, None),
+        }
+        match ctx.http.send(&request) {
+            Ok(response) if response.is_success() => {
+                Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
+                    Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
+                }))
             }
-        },
-    )
+            Ok(response) => retry::retry_if_retryable(response.to_error(), None),
+            Err(e) => retry::retry_if_retryable(e, None),
+        }
+    })
     .unwrap_or_else(|e| {
         let err = e.error.with_attempts(e.attempts);
         Err(Error::credentials("sts", format!("sts {action} at {url} failed"), Some(err)))
