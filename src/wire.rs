@@ -34,7 +34,7 @@ use crate::ops::{
 use crate::{DescribeIamInstanceProfileAssociations, Error, xml};
 
 /// The `Content-Type` of every EC2 Query request (sign it).
-pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+pub const CONTENT_TYPE: &str = crate::query::FORM_CONTENT_TYPE;
 
 /// The body of `DisassociateIamInstanceProfile`.
 ///
