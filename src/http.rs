@@ -329,7 +329,8 @@ impl<'a> Request<'a> {
         Request {
             method,
             url,
-            headers: Vec::new(),
+            // An EC2 request has seven.
+            headers: Vec::with_capacity(8),
             body: None,
             timeouts: None,
             body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,

@@ -7,7 +7,7 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::ImdsClient;
+use super::imds_client::ImdsClient;
 use crate::Error;
 use crate::config;
 use crate::env::{Env, Fs};
