@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{DebugHook, Parts};
-use crate::config::{self, Endpoint, EndpointOptions};
+use crate::config::{self, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
 use crate::env::{Env, Fs};
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
+use crate::url::Url;
 use crate::{Client, Credentials, Error, RetryConfig, query};
 
 impl Client {
@@ -306,7 +307,7 @@ impl ClientBuilder {
         ctx.region = Some(region.clone());
 
         let endpoint = match self.endpoint_url {
-            Some(url) => Endpoint::parse(url.trim())?,
+            Some(url) => Url::endpoint(url.trim())?,
             None => match config::configured_endpoint("EC2", &ctx.env, &ctx.profiles)? {
                 // As botocore does, FIPS and dual-stack settings do not apply to a
                 // custom endpoint: the URL is used as given.
@@ -321,7 +322,7 @@ impl ClientBuilder {
                         None => config::use_dual_stack(&ctx.env, &ctx.profiles)?,
                     };
                     let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
-                    Endpoint::parse(&config::default_endpoint("ec2", &region, options))?
+                    Url::endpoint(&config::default_endpoint("ec2", &region, options))?
                 }
             },
         };

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ca_bundle::TrustRoots;
-use crate::config::Endpoint;
 use crate::env::{Env, Fs};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::profile::LoadedProfiles;
+use crate::url::Url;
 use crate::{Error, xml};
 
 /// Default connect timeout, the AWS SDKs' standard mode value.
@@ -228,73 +228,10 @@ fn in_network(host: IpAddr, net: IpAddr, prefix: u8) -> bool {
     }
 }
 
-/// The parts of an `http(s)://` URL that decide where a request goes. Unlike
-/// [`Endpoint`], a query is allowed (the container credential URIs may have one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Url {
-    pub(crate) scheme: &'static str,
-    /// Lowercase; an IPv6 address in brackets.
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    /// The path and the query, `/` when empty.
-    pub(crate) path_and_query: String,
-}
-
-impl Url {
-    /// Parses `scheme://host[:port][/path][?query]`; user info and fragments are refused.
-    pub(crate) fn parse(url: &str) -> Result<Self, String> {
-        let (scheme, rest) = url.split_once("://").ok_or("the URL has no scheme://")?;
-        let scheme = match scheme.to_ascii_lowercase().as_str() {
-            "http" => "http",
-            "https" => "https",
-            _ => return Err("the scheme must be http or https".into()),
-        };
-        if rest.contains('#') {
-            return Err("a fragment is not allowed".into());
-        }
-        let split = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        let path_and_query = match path {
-            "" => "/".to_owned(),
-            p if p.starts_with('?') => format!("/{p}"),
-            p => p.to_owned(),
-        };
-        if path_and_query.chars().any(|c| c.is_control() || c == ' ') {
-            return Err("the path has spaces or control characters".into());
-        }
-        let endpoint = Endpoint::parse(&format!("{scheme}://{authority}")).map_err(|e| match e {
-            Error::Config(m) => m.rsplit_once(": ").map_or(m.clone(), |(_, why)| why.to_owned()),
-            other => other.to_string(),
-        })?;
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        let port = endpoint
-            .authority
-            .strip_prefix(endpoint.host.as_str())
-            .and_then(|p| p.strip_prefix(':'))
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(default_port);
-        Ok(Url { scheme, host: endpoint.host, port, path_and_query })
-    }
-
-    /// The host as an address, when it is one.
-    pub(crate) fn ip(&self) -> Option<IpAddr> {
-        self.host.trim_start_matches('[').trim_end_matches(']').parse().ok()
-    }
-
-    /// Whether the host is this machine.
-    pub(crate) fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.ip().is_some_and(|ip| ip.is_loopback())
-    }
-}
-
 /// A ureq agent with these settings. Its own proxy is the one for `endpoint` (EC2's); the
 /// credential sources choose theirs per request in [`HttpClient::send`].
-pub(crate) fn agent(
-    settings: &HttpSettings,
-    endpoint: Option<&Endpoint>,
-    user_agent: &str,
-) -> Result<ureq::Agent, Error> {
-    let proxy = endpoint.and_then(|e| settings.proxies.for_url(&e.url())).cloned();
+pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Url>, user_agent: &str) -> Result<ureq::Agent, Error> {
+    let proxy = endpoint.and_then(|e| settings.proxies.for_target(e.scheme, &e.host, e.port)).cloned();
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         // AWS APIs do not redirect; following one would send a signed
@@ -363,7 +300,8 @@ impl<'a> Request<'a> {
         Request {
             method,
             url,
-            headers: Vec::new(),
+            // An EC2 request has seven.
+            headers: Vec::with_capacity(8),
             body: None,
             timeouts: None,
             body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,
@@ -647,21 +585,5 @@ mod tests {
             body: b"{\"SecretAccessKey\":\"s3cr3t\"}".to_vec(),
         };
         assert!(!format!("{r:?}").contains("s3cr3t"));
-    }
-
-    #[test]
-    fn urls() {
-        let u = Url::parse("http://169.254.170.2/credentials?a=1").unwrap();
-        assert_eq!(
-            (u.scheme, u.host.as_str(), u.port, u.path_and_query.as_str()),
-            ("http", "169.254.170.2", 80, "/credentials?a=1")
-        );
-        let u = Url::parse("https://[FD00:EC2::23]:8443").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path_and_query.as_str()), ("[fd00:ec2::23]", 8443, "/"));
-        assert!(Url::parse("http://localhost:1/x").unwrap().is_loopback());
-        assert!(Url::parse("http://127.0.0.2/").unwrap().is_loopback());
-        for bad in ["/credentials", "ftp://a/", "http://", "http://u@h/", "http://h/#f", "http://h/a b"] {
-            assert!(Url::parse(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -75,6 +75,7 @@ mod retry;
 pub mod sigv4;
 mod timestamp;
 mod tls;
+mod url;
 mod waiter;
 pub mod wire;
 mod xml;

@@ -7,6 +7,7 @@ mod container;
 mod context;
 mod env;
 mod imds;
+mod imds_client;
 mod json;
 mod process;
 mod profile;
@@ -33,7 +34,6 @@ use std::time::SystemTime;
 use crate::Error;
 pub use chain::{DefaultCredentialsChain, DefaultCredentialsChainBuilder};
 pub(crate) use context::{Context, Setup};
-pub(crate) use imds::ImdsClient;
 
 /// A source of credentials, asked before every call. A source that fetches
 /// temporary credentials should cache them until they are about to expire.
