@@ -56,7 +56,7 @@ mod client;
 mod config;
 mod credentials;
 mod error;
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
