@@ -63,7 +63,7 @@ mod credentials;
 mod ensure;
 mod env;
 mod error;
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;

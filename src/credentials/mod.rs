@@ -183,7 +183,7 @@ pub(crate) fn bad_setting(source: &str, e: &Error) -> Error {
 }
 
 /// Every parser of what a credential source answers, for the fuzz targets.
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 pub(crate) fn fuzz_parsers(text: &str) {
     let _ = json::parse_object(text);
     let _ = json::parse_credentials(text);
