@@ -10,10 +10,10 @@ use crate::client::{DebugHook, Parts};
 use crate::config::{self, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
 use crate::env::{Env, Fs};
+use crate::http::Url;
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
-use crate::url::Url;
 use crate::{Client, Credentials, Error, RetryConfig, query};
 
 impl Client {

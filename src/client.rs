@@ -10,12 +10,12 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::credentials::ProvideCredentials;
+use crate::http::Url;
 use crate::http::{Request, Response, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::timestamp::Clock;
-use crate::url::Url;
 use crate::{Error, xml};
 
 /// Responses larger than this are refused rather than read into memory. EC2's

@@ -3,8 +3,8 @@
 
 use crate::Error;
 use crate::env::Env;
+use crate::http::Url;
 use crate::profile::LoadedProfiles;
-use crate::url::Url;
 
 /// Region from the environment, then the selected profile's `region`, with where it came from.
 /// The Rust SDK's order; botocore reads `AWS_DEFAULT_REGION` only, not `AWS_REGION`.

@@ -10,8 +10,8 @@ use super::json::{self, JsonCredentials};
 use super::{Context, Load};
 use crate::env::Env;
 use crate::http::Request;
+use crate::http::Url;
 use crate::retry::{Attempt, RetryConfig, RetryKind};
-use crate::url::Url;
 use crate::{CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use super::Credentials;
 use crate::Error;
 use crate::env::Env;
+use crate::http::Url;
 use crate::profile::{ImdsEndpointMode, LoadedProfiles};
-use crate::url::Url;
 
 pub(super) const IPV4_ENDPOINT: &str = "http://169.254.169.254";
 pub(super) const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";

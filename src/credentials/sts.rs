@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 use super::{Context, Credentials};
 use crate::config::{self, EndpointOptions};
 use crate::http::Request;
+use crate::http::Url;
 use crate::query::{FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
-use crate::url::Url;
 use crate::{Error, xml};
 
 /// The STS API version of both actions.

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::http::Url;
 use crate::http::{Request, Response, Transport};
-use crate::url::Url;
 
 /// A recorded request.
 #[derive(Debug, Clone, Default)]
