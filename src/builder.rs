@@ -35,6 +35,9 @@ pub struct ClientBuilder {
     clock_skew_correction: Option<bool>,
     env: Option<Env>,
     fs: Fs,
+    verify_tls: bool,
+    ca_bundle: Option<String>,
+    sign_requests: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -77,6 +80,9 @@ impl ClientBuilder {
             clock_skew_correction: None,
             env: None,
             fs: Fs::real(),
+            verify_tls: true,
+            ca_bundle: None,
+            sign_requests: true,
         }
     }
 
@@ -179,6 +185,27 @@ impl ClientBuilder {
         self
     }
 
+    /// `false` turns off the checks of EC2's TLS certificate (the AWS CLI's
+    /// `--no-verify-ssl`): anyone on the path can then read and change the traffic.
+    pub fn verify_tls(mut self, verify: bool) -> Self {
+        self.verify_tls = verify;
+        self
+    }
+
+    /// A PEM file of the certificates to trust for EC2, instead of `AWS_CA_BUNDLE`, the
+    /// profile's `ca_bundle` or the bundled roots (the AWS CLI's `--ca-bundle`).
+    pub fn ca_bundle(mut self, path: impl Into<String>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// `false` sends requests unsigned, and loads no credentials (the AWS CLI's
+    /// `--no-sign-request`).
+    pub fn sign_requests(mut self, sign: bool) -> Self {
+        self.sign_requests = sign;
+        self
+    }
+
     #[cfg(test)]
     pub(crate) fn env(mut self, env: Env) -> Self {
         self.env = Some(env);
@@ -260,8 +287,14 @@ impl ClientBuilder {
             None => config::clock_skew_correction(&ctx.env, &ctx.profiles)?,
         };
 
+        if let Some(path) = &self.ca_bundle {
+            ctx.settings.roots = Some(Arc::new(http::read_ca_bundle(&ctx.fs, path, "ca_bundle")?));
+        }
+        ctx.settings.verify = self.verify_tls;
         let agent = http::agent(&ctx.settings, Some(&endpoint))?;
         let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
+            // Empty keys: the client then sends no signature.
+            _ if !self.sign_requests => Arc::new(Credentials::new("", "", None)),
             Some(c) => c,
             None => Arc::new(DefaultCredentialsChain::from_context(ctx)),
         };

@@ -299,6 +299,8 @@ impl Client {
         let offset = time::Duration::milliseconds(inner.clock_offset_ms.load(Ordering::Relaxed));
         let signed =
             inner.signer.sign(&request, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
+        // No access key: `ClientBuilder::sign_requests(false)`, sent unsigned as botocore's UNSIGNED.
+        let signed_headers = if credentials.access_key_id().is_empty() { &[][..] } else { signed.headers() };
         let request_header = format!("attempt={attempt}; max={max}");
 
         if let Some(debug) = &inner.debug {
@@ -308,7 +310,7 @@ impl Client {
             debug(&format!("  user-agent: {}", inner.user_agent));
             debug(&format!("  amz-sdk-invocation-id: {invocation_id}"));
             debug(&format!("  amz-sdk-request: {request_header}"));
-            for (name, value) in signed.headers() {
+            for (name, value) in signed_headers {
                 debug(&format!("  {name}: {}", redact_header(name, value)));
             }
             debug(&format!("  body: {body}"));
@@ -320,7 +322,7 @@ impl Client {
             .header("content-type", FORM_CONTENT_TYPE)
             .header("amz-sdk-invocation-id", invocation_id)
             .header("amz-sdk-request", &request_header);
-        for (name, value) in signed.headers() {
+        for (name, value) in signed_headers {
             req = req.header(*name, value.as_str());
         }
         let response = match req.send(body.as_bytes()) {

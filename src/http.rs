@@ -25,6 +25,8 @@ pub(crate) struct HttpSettings {
     /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`: the roots to trust instead of the
     /// bundled Mozilla set.
     pub(crate) roots: Option<Arc<Vec<Certificate<'static>>>>,
+    /// `false` turns certificate checks off (the AWS CLI's `--no-verify-ssl`); EC2's agent only.
+    pub(crate) verify: bool,
     /// Tests send every request to this loopback server, the original URL in `x-replay-url`,
     /// so that the URLs the crate computes (`https://sts-fips.us-east-1.api.aws/`) are
     /// compared whole rather than overridden by configuration.
@@ -57,6 +59,7 @@ impl HttpSettings {
             read_timeout,
             proxies: ProxySettings::from_env(env)?,
             roots,
+            verify: true,
             #[cfg(test)]
             redirect: None,
         })
@@ -76,7 +79,7 @@ impl fmt::Debug for HttpSettings {
 
 /// The certificates of a PEM bundle. A bundle with none is an error: trusting nothing would
 /// fail every HTTPS request with a less helpful message.
-fn read_ca_bundle(fs: &Fs, path: &str, source: &str) -> Result<Vec<Certificate<'static>>, Error> {
+pub(crate) fn read_ca_bundle(fs: &Fs, path: &str, source: &str) -> Result<Vec<Certificate<'static>>, Error> {
     let bytes = fs
         .read(Path::new(path))
         .map_err(|e| Error::config(format!("{source}: could not read the CA bundle {path}: {e}")))?;
@@ -331,7 +334,7 @@ pub(crate) fn user_agent() -> String {
 /// credential sources choose theirs per request in [`HttpClient::send`].
 pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Endpoint>) -> Result<ureq::Agent, Error> {
     let proxy = endpoint.and_then(|e| settings.proxies.for_url(&e.url())).cloned();
-    let mut tls = TlsConfig::builder();
+    let mut tls = TlsConfig::builder().disable_verification(!settings.verify);
     if let Some(roots) = &settings.roots {
         tls = tls.root_certs(RootCerts::Specific(Arc::clone(roots)));
     }

@@ -81,6 +81,7 @@ pub use model::{
 pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, Filter, Items, MAX_RESULTS_RANGE, Pages,
 };
+pub use profile::ProfileSettings;
 pub use retry::RetryConfig;
 pub use waiter::{WaitOptions, WaitTarget};
 

@@ -334,7 +334,8 @@ fn same_error(moto: &Moto, ours: &Seeded, theirs: &Seeded, args: impl Fn(&Seeded
     assert_eq!(theirs_out.status.code(), Some(255), "aws {their_args:?}: {}", stderr(&theirs_out));
     assert_eq!(ours_out.status.code(), Some(254), "ec2-lite {our_args:?}: {}", stderr(&ours_out));
     assert_eq!(stdout(&ours_out), "");
-    assert_eq!(with_ids_of(&stderr(&ours_out), ours, theirs).trim(), stderr(&theirs_out).trim(), "{our_args:?}");
+    let ours_text = support::cli::without_v2_prefix(&stderr(&ours_out));
+    assert_eq!(with_ids_of(&ours_text, ours, theirs).trim(), stderr(&theirs_out).trim(), "{our_args:?}");
 }
 
 fn strings(args: &[&str]) -> Vec<String> {

@@ -136,12 +136,18 @@ fn assert_refused_offline(args: &[&str], stderr_has: &str) {
     assert_eq!(wire.connections(), 0, "{args:?} reached the network");
 }
 
+/// v2 prints `aws-cli/2.x Python/3.x Linux/6.x exe/x86_64` (`awscli/clidriver.py`, `_cli_version`).
 #[test]
 fn version_prints_the_name_and_the_crate_version() {
     let out = run(&["--version"], &[]);
     assert_exit(&out, 0);
-    assert_eq!(stdout(&out), format!("ec2-lite {}\n", env!("CARGO_PKG_VERSION")));
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("ec2-lite/{} ", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(text.ends_with(&format!(" exe/{}\n", std::env::consts::ARCH)), "{text}");
     assert_eq!(stderr(&out), "");
+    // argparse's version action prints and exits where it is read: later words do not matter.
+    let out = run(&["--version", "--nonsense", "junk"], &[]);
+    assert_exit(&out, 0);
 }
 
 #[test]
@@ -190,14 +196,25 @@ fn no_command_is_a_usage_error() {
     assert_eq!(stdout(&out), "");
 }
 
+/// `awscli/argparser.py`, `CLIArgParser._check_value`: the word, then difflib's close matches.
 #[test]
 fn unknown_command_is_a_usage_error_naming_it() {
-    assert_refused_offline(&["disassociate-instance-profile"], "invalid choice: \"disassociate-instance-profile\"");
+    assert_refused_offline(
+        &["disassociate-instance-profile"],
+        "argument operation: Found invalid choice 'disassociate-instance-profile'\n\nMaybe you meant:\n\n  * \
+         disassociate-iam-instance-profile\n  * associate-iam-instance-profile\n\nusage: ec2-lite [options]",
+    );
     // A misspelt command with its options: the error is the command, not the options it does not know.
     assert_refused_offline(
         &["disassociate-instance-profile", "--association-id", ASSOC],
-        "invalid choice: \"disassociate-instance-profile\"",
+        "Found invalid choice 'disassociate-instance-profile'",
     );
+    // A command option before the command: its value is read as the command, as in the AWS CLI.
+    assert_refused_offline(
+        &["--association-id", ASSOC, "disassociate-iam-instance-profile"],
+        &format!("Found invalid choice '{ASSOC}'"),
+    );
+    assert_refused_offline(&["zzz"], "argument operation: Found invalid choice 'zzz'\n\n\nusage:");
 }
 
 #[test]
@@ -215,11 +232,82 @@ fn missing_required_options_are_named() {
 fn unknown_options_and_options_without_values_are_usage_errors() {
     assert_refused_offline(
         &["disassociate-iam-instance-profile", "--association-id", ASSOC, "--force"],
-        "unknown option --force",
+        "Unknown options: --force",
     );
-    assert_refused_offline(&["disassociate-iam-instance-profile", "--association-id"], "--association-id");
-    assert_refused_offline(&[DESCRIBE, "--association-ids"], "--association-ids");
-    assert_refused_offline(&["--debug=yes", DESCRIBE], "--debug");
+    assert_refused_offline(
+        &["disassociate-iam-instance-profile", "--association-id"],
+        "An error occurred (ParamValidation): argument --association-id: expected one argument\n\nusage: ec2-lite",
+    );
+    // argparse: a value starting with '-' is the next option, unless a negative number or spaced.
+    assert_refused_offline(
+        &["disassociate-iam-instance-profile", "--association-id", "-x"],
+        "argument --association-id: expected one argument",
+    );
+    assert_refused_offline(
+        &[DESCRIBE, "--association-ids"],
+        "argument --association-ids: expected at least one argument",
+    );
+    assert_refused_offline(&["--debug=yes", DESCRIBE], "argument --debug: ignored explicit argument 'yes'");
+    assert_refused_offline(&[DESCRIBE, "--max", "5"], "ambiguous option: --max could match --max-results, --max-items");
+    // A global option without its value never takes the next option, nor the command.
+    assert_refused_offline(&["--region", DESCRIBE], "the following arguments are required: operation");
+    assert_refused_offline(&[DESCRIBE, "--query"], "argument --query: expected one argument");
+    // Another command's option.
+    assert_refused_offline(
+        &["disassociate-iam-instance-profile", "--association-id", ASSOC, "--max-results", "5"],
+        "Unknown options: --max-results, 5",
+    );
+}
+
+/// Exactly what v2 prints for an unknown option: `UnknownArgumentErrorHandler`
+/// of `awscli/errorhandler.py` writes the usage, then the error.
+#[test]
+fn unknown_options_print_the_usage_first() {
+    let wire = Loopback::tripwire();
+    let out = run_at(&wire.endpoint, &["disassociate-iam-instance-profile", "--association-id", ASSOC, "-h", "junk"]);
+    assert_exit(&out, USAGE);
+    assert_eq!(
+        stderr(&out),
+        "\nusage: ec2-lite [options] <command> [<subcommand> ...] [parameters]\nTo see help text, you can run:\n\n  \
+         ec2-lite help\n  ec2-lite <command> help\n  ec2-lite <command> <subcommand> help\n\n\nec2-lite: [ERROR]: \
+         Unknown options: -h, junk\n"
+    );
+    assert_eq!(wire.connections(), 0);
+}
+
+/// argparse semantics the AWS CLI inherits: `=` values, negative numbers and
+/// spaced values after an option, unambiguous prefixes, the last of a
+/// repeated option, global options anywhere.
+#[test]
+fn argparse_forms_reach_the_request_as_the_aws_cli_sends_them() {
+    for (args, sent) in [
+        (&["disassociate-iam-instance-profile", "--association-id=iip-assoc-1"][..], "AssociationId=iip-assoc-1"),
+        (&["disassociate-iam-instance-profile", "--association-id", "-5"], "AssociationId=-5"),
+        (&["disassociate-iam-instance-profile", "--association-id", "-a b"], "AssociationId=-a%20b"),
+        (&["disassociate-iam-instance-profile", "--assoc", "iip-assoc-2"], "AssociationId=iip-assoc-2"),
+        (
+            &["disassociate-iam-instance-profile", "--association-id", "a", "--association-id", "iip-assoc-3"],
+            "AssociationId=iip-assoc-3",
+        ),
+        (
+            &[
+                "--output",
+                "text",
+                "disassociate-iam-instance-profile",
+                "--association-id",
+                "iip-assoc-4",
+                "--outp",
+                "json",
+            ],
+            "AssociationId=iip-assoc-4",
+        ),
+    ] {
+        let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+        let out = run_at(&wire.endpoint, args);
+        assert_exit(&out, 0);
+        let requests = wire.requests();
+        assert!(requests.len() == 1 && requests[0].ends_with(sent), "{args:?}: {requests:?}");
+    }
 }
 
 /// A stray word or a short option after a destructive command once let it
@@ -239,36 +327,55 @@ fn stray_words_and_short_options_never_run_the_command() {
     );
 }
 
+/// The six formats of v2's `awscli/data/cli.json`; anything else is argparse's invalid choice.
 #[test]
-fn output_format_must_be_json_or_text() {
-    assert_refused_offline(&["--output", "yaml", DESCRIBE], "yaml");
+fn output_format_must_be_one_of_v2s() {
+    assert_refused_offline(
+        &["--output", "yamlx", DESCRIBE],
+        "argument --output: Found invalid choice 'yamlx'\n\nMaybe you meant:\n\n  * yaml",
+    );
+    assert_refused_offline(&["--color", "always", DESCRIBE], "argument --color: Found invalid choice 'always'");
+    assert_refused_offline(
+        &["--cli-error-format", "xml", DESCRIBE],
+        "argument --cli-error-format: Found invalid choice 'xml'",
+    );
+    assert_refused_offline(
+        &["--cli-binary-format", "raw", DESCRIBE],
+        "argument --cli-binary-format: Found invalid choice 'raw'",
+    );
+    assert_refused_offline(
+        &[DESCRIBE, "--generate-cli-skeleton", "xml"],
+        "argument --generate-cli-skeleton: Found invalid choice 'xml'",
+    );
 }
 
+/// The AWS CLI checks no id's shape: `None` (what an empty `--query` lookup
+/// yields) is sent, and EC2 answers `InvalidAssociationID.NotFound` (254).
 #[test]
-fn malformed_or_empty_association_ids_are_refused_before_any_request() {
-    for bad in ["", "iip-assoc-", INSTANCE, "iip-assoc-xyz", "iip-assoc-01 23", "iip-assoc-01&Action=RunInstances"] {
-        assert_refused_offline(&["disassociate-iam-instance-profile", "--association-id", bad], "Parameter validation");
-        assert_refused_offline(
-            &["replace-iam-instance-profile-association", "--association-id", bad, "--iam-instance-profile", "Name=p"],
-            "Parameter validation",
-        );
-        assert_refused_offline(
-            &["wait", "iam-instance-profile-associated", "--association-id", bad, "--timeout", "5"],
-            "Parameter validation",
-        );
+fn ids_are_sent_as_given_for_ec2_to_judge() {
+    for (args, sent) in [
+        (&["disassociate-iam-instance-profile", "--association-id", "None"][..], "&AssociationId=None"),
+        (&["disassociate-iam-instance-profile", "--association-id", ""], "&AssociationId="),
+        (
+            &["disassociate-iam-instance-profile", "--association-id", "iip-assoc-01&Action=RunInstances"],
+            "&AssociationId=iip-assoc-01%26Action%3DRunInstances",
+        ),
+        (
+            &["associate-iam-instance-profile", "--instance-id", "i-xyz", "--iam-instance-profile", "Name="],
+            "&IamInstanceProfile.Name=&InstanceId=i-xyz",
+        ),
+    ] {
+        let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+        let out = run_at(&wire.endpoint, args);
+        let requests = wire.requests();
+        assert!(requests.len() == 1 && requests[0].ends_with(sent), "{args:?}: {requests:?} {}", stderr(&out));
     }
-    // `--association-ids` takes words; an empty one is still an argument.
-    assert_refused_offline(&[DESCRIBE, "--association-ids", ASSOC, "nonsense"], "Parameter validation");
-    assert_refused_offline(&[DESCRIBE, "--association-ids", r#"["", "x"]"#], "Parameter validation");
 }
 
+/// The `wait` extension keeps the library's id checks: it has no AWS CLI counterpart to follow.
 #[test]
-fn malformed_instance_ids_are_refused_before_any_request() {
+fn the_wait_extension_checks_ids_before_any_request() {
     for bad in ["", "i-", ASSOC, "i-xyz", "i-0123 4567"] {
-        assert_refused_offline(
-            &["associate-iam-instance-profile", "--instance-id", bad, "--iam-instance-profile", "Name=p"],
-            "Parameter validation",
-        );
         assert_refused_offline(
             &["wait", "iam-instance-profile-disassociated", "--instance-id", bad, "--timeout", "5"],
             "Parameter validation",
@@ -276,20 +383,36 @@ fn malformed_instance_ids_are_refused_before_any_request() {
     }
 }
 
+/// botocore enforces the model's `min` (5) client-side, never its `max`
+/// (`botocore/validate.py`); integers are Python's `int()`.
 #[test]
-fn page_sizes_outside_5_to_1000_are_refused_before_any_request() {
-    for n in ["4", "1001", "0"] {
-        assert_refused_offline(&[DESCRIBE, "--max-results", n], "");
-        assert_refused_offline(&[DESCRIBE, "--page-size", n], "");
+fn page_sizes_below_5_are_refused_before_any_request() {
+    for n in ["4", "0", "-1"] {
+        assert_refused_offline(
+            &[DESCRIBE, "--max-results", n],
+            &format!(
+                "Parameter validation failed:\nInvalid value for parameter MaxResults, value: {n}, valid min value: 5"
+            ),
+        );
+        assert_refused_offline(&[DESCRIBE, "--page-size", n], "valid min value: 5");
     }
-    assert_refused_offline(&[DESCRIBE, "--max-results", "ten"], "--max-results");
-    assert_refused_offline(&[DESCRIBE, "--max-items", "many"], "--max-items");
+    assert_refused_offline(&[DESCRIBE, "--page-size", "many"], "argument --page-size: invalid int value: 'many'");
+    assert_refused_offline(&[DESCRIBE, "--max-items", "1.5"], "argument --max-items: invalid int value: '1.5'");
+    // The service's own integer: a plain ValueError in the AWS CLI, 255.
+    let wire = Loopback::tripwire();
+    let out = run_at(&wire.endpoint, &[DESCRIBE, "--max-results", "ten"]);
+    assert_exit(&out, OTHER);
+    assert_eq!(stderr(&out), "\nec2-lite: [ERROR]: invalid literal for int() with base 10: 'ten'\n");
+    assert_eq!(wire.connections(), 0);
+    // 1001 is EC2's to refuse.
+    let wire = Loopback::tripwire();
+    let out = run_at(&wire.endpoint, &[DESCRIBE, "--max-results", "1001"]);
+    assert_exit(&out, OTHER);
+    assert!(wire.connections() > 0, "1001 was not sent");
 }
 
 #[test]
-fn empty_filters_are_refused_before_any_request() {
-    assert_refused_offline(&[DESCRIBE, "--filters", "Name=instance-id"], "instance-id");
-    assert_refused_offline(&[DESCRIBE, "--filters", "Values=i-0123"], "Name");
+fn filters_with_unknown_members_or_bad_json_are_refused_before_any_request() {
     assert_refused_offline(&[DESCRIBE, "--filters", "Name=instance-id,Valeus=i-0123"], "Valeus");
     assert_refused_offline(&[DESCRIBE, "--filters", r#"[{"Name": "state", "Values": "#], "--filters");
 }
@@ -324,8 +447,11 @@ fn pagination_options_conflict_with_paging_by_hand() {
         let out = run_at(&wire.endpoint, &args);
         assert_exit(&out, USAGE);
         assert_eq!(
-            stderr(&out).trim(),
-            format!("Error during pagination: Cannot specify --no-paginate along with pagination arguments: {named}"),
+            stderr(&out),
+            format!(
+                "\nec2-lite: [ERROR]: An error occurred (ParamValidation): Error during pagination: Cannot specify \
+                 --no-paginate along with pagination arguments: {named}\n"
+            ),
             "{args:?}"
         );
         assert_eq!(wire.connections(), 0, "{args:?} reached the network");
@@ -333,21 +459,32 @@ fn pagination_options_conflict_with_paging_by_hand() {
 }
 
 #[test]
-fn instance_profile_needs_a_known_member_and_a_value() {
+fn instance_profile_needs_known_members() {
     let assoc = |profile: &'static str| -> Vec<&'static str> {
         vec!["associate-iam-instance-profile", "--instance-id", INSTANCE, "--iam-instance-profile", profile]
     };
     assert_refused_offline(&assoc("Role=p"), "Role");
-    assert_refused_offline(&assoc("Name="), "");
     assert_refused_offline(&assoc(r#"{"Name": 7}"#), "--iam-instance-profile");
     assert_refused_offline(&assoc(r#"{"Name": "p""#), "--iam-instance-profile");
 }
 
 #[test]
 fn wait_needs_a_known_waiter_and_exactly_one_target() {
-    assert_refused_offline(&["wait", "--instance-id", INSTANCE], "iam-instance-profile-associated");
-    assert_refused_offline(&["wait", "instance-running", "--instance-id", INSTANCE], "instance-running");
-    assert_refused_offline(&["wait", "iam-instance-profile-associated"], "--instance-id");
+    // As v2's `SubCommandArgParser`: `wait` has no option, so the first word is the waiter.
+    assert_refused_offline(
+        &["wait", "--instance-id", INSTANCE],
+        &format!("argument subcommand: Found invalid choice '{INSTANCE}'"),
+    );
+    assert_refused_offline(
+        &["wait", "instance-running", "--instance-id", INSTANCE],
+        "Found invalid choice 'instance-running'",
+    );
+    // awscli/customizations/commands.py, `_raise_usage_error`.
+    assert_refused_offline(
+        &["wait"],
+        "usage: ec2-lite [options] wait <subcommand> [parameters]\nec2-lite: [ERROR]: too few arguments",
+    );
+    assert_refused_offline(&["wait", "iam-instance-profile-associated"], "exactly one");
     assert_refused_offline(
         &["wait", "iam-instance-profile-associated", "--instance-id", INSTANCE, "--association-id", ASSOC],
         "exactly one",
@@ -362,11 +499,22 @@ fn wait_needs_a_known_waiter_and_exactly_one_target() {
     );
 }
 
+/// v2's words (`awscli/errorhandler.py`, `NoCredentialsErrorHandler`, pinned by
+/// `tests/unit/test_clidriver.py`); where this tool looked, under `--debug`.
 #[test]
 fn missing_credentials_exit_253_before_any_request() {
     let wire = Loopback::tripwire();
     let args = ["--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC];
     let out = run(&args, &[("AWS_REGION", "us-east-1")]);
+    assert_exit(&out, CONFIG);
+    assert_eq!(
+        stderr(&out),
+        "\nec2-lite: [ERROR]: An error occurred (NoCredentials): Unable to locate credentials. You can configure \
+         credentials by running \"aws login\".\n"
+    );
+    let mut debug = args.to_vec();
+    debug.push("--debug");
+    let out = run(&debug, &[("AWS_REGION", "us-east-1")]);
     assert_exit(&out, CONFIG);
     assert!(stderr(&out).contains("AWS_ACCESS_KEY_ID"), "{}", stderr(&out));
 
@@ -388,8 +536,16 @@ fn missing_region_exits_253_before_any_request() {
         &[("AWS_ACCESS_KEY_ID", AKID), ("AWS_SECRET_ACCESS_KEY", SECRET)],
     );
     assert_exit(&out, CONFIG);
-    assert!(stderr(&out).contains("region"), "{}", stderr(&out));
+    // awscli/errorhandler.py, NoRegionErrorHandler, after botocore's NoRegionError.
+    assert_eq!(
+        stderr(&out),
+        "\nec2-lite: [ERROR]: An error occurred (NoRegion): You must specify a region. You can also configure your \
+         region by running \"aws configure\".\n"
+    );
     assert_eq!(wire.connections(), 0);
+    // A usage error is found first: 252 wins over 253.
+    let out = run(&["--endpoint-url", &wire.endpoint, DESCRIBE, "junk"], &[]);
+    assert_exit(&out, USAGE);
 }
 
 #[test]
@@ -457,7 +613,7 @@ fn unreachable_endpoint_exits_255_naming_it() {
     let endpoint = format!("http://127.0.0.1:{port}");
     let out = run_at(&endpoint, &["disassociate-iam-instance-profile", "--association-id", ASSOC]);
     assert_exit(&out, OTHER);
-    assert_eq!(stderr(&out).trim(), format!("Could not connect to the endpoint URL: \"{endpoint}/\""));
+    assert_eq!(stderr(&out), format!("\nec2-lite: [ERROR]: Could not connect to the endpoint URL: \"{endpoint}/\"\n"));
 }
 
 #[test]
@@ -591,7 +747,7 @@ fn an_unwritable_stderr_keeps_the_exit_code() {
     }
     let wire = Loopback::tripwire();
     let code = exit_code_writing_to_a_full_device(
-        &["--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id", "bad"],
+        &["--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id"],
         false,
     );
     assert_eq!(code, Some(USAGE));

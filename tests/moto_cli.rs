@@ -87,7 +87,10 @@ fn json(out: &Output) -> Value {
 fn error_line(out: &Output, code: i32) -> String {
     assert_exit(out, code);
     assert_eq!(stdout(out), "", "a failure printed on stdout");
-    stderr(out).trim().to_owned()
+    // v2's prefix (awscli/errorformat.py), after a blank line.
+    let text = stderr(out);
+    assert!(text.starts_with("\nec2-lite: [ERROR]: "), "no v2 error prefix: {text:?}");
+    cli::without_v2_prefix(&text).trim().to_owned()
 }
 
 /// The AWS CLI's output for the same command (it exits 255 where we exit 254).
