@@ -754,3 +754,198 @@ fn an_unwritable_stderr_keeps_the_exit_code() {
     let code = exit_code_writing_to_a_full_device(&["no-such-command"], false);
     assert_eq!(code, Some(USAGE));
 }
+
+/// A config file for one test, in the target's temporary directory.
+fn config_file(name: &str, text: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-offline-config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// Every global option of `aws` (awscli/data/cli.json), before and after the
+/// command: accepted, its value never taken for the command, the call made.
+#[test]
+fn every_global_option_is_accepted_in_every_position() {
+    let ca = format!("{}/tests/fixtures/tls/ca.pem", env!("CARGO_MANIFEST_DIR"));
+    let globals: Vec<Vec<&str>> = vec![
+        vec!["--debug"],
+        vec!["--no-verify-ssl"],
+        vec!["--no-paginate"],
+        vec!["--output", "text"],
+        vec!["--output=yaml"],
+        vec!["--query", "IamInstanceProfileAssociation.AssociationId"],
+        vec!["--region", "eu-west-1"],
+        vec!["--color", "on"],
+        vec!["--ca-bundle", &ca],
+        vec!["--cli-read-timeout", "30"],
+        vec!["--cli-connect-timeout", "0"],
+        vec!["--cli-binary-format", "raw-in-base64-out"],
+        vec!["--no-cli-pager"],
+        vec!["--cli-auto-prompt"],
+        vec!["--no-cli-auto-prompt"],
+        vec!["--cli-error-format", "legacy"],
+    ];
+    for global in &globals {
+        for before in [true, false] {
+            let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+            let mut args: Vec<&str> = vec!["--endpoint-url", &wire.endpoint];
+            let command = ["disassociate-iam-instance-profile", "--association-id", ASSOC];
+            if before {
+                args.extend(global.iter().copied());
+                args.extend(command);
+            } else {
+                args.extend(command);
+                args.extend(global.iter().copied());
+            }
+            let out = run(&args, &configured());
+            assert_exit(&out, 0);
+            assert_eq!(wire.requests().len(), 1, "{args:?}");
+        }
+    }
+    // With AWS_PAGER set to a program that would fail, nothing is paged.
+    let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+    let mut env = configured();
+    env.push(("AWS_PAGER", "false"));
+    let out =
+        run(&["--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC], &env);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains(ASSOC));
+}
+
+/// `awscli/customizations/globalargs.py`: the timeouts are `int()`ed (a plain
+/// ValueError, 255), an endpoint URL needs a scheme (252), both before the
+/// command's own options are read.
+#[test]
+fn global_option_values_are_checked_as_v2_checks_them() {
+    let wire = Loopback::tripwire();
+    let out = run_at(&wire.endpoint, &["--cli-read-timeout", "1.5", DESCRIBE]);
+    assert_exit(&out, OTHER);
+    assert_eq!(stderr(&out), "\nec2-lite: [ERROR]: invalid literal for int() with base 10: '1.5'\n");
+    let out = run(&["--endpoint-url", "127.0.0.1:4566", DESCRIBE], &configured());
+    assert_exit(&out, USAGE);
+    assert!(
+        stderr(&out).contains("Bad value for --endpoint-url \"127.0.0.1:4566\": scheme is missing."),
+        "{}",
+        stderr(&out)
+    );
+    assert_refused_offline(
+        &["--cli-auto-prompt", "--no-cli-auto-prompt", DESCRIBE],
+        "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time.",
+    );
+    assert_eq!(wire.connections(), 0);
+}
+
+/// `--no-sign-request`: no credentials needed, no signature sent.
+#[test]
+fn no_sign_request_sends_no_signature() {
+    let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+    let out = run(
+        &[
+            "--no-sign-request",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &wire.endpoint,
+            "disassociate-iam-instance-profile",
+            "--association-id",
+            ASSOC,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0);
+    let requests = wire.requests();
+    let [request] = requests.as_slice() else { panic!("{requests:?}") };
+    let lower = request.to_ascii_lowercase();
+    assert!(!lower.contains("authorization:") && !lower.contains("x-amz-date:"), "{request}");
+}
+
+/// `--cli-error-format`, `AWS_CLI_ERROR_FORMAT`, then the profile's
+/// `cli_error_format` (awscli/clidriver.py, awscli/errorhandler.py).
+#[test]
+fn error_formats_follow_v2() {
+    let wire = Loopback::tripwire();
+    let bad = ["--endpoint-url", &wire.endpoint, DESCRIBE, "--max-results", "4"];
+    let message = "Parameter validation failed:\nInvalid value for parameter MaxResults, value: 4, valid min value: 5";
+    let with = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = bad.to_vec();
+        args.extend_from_slice(extra);
+        let mut all = configured();
+        all.extend_from_slice(env);
+        let out = run(&args, &all);
+        assert_exit(&out, USAGE);
+        stderr(&out)
+    };
+    let enhanced = format!("\nec2-lite: [ERROR]: An error occurred (ParamValidation): {message}\n");
+    assert_eq!(with(&[], &[]), enhanced);
+    assert_eq!(with(&["--cli-error-format", "enhanced"], &[]), enhanced);
+    assert_eq!(with(&["--cli-error-format", "legacy"], &[]), format!("\nec2-lite: [ERROR]: {message}\n"));
+    assert_eq!(with(&[], &[("AWS_CLI_ERROR_FORMAT", "LEGACY")]), format!("\nec2-lite: [ERROR]: {message}\n"));
+    let json = "{\n    \"Code\": \"ParamValidation\",\n    \"Message\": \"Parameter validation failed:\\nInvalid value for parameter MaxResults, value: 4, valid min value: 5\"\n}\n";
+    assert_eq!(with(&["--cli-error-format", "json"], &[]), json);
+    let config = config_file("error-format", "[default]\ncli_error_format = json\n");
+    assert_eq!(with(&[], &[("AWS_CONFIG_FILE", &config)]), json);
+    // The option wins over the environment, which wins over the profile.
+    assert_eq!(
+        with(&["--cli-error-format", "legacy"], &[("AWS_CLI_ERROR_FORMAT", "json")]),
+        format!("\nec2-lite: [ERROR]: {message}\n")
+    );
+    // An invalid configured value falls back to enhanced.
+    assert_eq!(with(&[], &[("AWS_CLI_ERROR_FORMAT", "xml")]), enhanced);
+    assert_eq!(wire.connections(), 0);
+}
+
+/// botocore's ProfileNotFound is a plain error in v2: 255.
+#[test]
+fn an_unknown_profile_exits_255() {
+    let wire = Loopback::tripwire();
+    let out = run_at(&wire.endpoint, &["--profile", "nope", DESCRIBE]);
+    assert_exit(&out, OTHER);
+    assert_eq!(stderr(&out), "\nec2-lite: [ERROR]: The config profile (nope) could not be found\n");
+    let mut env = configured();
+    env.push(("AWS_PROFILE", "nope"));
+    let out = run(&["--endpoint-url", &wire.endpoint, DESCRIBE], &env);
+    assert_exit(&out, OTHER);
+    assert_eq!(wire.connections(), 0);
+}
+
+/// The output format: `--output`, `AWS_DEFAULT_OUTPUT`, the profile's `output`.
+/// An unknown configured one is v2's `Unknown output type` (formatter.py), found
+/// here before anything is sent.
+#[test]
+fn output_format_comes_from_the_option_the_environment_then_the_profile() {
+    let config = config_file("output-text", "[default]\noutput = text\ncli_timestamp_format = wire\n");
+    let text_line = "IAMINSTANCEPROFILEASSOCIATION\tiip-assoc-0123456789abcdef0";
+    for (args, env, text) in [
+        (&[][..], vec![("AWS_CONFIG_FILE", config.as_str())], true),
+        (&[], vec![("AWS_CONFIG_FILE", config.as_str()), ("AWS_DEFAULT_OUTPUT", "json")], false),
+        (&["--output", "json"], vec![("AWS_CONFIG_FILE", config.as_str()), ("AWS_DEFAULT_OUTPUT", "text")], false),
+        (&[], vec![("AWS_DEFAULT_OUTPUT", "text")], true),
+    ] {
+        let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+        let mut all =
+            vec!["--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC];
+        all.extend_from_slice(args);
+        let mut e = configured();
+        e.extend(env.iter().copied());
+        let out = run(&all, &e);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out).starts_with(text_line), text, "{args:?} {env:?}: {}", stdout(&out));
+    }
+    let wire = Loopback::tripwire();
+    let mut env = configured();
+    env.push(("AWS_DEFAULT_OUTPUT", "xml"));
+    let out = run(&["--endpoint-url", &wire.endpoint, DESCRIBE], &env);
+    assert_exit(&out, OTHER);
+    assert_eq!(stderr(&out), "\nec2-lite: [ERROR]: Unknown output type: xml\n");
+    let config = config_file("bad-timestamps", "[default]\ncli_timestamp_format = unix\n");
+    let mut env = configured();
+    env.push(("AWS_CONFIG_FILE", &config));
+    let out = run(&["--endpoint-url", &wire.endpoint, DESCRIBE], &env);
+    assert_exit(&out, CONFIG);
+    assert!(
+        stderr(&out).contains("Unknown cli_timestamp_format value: unix, valid values are \"wire\" or \"iso8601\"")
+    );
+    assert_eq!(wire.connections(), 0);
+}

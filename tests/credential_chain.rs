@@ -502,3 +502,29 @@ fn moto_assume_role_from_a_profile_then_ec2_with_the_session() {
     assert!(err.contains("x-amz-security-token: ** redacted **"), "{err}");
     assert!(!err.contains(&moto.secret_access_key), "{err}");
 }
+
+/// The CLI's `--ca-bundle` trusts a bundle for EC2; `--no-verify-ssl` trusts
+/// anything, with urllib3's warning as the AWS CLI prints it.
+#[test]
+fn cli_ca_bundle_and_no_verify_ssl() {
+    let (url, served) = tls_ec2();
+    let home = Home::new("cli-tls");
+    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
+    let out = run(&home, &["--endpoint-url", url.as_str(), DESCRIBE, "--ca-bundle", ca.to_str().unwrap()], &keys);
+    assert_exit(&out, 0);
+    assert_eq!(stderr(&out), "");
+    let out = run(&home, &["--no-verify-ssl", "--endpoint-url", url.as_str(), DESCRIBE], &keys);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stderr(&out),
+        "urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host \
+         'localhost'. Adding certificate verification is strongly advised. See: \
+         https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+    // A bundle that cannot be read is a configuration error naming it.
+    let out = run(&home, &["--ca-bundle", "/no/such.pem", "--endpoint-url", url.as_str(), DESCRIBE], &keys);
+    assert_exit(&out, 253);
+    assert!(stderr(&out).contains("/no/such.pem"), "{}", stderr(&out));
+}

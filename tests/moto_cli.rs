@@ -580,3 +580,28 @@ fn associations_listed_are_the_ones_seeded() {
         seeds.paged.iter().map(|s| (s.association_id.clone(), s.instance_id.clone())).collect();
     assert_eq!(listed, seeded);
 }
+
+/// `--association-id None`, what an empty `--query` lookup prints, is sent as
+/// the AWS CLI sends it: EC2 answers NotFound, 254, which scripts read as
+/// "already gone".
+#[test]
+fn association_id_none_is_sent_and_comes_back_not_found() {
+    let Some((moto, _)) = moto("moto_cli::association_id_none_is_sent_and_comes_back_not_found") else {
+        return;
+    };
+    for command in [
+        &[DISASSOCIATE, "--association-id", "None"][..],
+        &[
+            "replace-iam-instance-profile-association",
+            "--association-id",
+            "None",
+            "--iam-instance-profile",
+            "Name=crate-profile",
+        ],
+    ] {
+        let line = error_line(&lite(moto, command), SERVICE_ERROR);
+        assert!(line.starts_with("An error occurred (InvalidAssociationID.NotFound)"), "{line}");
+        let reference = aws(moto, command);
+        assert_eq!(line, stderr(&reference).trim());
+    }
+}

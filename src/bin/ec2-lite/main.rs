@@ -306,6 +306,12 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
         };
     };
     let mut parsed = Parsed { words: vec![name.clone()], values: main.values };
+    // awscli/clidriver.py, `validate_auto_prompt_args_are_mutually_exclusive`
+    if parsed.flag("cli-auto-prompt") && parsed.flag("no-cli-auto-prompt") {
+        return Err(CliError::param(
+            "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time.",
+        ));
+    }
     // v2 resolves these as soon as the global options are read
     // (awscli/customizations/globalargs.py).
     settings::check_endpoint_url(&parsed)?;
@@ -380,6 +386,17 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     DEBUG.store(settings.debug, std::sync::atomic::Ordering::Relaxed);
 
     let client = build_client(&parsed, &settings).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    if !settings.verify_ssl
+        && let Some(rest) = client.endpoint_url().strip_prefix("https://")
+    {
+        // What Python's `warnings` prints for urllib3 in the AWS CLI.
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        eprint(&format!(
+            "urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host \
+             '{host}'. Adding certificate verification is strongly advised. See: \
+             https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n"
+        ));
+    }
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx)?;
     Ok(match value {
@@ -450,12 +467,6 @@ fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
         builder = builder.ca_bundle(bundle);
     }
     if !s.verify_ssl {
-        // What urllib3 prints once per host in the AWS CLI.
-        eprint(
-            "urllib3/connectionpool.py:1064: InsecureRequestWarning: Unverified HTTPS request is being made. \
-             Adding certificate verification is strongly advised. See: \
-             https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n",
-        );
         builder = builder.verify_tls(false);
     }
     if !s.sign_request {
@@ -472,6 +483,9 @@ fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
 /// Prints as the AWS CLI does: a paginated listing is one merged document in
 /// JSON, and one block per page in text.
 fn render(p: Printable, format: &str) -> String {
+    if format == "off" {
+        return String::new();
+    }
     let text = format == "text";
     match p {
         Printable::Single(v) if text => output::text(&v),
