@@ -949,3 +949,133 @@ fn output_format_comes_from_the_option_the_environment_then_the_profile() {
     );
     assert_eq!(wire.connections(), 0);
 }
+
+/// `--generate-cli-skeleton`: v2's text, exactly, for each operation. The JSON
+/// is `ArgumentGenerator` over the EC2 model with `json.dump(indent=4)`; the
+/// YAML is ruamel 0.19.1's round-trip dump with the first sentence of each
+/// member's documentation (awscli/customizations/generatecliskeleton.py, whose
+/// `test_contains_comments` in tests/functional/test_generatecliskeleton.py pins
+/// the `Key: ''  # [REQUIRED]` layout). Nothing is sent, no configuration read.
+#[test]
+fn skeletons_are_v2s_and_send_nothing() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "disassociate-iam-instance-profile",
+            "{\n    \"AssociationId\": \"\"\n}\n",
+            "AssociationId: ''  # [REQUIRED] The ID of the IAM instance profile association.\n",
+        ),
+        (
+            "associate-iam-instance-profile",
+            "{\n    \"IamInstanceProfile\": {\n        \"Arn\": \"\",\n        \"Name\": \"\"\n    },\n    \"InstanceId\": \"\"\n}\n",
+            "IamInstanceProfile:  # [REQUIRED] The IAM instance profile.\n  Arn: ''  # The Amazon Resource Name (ARN) of the instance profile.\n  Name: '' # The name of the instance profile.\nInstanceId: '' # [REQUIRED] The ID of the instance.\n",
+        ),
+        (
+            "replace-iam-instance-profile-association",
+            "{\n    \"IamInstanceProfile\": {\n        \"Arn\": \"\",\n        \"Name\": \"\"\n    },\n    \"AssociationId\": \"\"\n}\n",
+            "IamInstanceProfile:  # [REQUIRED] The IAM instance profile.\n  Arn: ''  # The Amazon Resource Name (ARN) of the instance profile.\n  Name: '' # The name of the instance profile.\nAssociationId: '' # [REQUIRED] The ID of the existing IAM instance profile association.\n",
+        ),
+        (
+            DESCRIBE,
+            "{\n    \"AssociationIds\": [\n        \"\"\n    ],\n    \"Filters\": [\n        {\n            \"Name\": \"\",\n            \"Values\": [\n                \"\"\n            ]\n        }\n    ],\n    \"MaxResults\": 0,\n    \"NextToken\": \"\"\n}\n",
+            "AssociationIds:  # The IAM instance profile associations.\n- ''\nFilters: # The filters.\n- Name: ''  # The name of the filter.\n  Values: # The filter values.\n  - ''\nMaxResults: 0 # The maximum number of items to return for this request.\nNextToken: '' # The token returned from a previous paginated request.\n",
+        ),
+    ];
+    let wire = Loopback::tripwire();
+    for (command, json, yaml) in cases {
+        for (args, want) in [
+            (vec![command, "--generate-cli-skeleton"], json),
+            (vec![command, "--generate-cli-skeleton", "input"], json),
+            (vec![command, "--generate-cli-skeleton", "yaml-input"], yaml),
+        ] {
+            // No credentials, no region: a skeleton needs neither.
+            let mut all = vec!["--endpoint-url", wire.endpoint.as_str()];
+            all.extend(args.iter().copied());
+            let out = run(&all, &[]);
+            assert_exit(&out, 0);
+            assert_eq!(stdout(&out), want, "{args:?}");
+            assert_eq!(stderr(&out), "");
+        }
+    }
+    // As in v2, only the option written out alone lifts the required options
+    // (`override_required_args` looks for the exact word).
+    assert_refused_offline(
+        &["disassociate-iam-instance-profile", "--generate-cli-skeleton=input"],
+        "the following arguments are required: --association-id",
+    );
+    assert_refused_offline(
+        &["disassociate-iam-instance-profile", "--generate-cli-skeleton", "output"],
+        "the following arguments are required: --association-id",
+    );
+    let out =
+        run(&["disassociate-iam-instance-profile", "--generate-cli-skeleton", "output", "--association-id", "x"], &[]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("\"AssociationId\": \"AssociationId\""), "{}", stdout(&out));
+    assert_eq!(wire.connections(), 0);
+}
+
+/// `awscli/paramfile.py` and `awscli/customizations/cliinput.py`: their
+/// errors, word for word, and nothing sent.
+#[test]
+fn input_files_and_documents_fail_as_v2_fails() {
+    let deep = config_file("deep.json", &("[".repeat(20_000) + &"]".repeat(20_000)));
+    let not_utf8 = config_file("latin1.txt", "");
+    std::fs::write(&not_utf8, b"caf\xe9").unwrap();
+    let d = "disassociate-iam-instance-profile";
+    for (args, want) in [
+        (
+            vec![d, "--association-id", "file://no/such/file"],
+            "Error parsing parameter '--association-id': Unable to load paramfile file://no/such/file: [Errno 2] No such file or directory: 'no/such/file'",
+        ),
+        (
+            vec![d, "--cli-input-json", "file://no/such/file"],
+            "Error parsing parameter '--cli-input-json': Unable to load paramfile file://no/such/file",
+        ),
+        (
+            vec![d, "--association-id", &format!("file://{not_utf8}")],
+            "text contents could not be decoded.  If this is a binary file, please use the fileb:// prefix instead of the file:// prefix.",
+        ),
+        (
+            vec![d, "--association-id", &format!("fileb://{not_utf8}")],
+            "Invalid type for parameter AssociationId, value: b'caf\\xe9', type: <class 'bytes'>, valid types: <class 'str'>",
+        ),
+        (
+            vec![d, "--cli-input-json", "{\"AssociationId\": "],
+            "Error parsing parameter 'cli-input-json': Invalid JSON received.",
+        ),
+        (vec![d, "--cli-input-yaml", "a: [1"], "Error parsing parameter 'cli-input-yaml': Invalid YAML received."),
+        (
+            vec![d, "--cli-input-json", "[1]"],
+            "Error parsing parameter '--cli-input-json': Invalid type: expecting map, received <class 'list'>",
+        ),
+        (
+            vec![d, "--cli-input-json", "{}", "--cli-input-yaml", "{}"],
+            "Only one --cli-input- parameter may be specified.",
+        ),
+        (
+            vec![d, "--cli-input-json", "{}"],
+            "Parameter validation failed:\nMissing required parameter in input: \"AssociationId\"",
+        ),
+        (
+            vec![d, "--cli-input-json", "{\"AssociationId\": 5, \"Force\": true}"],
+            "Parameter validation failed:\nInvalid type for parameter AssociationId, value: 5, type: <class 'int'>, valid types: <class 'str'>\nUnknown parameter in input: \"Force\", must be one of: AssociationId",
+        ),
+        (
+            vec![DESCRIBE, "--cli-input-yaml", "Filters:\n- Name: state\n  Valeus: [associated]\n"],
+            "Unknown parameter in Filters[0]: \"Valeus\", must be one of: Name, Values",
+        ),
+        // Nesting: refused, never a stack overflow.
+        (
+            vec![d, "--cli-input-json", &format!("file://{deep}")],
+            "Error parsing parameter 'cli-input-json': Invalid JSON received.",
+        ),
+        (
+            vec![d, "--cli-input-yaml", &format!("file://{deep}")],
+            "Error parsing parameter 'cli-input-yaml': Invalid YAML received.",
+        ),
+        (vec![DESCRIBE, "--filters", &format!("file://{deep}")], "nested deeper than 128 levels"),
+    ] {
+        assert_refused_offline(&args, want);
+    }
+    // Without the input document, argparse's check of required options stays.
+    assert_refused_offline(&[d, "--cli-input-json={}"], "the following arguments are required: --association-id");
+}

@@ -353,8 +353,13 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
         return Ok(help::command(command, parsed.words.get(1).map(String::as_str)));
     }
     let opts = command_options(command);
-    let overrides = ["--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton"];
-    let check_required = !op_args.iter().any(|a| overrides.contains(&a.as_str()));
+    // `--generate-cli-skeleton output` validates the command, so lifts nothing.
+    let lifts = |i: usize, a: &String| match a.as_str() {
+        "--cli-input-json" | "--cli-input-yaml" => true,
+        "--generate-cli-skeleton" => op_args.get(i + 1).is_none_or(|n| n != "output"),
+        _ => false,
+    };
+    let check_required = !op_args.iter().enumerate().any(|(i, a)| lifts(i, a));
     let op: Known =
         args::parse_known(&op_args, &opts, Positional { name: "help", choices: None, optional: true }, check_required)
             .map_err(CliError::argparse)?;
