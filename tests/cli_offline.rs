@@ -1079,3 +1079,154 @@ fn input_files_and_documents_fail_as_v2_fails() {
     // Without the input document, argparse's check of required options stays.
     assert_refused_offline(&[d, "--cli-input-json={}"], "the following arguments are required: --association-id");
 }
+
+/// Every option of a command, in its help, with its meaning in one aligned
+/// column; reached by `X help`, `X --help` and `--help X`.
+#[test]
+fn help_lists_every_option_of_every_command_aligned() {
+    let globals = [
+        "--debug",
+        "--endpoint-url",
+        "--no-verify-ssl",
+        "--no-paginate",
+        "--output",
+        "--query",
+        "--profile",
+        "--region",
+        "--version",
+        "--color",
+        "--no-sign-request",
+        "--ca-bundle",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+        "--cli-binary-format",
+        "--no-cli-pager",
+        "--cli-auto-prompt",
+        "--no-cli-auto-prompt",
+        "--cli-error-format",
+    ];
+    let input = ["--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton"];
+    let wait = ["--association-id", "--instance-id", "--delay", "--timeout"];
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["associate-iam-instance-profile"], [&["--iam-instance-profile", "--instance-id"][..], &input].concat()),
+        (
+            vec![DESCRIBE],
+            [
+                &["--association-ids", "--filters", "--max-results", "--next-token"][..],
+                &input,
+                &["--starting-token", "--page-size", "--max-items"],
+            ]
+            .concat(),
+        ),
+        (vec!["disassociate-iam-instance-profile"], [&["--association-id"][..], &input].concat()),
+        (
+            vec!["replace-iam-instance-profile-association"],
+            [&["--iam-instance-profile", "--association-id"][..], &input].concat(),
+        ),
+        (vec!["wait", "iam-instance-profile-associated"], wait.to_vec()),
+        (vec!["wait", "iam-instance-profile-disassociated"], wait.to_vec()),
+    ];
+    for (command, options) in cases {
+        let mut texts = Vec::new();
+        for how in [["help"], ["--help"]] {
+            let mut args = command.clone();
+            args.extend(how);
+            texts.push(run(&args, &[]));
+        }
+        let mut args = vec!["--help"];
+        args.extend(command.iter().copied());
+        texts.push(run(&args, &[]));
+        for out in &texts {
+            assert_exit(out, 0);
+            assert_eq!(stdout(out), stdout(&texts[0]), "{command:?}: every way to ask prints the same");
+        }
+        let text = stdout(&texts[0]);
+        let section = text.split("\nOPTIONS\n").nth(1).and_then(|s| s.split("\n\n").next()).unwrap_or_default();
+        let lines: Vec<&str> = section.lines().collect();
+        assert_eq!(lines.len(), options.len(), "{command:?}:\n{text}");
+        let mut column = None;
+        for (line, option) in lines.iter().zip(&options) {
+            assert!(line.starts_with(&format!("  {option} ")), "{command:?}: {line:?} is not {option}");
+            // The meaning starts after the widest option, at the same column on every line.
+            let at = line.find("  ").and_then(|_| line[2..].find("  ").map(|i| i + 2)).unwrap();
+            let meaning_at = at + line[at..].len() - line[at..].trim_start().len();
+            assert!(line.len() > meaning_at + 10, "{command:?}: {option} has no meaning: {line:?}");
+            assert_eq!(*column.get_or_insert(meaning_at), meaning_at, "{command:?}: not aligned:\n{section}");
+        }
+        for global in globals {
+            assert!(text.contains(&format!("\n  {global} ")), "{command:?} help lacks {global}");
+        }
+        if command[0] == "wait" {
+            assert!(text.contains("[extension]"), "wait is marked as an extension:\n{text}");
+        }
+    }
+    // `wait help` lists the waiters; help says the tool never pages nor prompts.
+    for args in [&["wait", "help"][..], &["wait", "--help"], &["--help", "wait"]] {
+        let out = run(args, &[]);
+        assert_exit(&out, 0);
+        assert!(stdout(&out).contains("iam-instance-profile-disassociated"), "{args:?}");
+    }
+    let general = stdout(&run(&["help"], &[]));
+    assert!(general.contains("never paged") && general.contains("never prompted"), "{general}");
+    // `help` with more words is v2's Unknown options.
+    assert_refused_offline(&["help", "me"], "Unknown options: me");
+}
+
+/// Completes `line` with the bash script `ec2-lite completion bash` printed,
+/// sourced into a real bash: what the shell would offer.
+fn bash_completes(script: &str, line: &str) -> Vec<String> {
+    let probe = format!(
+        "{script}\nread -ra COMP_WORDS <<< \"$LINE\"\n[[ \"$LINE\" == *' ' ]] && COMP_WORDS+=('')\n\
+         COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n_ec2_lite\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let out = Command::new("bash").arg("-c").arg(probe).env("LINE", line).output().expect("run bash");
+    assert!(out.status.success(), "bash failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+#[test]
+fn completion_scripts_parse_and_complete() {
+    let out = run(&["completion", "bash"], &[]);
+    assert_exit(&out, 0);
+    let script = stdout(&out);
+    let check =
+        Command::new("bash").arg("-n").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let mut check = check.expect("bash is needed for this test");
+    check.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let result = check.wait_with_output().unwrap();
+    assert!(result.status.success(), "bash -n refused the script: {}", String::from_utf8_lossy(&result.stderr));
+
+    for (line, want) in [
+        ("ec2-lite disa", vec!["disassociate-iam-instance-profile"]),
+        ("ec2-lite --region us-east-1 des", vec![DESCRIBE]),
+        ("ec2-lite disassociate-iam-instance-profile --as", vec!["--association-id"]),
+        (&format!("ec2-lite {DESCRIBE} --max-"), vec!["--max-results", "--max-items"]),
+        ("ec2-lite --output ya", vec!["yaml", "yaml-stream"]),
+        ("ec2-lite wait ", vec!["iam-instance-profile-associated", "iam-instance-profile-disassociated"]),
+        ("ec2-lite --profile p wait iam-instance-profile-associated --ins", vec!["--instance-id"]),
+        ("ec2-lite completion ", vec!["bash", "zsh", "fish"]),
+    ] {
+        assert_eq!(bash_completes(&script, line), want, "{line:?}");
+    }
+
+    // zsh runs the same function through bashcompinit; fish gets its own lines.
+    let zsh = stdout(&run(&["completion", "zsh"], &[]));
+    assert!(
+        zsh.starts_with("#compdef ec2-lite\nautoload -U +X bashcompinit && bashcompinit\n") && zsh.ends_with(&script)
+    );
+    let fish = stdout(&run(&["completion", "fish"], &[]));
+    assert!(fish.contains("complete -c ec2-lite -n '__fish_use_subcommand' -a disassociate-iam-instance-profile"));
+    assert!(fish.contains("complete -c ec2-lite -l output -x -a 'json text table yaml yaml-stream off'"), "{fish}");
+    assert!(fish.contains("-n '__fish_seen_subcommand_from disassociate-iam-instance-profile' -l association-id -r"));
+    for shell in ["zsh", "fish"] {
+        if let Ok(status) = Command::new(shell).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status()
+            && status.success()
+        {
+            let script = if shell == "zsh" { &zsh } else { &fish };
+            let out = Command::new(shell).arg("-n").arg("-c").arg(script).output().unwrap();
+            assert!(out.status.success(), "{shell} -n: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    assert_refused_offline(&["completion", "tcsh"], "argument shell: Found invalid choice 'tcsh'");
+    assert_refused_offline(&["completion"], "the following arguments are required: shell");
+}

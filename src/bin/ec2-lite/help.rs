@@ -16,11 +16,10 @@ fn option_rows(opts: &[&Opt]) -> Vec<(String, String)> {
     opts.iter()
         .map(|o| {
             let arg = match o.kind {
-                Kind::One if !o.choices.is_empty() => format!(" <{}>", o.choices.join("|")),
                 Kind::One => " <value>".to_owned(),
                 Kind::Many => " <value> [<value> ...]".to_owned(),
                 Kind::Flag => String::new(),
-                Kind::Optional(_) => format!(" [<{}>]", o.choices.join("|")),
+                Kind::Optional(_) => " [<value>]".to_owned(),
             };
             let mut meaning = o.help.to_owned();
             if o.required {
@@ -46,7 +45,7 @@ NOTES
   (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...), the profile in ~/.aws/config and
   ~/.aws/credentials, web identity, the container endpoint, then the instance's role.
   Output is never paged (--no-cli-pager, AWS_PAGER and cli_pager change nothing), and
-  nothing is ever prompted for (--cli-auto-prompt is accepted and ignored).
+  parameters are never prompted for (--cli-auto-prompt is accepted and ignored).
   Values may be read from files: file://path (text) and fileb://path (bytes).
   [extension] marks what the AWS CLI does not have.
 
