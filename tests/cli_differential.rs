@@ -458,3 +458,48 @@ fn service_errors_read_as_the_aws_cli_prints_them() {
         strings(&["disassociate-iam-instance-profile", "--association-id", &s.association_id])
     });
 }
+
+/// v1's exit code for a command line it refused, as v2 reports the same
+/// refusal: argparse's 2 and v1's 255 for `Unknown options` are v2's 252
+/// (awscli/constants.py, PARAM_VALIDATION_ERROR_RC).
+fn v1_to_v2_refusal(code: Option<i32>) -> Option<i32> {
+    match code {
+        Some(2 | 252 | 255) => Some(252),
+        other => other,
+    }
+}
+
+/// Command lines both tools refuse, with the state untouched: the same
+/// refusal (exit codes mapped, the AWS CLI's line after removing v2's prefix).
+#[test]
+fn refused_command_lines_match_and_change_nothing() {
+    let Some(moto) = Moto::shared("cli_differential::refused_command_lines_match_and_change_nothing") else { return };
+    let seeded = moto.seed_association();
+    let id = seeded.association_id.as_str();
+    let d = "disassociate-iam-instance-profile";
+    for (args, last_line) in [
+        (vec![d, "--association-id", id, "-h"], "Unknown options: -h"),
+        (vec![d, "--association-id", id, "-h", "junk"], "Unknown options: -h, junk"),
+        (vec![d, "--association-id", id, "junk"], "Unknown options: junk"),
+        (vec![d, "--association-id", id, "--max-results", "5"], "Unknown options: --max-results, 5"),
+        (vec![d, "--association-id", id, "--force"], "Unknown options: --force"),
+        (vec![d, "--association-id"], "argument --association-id: expected one argument"),
+        (vec![d, "--association-id", "-x"], "argument --association-id: expected one argument"),
+        (vec![d], "the following arguments are required: --association-id"),
+        (vec![DESCRIBE, "--max-results", "4"], "Invalid value for parameter MaxResults, value: 4, valid min value: 5"),
+    ] {
+        let ours = lite(moto, &args);
+        let theirs = aws(moto, &args);
+        assert_eq!(ours.status.code(), Some(252), "ec2-lite {args:?}: {}", stderr(&ours));
+        assert_eq!(v1_to_v2_refusal(theirs.status.code()), Some(252), "aws {args:?}: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), "");
+        let our_text = cli::without_v2_prefix(&stderr(&ours)).replace("An error occurred (ParamValidation): ", "");
+        for (who, text) in [("ec2-lite", our_text.as_str()), ("aws", &stderr(&theirs))] {
+            assert!(text.contains(last_line), "{who} {args:?}: {text}");
+        }
+    }
+    // Still there: nothing above was sent.
+    let listed = lite(moto, &[DESCRIBE, "--association-ids", id]);
+    assert_success("ec2-lite", &[DESCRIBE], &listed);
+    assert!(stdout(&listed).contains("\"State\": \"associated\""), "{}", stdout(&listed));
+}
