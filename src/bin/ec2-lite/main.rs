@@ -517,3 +517,56 @@ fn render(p: Printable, format: &str) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    //! Whatever the command line holds, parsing answers with a value or an
+    //! error: never a panic, never a stack overflow.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Words from the alphabet scripts and typos use.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("--association-id".to_owned()),
+            Just("--filters".to_owned()),
+            Just("--output".to_owned()),
+            Just("--query".to_owned()),
+            Just("--generate-cli-skeleton".to_owned()),
+            Just("--cli-input-json".to_owned()),
+            Just("--max".to_owned()),
+            Just("help".to_owned()),
+            Just("wait".to_owned()),
+            Just("describe-iam-instance-profile-associations".to_owned()),
+            Just("disassociate-iam-instance-profile".to_owned()),
+            "[-=a-z0-9 \\[\\]{}\",:]{0,12}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn argument_passes_never_panic(args in proptest::collection::vec(word(), 0..12)) {
+            let globals: Vec<&Opt> = GLOBAL_OPTIONS.iter().collect();
+            let names = command_names();
+            let _ = args::parse_known(&args, &globals, Positional { name: "operation", choices: Some(&names), optional: true }, false);
+            for c in COMMANDS {
+                let _ = args::parse_known(&args, &command_options(c), Positional { name: "help", choices: None, optional: true }, true);
+            }
+        }
+
+        #[test]
+        fn documents_and_values_never_panic(text in any::<String>(), open in 0usize..400) {
+            let deep = "[".repeat(open) + &text;
+            let _ = input::parse_json(&text);
+            let _ = input::parse_json(&deep);
+            let _ = input::parse_yaml(&text);
+            let _ = input::parse_yaml(&deep);
+            let _ = shorthand::structure(&text, &["Name", "Values"], "--filters");
+            let _ = shorthand::structures(std::slice::from_ref(&deep), &["Name", "Values"], "--filters");
+            let _ = paging::decode(&text);
+            let _ = settings::python_int(&text);
+        }
+    }
+}
