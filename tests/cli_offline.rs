@@ -433,6 +433,9 @@ fn a_key_repeated_in_one_shorthand_structure_is_refused() {
     );
 }
 
+/// v2 raises a ParamValidationError (252) with the bare message
+/// (awscli/customizations/paginate.py, `ensure_paging_params_not_set`); v1's
+/// PaginationError said "Error during pagination: " and exited 255.
 #[test]
 fn pagination_options_conflict_with_paging_by_hand() {
     for (extra, named) in [
@@ -440,6 +443,10 @@ fn pagination_options_conflict_with_paging_by_hand() {
         (&["--no-paginate", "--starting-token", "eyJOZXh0VG9rZW4iOiAiMTAwIn0="], "--starting-token"),
         (&["--max-results", "5", "--page-size", "5"], "--page-size"),
         (&["--next-token", "100", "--max-items", "2"], "--max-items"),
+        (
+            &["--no-paginate", "--max-items", "3", "--page-size", "5", "--starting-token", "x"],
+            "--starting-token, --page-size, --max-items",
+        ),
     ] {
         let mut args = vec![DESCRIBE];
         args.extend_from_slice(extra);
@@ -449,7 +456,7 @@ fn pagination_options_conflict_with_paging_by_hand() {
         assert_eq!(
             stderr(&out),
             format!(
-                "\nec2-lite: [ERROR]: An error occurred (ParamValidation): Error during pagination: Cannot specify \
+                "\nec2-lite: [ERROR]: An error occurred (ParamValidation): Cannot specify \
                  --no-paginate along with pagination arguments: {named}\n"
             ),
             "{args:?}"

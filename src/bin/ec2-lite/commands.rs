@@ -284,17 +284,19 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     // "I am paging by hand", which turns auto-pagination off.
     let paginate = ctx.settings.paginate && max_results.is_none() && next_token.is_none();
     if !paginate {
+        // awscli/customizations/paginate.py, `ensure_paging_params_not_set`:
+        // Python truthiness, so 0 and "" count as not given.
         let set: Vec<&str> = [
-            ("--max-items", max_items.is_some()),
-            ("--page-size", page_size.is_some()),
-            ("--starting-token", starting_token.is_some()),
+            ("--starting-token", starting_token.is_some_and(|t| !t.is_empty())),
+            ("--page-size", page_size.is_some_and(|n| n != 0)),
+            ("--max-items", max_items.is_some_and(|n| n != 0)),
         ]
         .into_iter()
         .filter_map(|(name, present)| present.then_some(name))
         .collect();
         if !set.is_empty() {
             return Err(CliError::param(format!(
-                "Error during pagination: Cannot specify --no-paginate along with pagination arguments: {}",
+                "Cannot specify --no-paginate along with pagination arguments: {}",
                 set.join(", ")
             )));
         }
