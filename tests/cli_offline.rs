@@ -1013,8 +1013,23 @@ fn skeletons_are_v2s_and_send_nothing() {
         &["disassociate-iam-instance-profile", "--generate-cli-skeleton", "output"],
         "the following arguments are required: --association-id",
     );
+    // `output` goes through a stubbed client: a region is needed, credentials are not, nothing is sent.
     let out =
         run(&["disassociate-iam-instance-profile", "--generate-cli-skeleton", "output", "--association-id", "x"], &[]);
+    assert_exit(&out, CONFIG);
+    assert!(stderr(&out).contains("(NoRegion)"), "{}", stderr(&out));
+    let out = run(
+        &[
+            "--endpoint-url",
+            &wire.endpoint,
+            "disassociate-iam-instance-profile",
+            "--generate-cli-skeleton",
+            "output",
+            "--association-id",
+            "x",
+        ],
+        &[("AWS_REGION", "us-east-1")],
+    );
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("\"AssociationId\": \"AssociationId\""), "{}", stdout(&out));
     assert_eq!(wire.connections(), 0);

@@ -555,16 +555,13 @@ pub(crate) fn skeleton(command: &Command, kind: &str) -> Result<String, CliError
         ),
         _ => return Err(CliError::unknown(&["--generate-cli-skeleton".to_owned()])),
     };
-    Ok(match kind {
-        "yaml-input" => yaml.to_owned(),
-        "output" => output_skeleton(command),
-        _ => json.to_owned(),
-    })
+    Ok(if kind == "yaml-input" { yaml.to_owned() } else { json.to_owned() })
 }
 
 /// `--generate-cli-skeleton output`: the response `ArgumentGenerator(use_member_names=True)`
-/// makes (strings are their member names, timestamps 1970-01-01), as JSON.
-fn output_skeleton(command: &Command) -> String {
+/// makes (strings are their member names, timestamps 1970-01-01), printed as a
+/// response is.
+pub(crate) fn output_skeleton(command: &Command) -> Value {
     let association = Value::map(vec![
         ("AssociationId", Value::str("AssociationId")),
         ("InstanceId", Value::str("InstanceId")),
@@ -572,15 +569,14 @@ fn output_skeleton(command: &Command) -> String {
         ("State", Value::str("State")),
         ("Timestamp", Value::str("1970-01-01T00:00:00")),
     ]);
-    let v = if command.name == "describe-iam-instance-profile-associations" {
+    if command.name == "describe-iam-instance-profile-associations" {
         Value::map(vec![
             ("IamInstanceProfileAssociations", Value::List(vec![association])),
             ("NextToken", Value::str("NextToken")),
         ])
     } else {
         Value::map(vec![("IamInstanceProfileAssociation", association)])
-    };
-    output::json(&v)
+    }
 }
 
 #[cfg(test)]

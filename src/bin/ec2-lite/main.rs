@@ -377,7 +377,10 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     parsed.values.extend(op.values);
 
     // Everything understood; now the files.
-    if let Some(kind) = parsed.one("generate-cli-skeleton") {
+    let skeleton = parsed.one("generate-cli-skeleton").map(str::to_owned);
+    if let Some(kind) = skeleton.as_deref()
+        && kind != "output"
+    {
         return input::skeleton(command, kind);
     }
     input::apply(command, &mut parsed)?;
@@ -401,6 +404,11 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
              '{host}'. Adding certificate verification is strongly advised. See: \
              https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n"
         ));
+    }
+    if skeleton.is_some() {
+        // v2 makes the call against a stubbed client (`StubbedCLIOperationCaller`):
+        // the configuration is resolved, a region needed, nothing sent.
+        return Ok(render(Printable::Single(input::output_skeleton(command)), &settings.output));
     }
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx)?;
