@@ -503,3 +503,51 @@ fn refused_command_lines_match_and_change_nothing() {
     assert_success("ec2-lite", &[DESCRIBE], &listed);
     assert!(stdout(&listed).contains("\"State\": \"associated\""), "{}", stdout(&listed));
 }
+
+/// A scratch file for one test.
+fn scratch(name: &str, text: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-differential-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The forms scripts write, read the same by both tools: `=` values, prefixes,
+/// global options after the command, input documents inline and from files,
+/// `file://` values, and the input skeletons, byte for byte.
+#[test]
+fn argument_forms_inputs_and_skeletons_match() {
+    let Some(l) = listing("cli_differential::argument_forms_inputs_and_skeletons_match") else { return };
+    let (a, b) = (&l.seeded[3].association_id, &l.other_profile.association_id);
+    let i1 = &l.seeded[4].instance_id;
+    let ids_equal = format!("--association-ids={a}");
+    let doc = format!(r#"{{"AssociationIds": ["{a}", "{b}"]}}"#);
+    let doc_file = format!("file://{}", scratch("ids.json", &doc));
+    let filters = format!(r#"[{{"Name": "instance-id", "Values": ["{i1}"]}}]"#);
+    let filters_file = format!("file://{}", scratch("filters.json", &filters));
+    let doc_with_filters = format!(r#"{{"Filters": {filters}}}"#);
+    for args in [
+        vec![DESCRIBE, &ids_equal],
+        vec![DESCRIBE, "--assoc", a, b],
+        vec![DESCRIBE, "--association-ids", a, "--output", "text"],
+        vec![DESCRIBE, "--max-items=3"],
+        vec![DESCRIBE, "--cli-input-json", &doc],
+        vec![DESCRIBE, "--cli-input-json", &doc_file],
+        vec![DESCRIBE, "--cli-input-json", &doc, "--association-ids", b],
+        vec![DESCRIBE, "--cli-input-json", &doc_with_filters],
+        vec![DESCRIBE, "--filters", &filters_file],
+        vec![DESCRIBE, "--association-ids", a, "--association-ids", b],
+    ] {
+        same_output(&l.moto, &args);
+    }
+    for command in [
+        DESCRIBE,
+        "disassociate-iam-instance-profile",
+        "associate-iam-instance-profile",
+        "replace-iam-instance-profile-association",
+    ] {
+        same_output(&l.moto, &[command, "--generate-cli-skeleton"]);
+        same_output(&l.moto, &[command, "--generate-cli-skeleton", "input"]);
+    }
+}
