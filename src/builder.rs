@@ -11,7 +11,7 @@ use crate::config::{self, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
 use crate::env::{Env, Fs};
 use crate::http::Url;
-use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
+use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient, TrustRoots};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
 use crate::{Client, Credentials, Error, RetryConfig, query};
@@ -89,6 +89,9 @@ pub struct ClientBuilder {
     clock: Option<Clock>,
     sleep: Option<Sleep>,
     rand: Option<Rand>,
+    verify_tls: bool,
+    ca_bundle: Option<String>,
+    sign_requests: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -134,6 +137,9 @@ impl ClientBuilder {
             clock: None,
             sleep: None,
             rand: None,
+            verify_tls: true,
+            ca_bundle: None,
+            sign_requests: true,
         }
     }
 
@@ -233,6 +239,27 @@ impl ClientBuilder {
     /// signature, the secret and the session token redacted.
     pub fn on_debug(mut self, hook: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.debug = Some(Arc::new(hook));
+        self
+    }
+
+    /// `false` turns off the checks of EC2's TLS certificate (the AWS CLI's
+    /// `--no-verify-ssl`): anyone on the path can then read and change the traffic.
+    pub fn verify_tls(mut self, verify: bool) -> Self {
+        self.verify_tls = verify;
+        self
+    }
+
+    /// A PEM file of the certificates to trust for EC2, instead of `AWS_CA_BUNDLE`, the
+    /// profile's `ca_bundle` or the bundled roots (the AWS CLI's `--ca-bundle`).
+    pub fn ca_bundle(mut self, path: impl Into<String>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// `false` sends requests unsigned, and loads no credentials (the AWS CLI's
+    /// `--no-sign-request`).
+    pub fn sign_requests(mut self, sign: bool) -> Self {
+        self.sign_requests = sign;
         self
     }
 
@@ -349,10 +376,19 @@ impl ClientBuilder {
             None => config::clock_skew_correction(&ctx.env, &ctx.profiles)?,
         };
 
-        let agent = http::agent(&ctx.settings, Some(&endpoint), &query::user_agent())?;
-        let http = Arc::new(HttpClient::for_endpoint(agent, ctx.settings.clone()));
+        let mut ec2_settings = ctx.settings.clone();
+        if let Some(path) = &self.ca_bundle {
+            ec2_settings.roots = TrustRoots::bundle(&ctx.fs, path, "--ca-bundle".to_owned());
+        }
+        if !self.verify_tls {
+            ec2_settings.roots = TrustRoots::unverified();
+        }
+        let agent = http::agent(&ec2_settings, Some(&endpoint), &query::user_agent())?;
+        let http = Arc::new(HttpClient::for_endpoint(agent, ec2_settings));
         let (clock, sleep, rand) = (Arc::clone(&ctx.clock), Arc::clone(&ctx.sleep), Arc::clone(&ctx.rand));
         let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
+            // Empty keys: the client then sends no signature.
+            _ if !self.sign_requests => Arc::new(Credentials::new("", "", None)),
             Some(c) => c,
             None => Arc::new(DefaultCredentialsChain::from_context(ctx)),
         };

@@ -260,6 +260,8 @@ impl Client {
         let offset = time::Duration::milliseconds(inner.clock_offset_ms.load(Ordering::Relaxed));
         let signed =
             inner.signer.sign(&signable, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
+        // No access key: `ClientBuilder::sign_requests(false)`, sent unsigned as botocore's UNSIGNED.
+        let signed_headers = if credentials.access_key_id().is_empty() { &[][..] } else { signed.headers() };
         let request_header = format!("attempt={attempt}; max={max}");
 
         if let Some(debug) = &inner.debug {
@@ -269,7 +271,7 @@ impl Client {
             debug(&format!("  user-agent: {}", crate::query::user_agent()));
             debug(&format!("  amz-sdk-invocation-id: {invocation_id}"));
             debug(&format!("  amz-sdk-request: {request_header}"));
-            for (name, value) in signed.headers() {
+            for (name, value) in signed_headers {
                 debug(&format!("  {name}: {}", redact_header(name, value)));
             }
             debug(&format!("  body: {body}"));
@@ -281,7 +283,7 @@ impl Client {
             .header("amz-sdk-request", request_header.as_str())
             .body(body.as_bytes())
             .body_limit(MAX_RESPONSE_BYTES);
-        for (name, value) in signed.headers() {
+        for (name, value) in signed_headers {
             request = request.header(name, value.as_str());
         }
         let response = match inner.http.send(&request) {

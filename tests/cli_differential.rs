@@ -334,7 +334,8 @@ fn same_error(moto: &Moto, ours: &Seeded, theirs: &Seeded, args: impl Fn(&Seeded
     assert_eq!(theirs_out.status.code(), Some(255), "aws {their_args:?}: {}", stderr(&theirs_out));
     assert_eq!(ours_out.status.code(), Some(254), "ec2-lite {our_args:?}: {}", stderr(&ours_out));
     assert_eq!(stdout(&ours_out), "");
-    assert_eq!(with_ids_of(&stderr(&ours_out), ours, theirs).trim(), stderr(&theirs_out).trim(), "{our_args:?}");
+    let ours_text = support::cli::without_v2_prefix(&stderr(&ours_out));
+    assert_eq!(with_ids_of(&ours_text, ours, theirs).trim(), stderr(&theirs_out).trim(), "{our_args:?}");
 }
 
 fn strings(args: &[&str]) -> Vec<String> {
@@ -456,4 +457,97 @@ fn service_errors_read_as_the_aws_cli_prints_them() {
     same_error(moto, &ours, &theirs, |s| {
         strings(&["disassociate-iam-instance-profile", "--association-id", &s.association_id])
     });
+}
+
+/// v1's exit code for a command line it refused, as v2 reports the same
+/// refusal: argparse's 2 and v1's 255 for `Unknown options` are v2's 252
+/// (awscli/constants.py, PARAM_VALIDATION_ERROR_RC).
+fn v1_to_v2_refusal(code: Option<i32>) -> Option<i32> {
+    match code {
+        Some(2 | 252 | 255) => Some(252),
+        other => other,
+    }
+}
+
+/// Command lines both tools refuse, with the state untouched: the same
+/// refusal (exit codes mapped, the AWS CLI's line after removing v2's prefix).
+#[test]
+fn refused_command_lines_match_and_change_nothing() {
+    let Some(moto) = Moto::shared("cli_differential::refused_command_lines_match_and_change_nothing") else { return };
+    let seeded = moto.seed_association();
+    let id = seeded.association_id.as_str();
+    let d = "disassociate-iam-instance-profile";
+    for (args, last_line) in [
+        (vec![d, "--association-id", id, "-h"], "Unknown options: -h"),
+        (vec![d, "--association-id", id, "-h", "junk"], "Unknown options: -h, junk"),
+        (vec![d, "--association-id", id, "junk"], "Unknown options: junk"),
+        (vec![d, "--association-id", id, "--max-results", "5"], "Unknown options: --max-results, 5"),
+        (vec![d, "--association-id", id, "--force"], "Unknown options: --force"),
+        (vec![d, "--association-id"], "argument --association-id: expected one argument"),
+        (vec![d, "--association-id", "-x"], "argument --association-id: expected one argument"),
+        (vec![d], "the following arguments are required: --association-id"),
+        (vec![DESCRIBE, "--max-results", "4"], "Invalid value for parameter MaxResults, value: 4, valid min value: 5"),
+    ] {
+        let ours = lite(moto, &args);
+        let theirs = aws(moto, &args);
+        assert_eq!(ours.status.code(), Some(252), "ec2-lite {args:?}: {}", stderr(&ours));
+        assert_eq!(v1_to_v2_refusal(theirs.status.code()), Some(252), "aws {args:?}: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), "");
+        let our_text = cli::without_v2_prefix(&stderr(&ours)).replace("An error occurred (ParamValidation): ", "");
+        for (who, text) in [("ec2-lite", our_text.as_str()), ("aws", &stderr(&theirs))] {
+            assert!(text.contains(last_line), "{who} {args:?}: {text}");
+        }
+    }
+    // Still there: nothing above was sent.
+    let listed = lite(moto, &[DESCRIBE, "--association-ids", id]);
+    assert_success("ec2-lite", &[DESCRIBE], &listed);
+    assert!(stdout(&listed).contains("\"State\": \"associated\""), "{}", stdout(&listed));
+}
+
+/// A scratch file for one test.
+fn scratch(name: &str, text: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-differential-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The forms scripts write, read the same by both tools: `=` values, prefixes,
+/// global options after the command, input documents inline and from files,
+/// `file://` values, and the input skeletons, byte for byte.
+#[test]
+fn argument_forms_inputs_and_skeletons_match() {
+    let Some(l) = listing("cli_differential::argument_forms_inputs_and_skeletons_match") else { return };
+    let (a, b) = (&l.seeded[3].association_id, &l.other_profile.association_id);
+    let i1 = &l.seeded[4].instance_id;
+    let ids_equal = format!("--association-ids={a}");
+    let doc = format!(r#"{{"AssociationIds": ["{a}", "{b}"]}}"#);
+    let doc_file = format!("file://{}", scratch("ids.json", &doc));
+    let filters = format!(r#"[{{"Name": "instance-id", "Values": ["{i1}"]}}]"#);
+    let filters_file = format!("file://{}", scratch("filters.json", &filters));
+    let doc_with_filters = format!(r#"{{"Filters": {filters}}}"#);
+    for args in [
+        vec![DESCRIBE, &ids_equal],
+        vec![DESCRIBE, "--assoc", a, b],
+        vec![DESCRIBE, "--association-ids", a, "--output", "text"],
+        vec![DESCRIBE, "--max-items=3"],
+        vec![DESCRIBE, "--cli-input-json", &doc],
+        vec![DESCRIBE, "--cli-input-json", &doc_file],
+        vec![DESCRIBE, "--cli-input-json", &doc, "--association-ids", b],
+        vec![DESCRIBE, "--cli-input-json", &doc_with_filters],
+        vec![DESCRIBE, "--filters", &filters_file],
+        vec![DESCRIBE, "--association-ids", a, "--association-ids", b],
+    ] {
+        same_output(&l.moto, &args);
+    }
+    for command in [
+        DESCRIBE,
+        "disassociate-iam-instance-profile",
+        "associate-iam-instance-profile",
+        "replace-iam-instance-profile-association",
+    ] {
+        same_output(&l.moto, &[command, "--generate-cli-skeleton"]);
+        same_output(&l.moto, &[command, "--generate-cli-skeleton", "input"]);
+    }
 }

@@ -280,16 +280,12 @@ fn configuration_failures_exit_253_saying_what_to_fix() {
     type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<String>);
     let cases: Vec<Case<'_>> = vec![
         (vec![DESCRIBE], vec![], vec![format!("{config}, line 3")]),
+        // v2's words for these two; where the library looked, under --debug.
         (
-            vec!["--profile", "nope", "--region", "us-east-1", DESCRIBE],
-            vec![("AWS_CONFIG_FILE", "/nonexistent/config")],
-            vec!["The profile `nope` (named explicitly) is not defined in /nonexistent/config".into()],
-        ),
-        (
-            vec!["--region", "us-east-1", "--endpoint-url", &ec2.url, DESCRIBE],
+            vec!["--debug", "--region", "us-east-1", "--endpoint-url", &ec2.url, DESCRIBE],
             vec![("AWS_CONFIG_FILE", "/nonexistent/config"), ("AWS_EC2_METADATA_DISABLED", "true")],
             vec![
-                "No credentials found; tried the environment (AWS_ACCESS_KEY_ID is not set)".into(),
+                "no credentials found; tried the environment (AWS_ACCESS_KEY_ID is not set)".into(),
                 "AWS_EC2_METADATA_DISABLED is true".into(),
             ],
         ),
@@ -299,9 +295,9 @@ fn configuration_failures_exit_253_saying_what_to_fix() {
             vec!["AWS_EC2_METADATA_SERVICE_ENDPOINT: invalid endpoint url".into()],
         ),
         (
-            vec![DESCRIBE],
+            vec!["--debug", DESCRIBE],
             vec![("AWS_CONFIG_FILE", "/nonexistent/config"), ("AWS_EC2_METADATA_DISABLED", "true")],
-            vec!["No region: set AWS_REGION or AWS_DEFAULT_REGION, add `region` to profile `default`".into()],
+            vec!["no region: set AWS_REGION or AWS_DEFAULT_REGION, add `region` to profile `default`".into()],
         ),
         (
             vec!["--region", "us-east-1", DESCRIBE],
@@ -309,6 +305,14 @@ fn configuration_failures_exit_253_saying_what_to_fix() {
             vec!["AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".into()],
         ),
     ];
+    // An unknown profile is botocore's ProfileNotFound: 255 in v2.
+    let out = run(
+        &home,
+        &["--profile", "nope", "--region", "us-east-1", DESCRIBE],
+        &[("AWS_CONFIG_FILE", "/nonexistent/config")],
+    );
+    assert_exit(&out, 255);
+    assert!(stderr(&out).contains("The config profile (nope) could not be found"), "{}", stderr(&out));
     for (args, env, wants) in cases {
         let out = run(&home, &args, &env);
         assert_exit(&out, 253);
@@ -336,7 +340,7 @@ fn a_failing_credential_process_names_its_program_not_its_arguments() {
 fn no_instance_metadata_fails_fast() {
     let home = Home::new("fast");
     let started = Instant::now();
-    let out = run(&home, &["--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", DESCRIBE], &[]);
+    let out = run(&home, &["--debug", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", DESCRIBE], &[]);
     assert_exit(&out, 253);
     assert!(
         stderr(&out).contains("instance metadata (no instance metadata service at http://127.0.0.1:9"),
@@ -539,4 +543,30 @@ fn moto_assume_role_from_a_profile_then_ec2_with_the_session() {
     assert!(credential.contains("Credential=ASIA") && !credential.contains(&moto.access_key_id), "{err}");
     assert!(err.contains("x-amz-security-token: ** redacted **"), "{err}");
     assert!(!err.contains(&moto.secret_access_key), "{err}");
+}
+
+/// The CLI's `--ca-bundle` trusts a bundle for EC2; `--no-verify-ssl` trusts
+/// anything, with urllib3's warning as the AWS CLI prints it.
+#[test]
+fn cli_ca_bundle_and_no_verify_ssl() {
+    let (url, served) = tls_ec2();
+    let home = Home::new("cli-tls");
+    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
+    let out = run(&home, &["--endpoint-url", url.as_str(), DESCRIBE, "--ca-bundle", ca.to_str().unwrap()], &keys);
+    assert_exit(&out, 0);
+    assert_eq!(stderr(&out), "");
+    let out = run(&home, &["--no-verify-ssl", "--endpoint-url", url.as_str(), DESCRIBE], &keys);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stderr(&out),
+        "urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host \
+         'localhost'. Adding certificate verification is strongly advised. See: \
+         https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+    // A bundle that cannot be read is a configuration error naming it.
+    let out = run(&home, &["--ca-bundle", "/no/such.pem", "--endpoint-url", url.as_str(), DESCRIBE], &keys);
+    assert_exit(&out, 253);
+    assert!(stderr(&out).contains("/no/such.pem"), "{}", stderr(&out));
 }

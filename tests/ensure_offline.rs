@@ -537,7 +537,7 @@ mod cli_offline {
                 "--propagation-timeout",
             ),
             (vec![ENSURE, "--instance-ids", "i-1", "--iam-instance-profile", "Role=x"], "Role"),
-            (vec![ENSURE, "--instance-ids", &missing, "--no-iam-instance-profile"], "cannot read"),
+            (vec![ENSURE, "--instance-ids", &missing, "--no-iam-instance-profile"], "Unable to load paramfile"),
             (vec![ENSURE, "--instance-ids", &empty, "--no-iam-instance-profile"], "no instance IDs"),
             (vec![ENSURE, "--no-iam-instance-profile"], "--instance-ids"),
         ] {

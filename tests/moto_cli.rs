@@ -87,7 +87,10 @@ fn json(out: &Output) -> Value {
 fn error_line(out: &Output, code: i32) -> String {
     assert_exit(out, code);
     assert_eq!(stdout(out), "", "a failure printed on stdout");
-    stderr(out).trim().to_owned()
+    // v2's prefix (awscli/errorformat.py), after a blank line.
+    let text = stderr(out);
+    assert!(text.starts_with("\nec2-lite: [ERROR]: "), "no v2 error prefix: {text:?}");
+    cli::without_v2_prefix(&text).trim().to_owned()
 }
 
 /// The AWS CLI's output for the same command (it exits 255 where we exit 254).
@@ -576,4 +579,105 @@ fn associations_listed_are_the_ones_seeded() {
     let seeded: BTreeSet<(String, String)> =
         seeds.paged.iter().map(|s| (s.association_id.clone(), s.instance_id.clone())).collect();
     assert_eq!(listed, seeded);
+}
+
+/// `--association-id None`, what an empty `--query` lookup prints, is sent as
+/// the AWS CLI sends it: EC2 answers NotFound, 254, which scripts read as
+/// "already gone".
+#[test]
+fn association_id_none_is_sent_and_comes_back_not_found() {
+    let Some((moto, _)) = moto("moto_cli::association_id_none_is_sent_and_comes_back_not_found") else {
+        return;
+    };
+    for command in [
+        &[DISASSOCIATE, "--association-id", "None"][..],
+        &[
+            "replace-iam-instance-profile-association",
+            "--association-id",
+            "None",
+            "--iam-instance-profile",
+            "Name=crate-profile",
+        ],
+    ] {
+        let line = error_line(&lite(moto, command), SERVICE_ERROR);
+        assert!(line.starts_with("An error occurred (InvalidAssociationID.NotFound)"), "{line}");
+        let reference = aws(moto, command);
+        assert_eq!(line, stderr(&reference).trim());
+    }
+}
+
+// ---------------------------------------------------------------- Input documents and files
+
+/// A scratch file for one test.
+fn scratch(name: &str, text: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-cli-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The skeleton round trip scripts do: `--generate-cli-skeleton` to a file,
+/// fill it in, `--cli-input-json file://`, in JSON and in YAML.
+#[test]
+fn skeleton_filled_in_then_read_back_runs_the_command() {
+    let Some((moto, seeds)) = moto("moto_cli::skeleton_filled_in_then_read_back_runs_the_command") else { return };
+    // JSON: associate with the skeleton filled in.
+    let skeleton = lite(moto, &[ASSOCIATE, "--generate-cli-skeleton"]);
+    let mut doc: Value = json(&skeleton);
+    let instance = seeds.bare_instance(moto);
+    doc["IamInstanceProfile"] = serde_json::json!({"Name": moto.profile.name});
+    doc["InstanceId"] = Value::String(instance.clone());
+    let file = scratch("associate.json", &doc.to_string());
+    let out = lite(moto, &[ASSOCIATE, "--cli-input-json", &format!("file://{file}")]);
+    let v = json(&out);
+    assert_eq!(v["IamInstanceProfileAssociation"]["InstanceId"], instance.as_str());
+    assert_eq!(v["IamInstanceProfileAssociation"]["IamInstanceProfile"]["Arn"], moto.profile.arn.as_str());
+
+    // YAML: the skeleton's text with its values filled in, comments kept.
+    let seeded = seeds.association(moto);
+    let yaml = stdout(&lite(moto, &[DISASSOCIATE, "--generate-cli-skeleton", "yaml-input"]));
+    let filled = yaml.replacen("''", &format!("'{}'", seeded.association_id), 1);
+    let file = scratch("disassociate.yaml", &filled);
+    let v = json(&lite(moto, &[DISASSOCIATE, "--cli-input-yaml", &format!("file://{file}")]));
+    assert_eq!(v["IamInstanceProfileAssociation"]["AssociationId"], seeded.association_id.as_str());
+    assert_eq!(v["IamInstanceProfileAssociation"]["State"], "disassociating");
+}
+
+/// Command-line values override the document's (`CliInputArgument`), inline
+/// documents work, and the AWS CLI reads the same document the same way.
+#[test]
+fn command_line_values_override_the_input_document() {
+    let Some((moto, seeds)) = moto("moto_cli::command_line_values_override_the_input_document") else { return };
+    let (a, b) = (seeds.association(moto), seeds.association(moto));
+    let doc = format!(
+        r#"{{"AssociationIds": ["{}"], "Filters": [{{"Name": "state", "Values": ["associated"]}}]}}"#,
+        a.association_id
+    );
+    let v = json(&lite(moto, &[DESCRIBE, "--cli-input-json", &doc]));
+    assert_eq!(association_ids(&v), [a.association_id.as_str()]);
+    let over = json(&lite(moto, &[DESCRIBE, "--cli-input-json", &doc, "--association-ids", &b.association_id]));
+    assert_eq!(association_ids(&over), [b.association_id.as_str()]);
+    let reference = aws(moto, &[DESCRIBE, "--cli-input-json", &doc, "--association-ids", &b.association_id]);
+    assert_eq!(
+        stdout(&reference),
+        stdout(&lite(moto, &[DESCRIBE, "--cli-input-json", &doc, "--association-ids", &b.association_id]))
+    );
+    let yaml = format!("AssociationIds:\n- {}\n", a.association_id);
+    let v = json(&lite(moto, &[DESCRIBE, "--cli-input-yaml", &yaml]));
+    assert_eq!(association_ids(&v), [a.association_id.as_str()]);
+}
+
+/// `file://` for any parameter: the id and the filters read from files.
+#[test]
+fn parameter_values_from_files() {
+    let Some((moto, seeds)) = moto("moto_cli::parameter_values_from_files") else { return };
+    let seeded = seeds.association(moto);
+    let filters =
+        scratch("filters.json", &format!(r#"[{{"Name": "instance-id", "Values": ["{}"]}}]"#, seeded.instance_id));
+    let listed = json(&lite(moto, &[DESCRIBE, "--filters", &format!("file://{filters}")]));
+    assert_eq!(association_ids(&listed), [seeded.association_id.as_str()]);
+    let id = scratch("id.txt", &seeded.association_id);
+    let v = json(&lite(moto, &[DISASSOCIATE, "--association-id", &format!("file://{id}")]));
+    assert_eq!(v["IamInstanceProfileAssociation"]["AssociationId"], seeded.association_id.as_str());
 }

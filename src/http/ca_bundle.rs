@@ -24,6 +24,8 @@ pub(crate) struct TrustRoots(Arc<Inner>);
 struct Inner {
     /// `None`: the bundled roots.
     bundle: Option<Bundle>,
+    /// No certificate is checked (the AWS CLI's `--no-verify-ssl`).
+    unverified: bool,
     config: OnceLock<Arc<ClientConfig>>,
 }
 
@@ -38,6 +40,7 @@ struct Bundle {
 impl fmt::Debug for TrustRoots {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0.bundle {
+            None if self.0.unverified => f.write_str("TrustRoots(unverified)"),
             None => f.write_str("TrustRoots(bundled)"),
             Some(b) => f.debug_struct("TrustRoots").field("bundle", &b.path).field("source", &b.source).finish(),
         }
@@ -49,8 +52,15 @@ impl TrustRoots {
     pub(crate) fn bundle(fs: &Fs, path: &str, source: String) -> Self {
         TrustRoots(Arc::new(Inner {
             bundle: Some(Bundle { path: path.to_owned(), source, fs: fs.clone() }),
+            unverified: false,
             config: OnceLock::new(),
         }))
+    }
+
+    /// No trust anchors at all: any certificate is accepted (the handshake's signatures are
+    /// still checked). Anyone on the path can then read and change the traffic.
+    pub(crate) fn unverified() -> Self {
+        TrustRoots(Arc::new(Inner { bundle: None, unverified: true, config: OnceLock::new() }))
     }
 
     /// The TLS client configuration, built on first use. A bundle that cannot be read or holds
@@ -61,6 +71,7 @@ impl TrustRoots {
             return Ok(Arc::clone(config));
         }
         let config = match &self.0.bundle {
+            None if self.0.unverified => Arc::new(unverified_config()),
             None => bundled(),
             Some(bundle) => Arc::new(rustls_config(bundle.read()?)),
         };
@@ -278,6 +289,54 @@ fn rustls_config(roots: RootCertStore) -> ClientConfig {
         Err(_) => ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS)
             .with_root_certificates(RootCertStore::empty())
             .with_no_client_auth(),
+    }
+}
+
+/// A configuration that accepts any server certificate.
+fn unverified_config() -> ClientConfig {
+    let mut config = rustls_config(RootCertStore::empty());
+    let provider = rustls::crypto::ring::default_provider();
+    config.dangerous().set_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)));
+    config
+}
+
+/// `--no-verify-ssl`: the certificate chain and name are not checked; the signatures of the
+/// handshake are, so the connection is still a working TLS connection.
+#[derive(Debug)]
+struct AcceptAnyCertificate(rustls::crypto::CryptoProvider);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

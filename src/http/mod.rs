@@ -19,6 +19,7 @@ use crate::error::{TransportError, TransportErrorKind};
 use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub(crate) use agent::{HttpSettings, agent};
+pub(crate) use ca_bundle::TrustRoots;
 pub(crate) use url::Url;
 
 /// Sends one request and reads its response whole: the seam between the crate and the

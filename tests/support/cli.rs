@@ -69,3 +69,10 @@ pub fn assert_exit(out: &Output, code: i32) {
         stderr(out)
     );
 }
+
+/// stderr without v2's `ec2-lite: [ERROR]: ` prefix (`awscli/errorformat.py`),
+/// to compare with the AWS CLI v1 of the test venv, which has none.
+#[allow(dead_code)]
+pub fn without_v2_prefix(text: &str) -> String {
+    text.replace("ec2-lite: [ERROR]: ", "")
+}

@@ -1,23 +1,23 @@
-//! The commands: each turns its options into library calls and the result
-//! into the AWS CLI's output shape.
+//! The commands: each turns its options into the Query parameters botocore
+//! would send, validated no more than botocore validates them (EC2 refuses the
+//! rest, as it does for the AWS CLI), and the answer into the AWS CLI's shape.
 
 use std::time::Duration;
 
-use ec2_lite::{
-    Client, DescribeIamInstanceProfileAssociations, Error, Filter, IamInstanceProfileAssociation,
-    IamInstanceProfileSpecification, WaitOptions, WaitTarget, format_timestamp,
-};
+use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTarget, format_timestamp, wire};
 
 use crate::CliError;
-use crate::args::{Kind, Opt, Parsed};
+use crate::args::{Opt, Parsed};
 use crate::output::Value;
 use crate::paging::{self, Resume};
+use crate::settings::{Settings, python_int};
 use crate::shorthand;
 
 /// What a command runs with.
 pub(crate) struct Ctx<'a> {
     pub(crate) client: &'a Client,
     pub(crate) parsed: &'a Parsed,
+    pub(crate) settings: &'a Settings,
 }
 
 impl Ctx<'_> {
@@ -25,24 +25,36 @@ impl Ctx<'_> {
         CliError::from_error(e, operation, self.client.endpoint_url())
     }
 
-    /// The value of a required option (presence was checked by the parser).
-    fn required(&self, name: &str) -> Result<&str, CliError> {
-        self.parsed.one(name).ok_or_else(|| CliError::usage(format!("the following arguments are required: --{name}")))
+    /// Sends `operation` with `params` as given, and returns the body of a
+    /// 2xx answer.
+    fn call(&self, operation: &str, params: &[(String, String)]) -> Result<String, CliError> {
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.client.call(operation, &params).map(|r| r.body).map_err(|e| self.fail(operation, &e))
     }
 
-    /// An integer option.
-    fn int(&self, name: &str) -> Result<Option<u32>, CliError> {
-        self.parsed
-            .one(name)
-            .map(|v| {
-                v.trim()
-                    .parse::<u32>()
-                    .map_err(|_| CliError::usage(format!("argument --{name}: invalid integer value: {v:?}")))
-            })
-            .transpose()
+    /// botocore's check of the input shape's required members, needed only
+    /// when `--cli-input-*` made argparse stop checking them.
+    fn required(&self, members: &[(&str, &str)]) -> Result<(), CliError> {
+        let missing: Vec<String> = members
+            .iter()
+            .filter(|(cli, _)| !self.parsed.flag(cli))
+            .map(|(_, model)| format!("Missing required parameter in input: \"{model}\""))
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(validation(&missing.join("\n"))) }
     }
 
-    /// A number of seconds (fractions allowed).
+    /// An integer parameter: Python's `int()` of the word (a plain
+    /// `ValueError`, 255, as in the AWS CLI), then botocore's `min`.
+    fn int(&self, name: &str, model: &str, min: Option<i64>) -> Result<Option<i64>, CliError> {
+        let Some(v) = self.parsed.one(name) else { return Ok(None) };
+        let n = python_int(v).ok_or_else(|| {
+            CliError::general(format!("invalid literal for int() with base 10: {}", crate::args::py_repr(v)))
+        })?;
+        check_min(model, n, min)?;
+        Ok(Some(n))
+    }
+
+    /// A number of seconds (fractions allowed): the `wait` extension's own.
     fn seconds(&self, name: &str) -> Result<Option<Duration>, CliError> {
         self.parsed
             .one(name)
@@ -60,6 +72,20 @@ impl Ctx<'_> {
     }
 }
 
+fn validation(report: &str) -> CliError {
+    CliError::param(format!("Parameter validation failed:\n{report}"))
+}
+
+/// botocore's range check: only `min` is enforced client-side.
+fn check_min(model: &str, n: i64, min: Option<i64>) -> Result<(), CliError> {
+    match min {
+        Some(m) if n < m => {
+            Err(validation(&format!("Invalid value for parameter {model}, value: {n}, valid min value: {m}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What a command prints.
 pub(crate) enum Printable {
     /// One response.
@@ -74,192 +100,219 @@ pub(crate) struct Command {
     pub(crate) name: &'static str,
     pub(crate) operation: &'static str,
     pub(crate) summary: &'static str,
+    /// The operation's members, in the model's order (v2's argument table).
     pub(crate) options: &'static [Opt],
     pub(crate) run: fn(&Ctx<'_>) -> Result<Option<Printable>, CliError>,
 }
 
-const PROFILE_HELP: &str = "Name=NAME or Arn=ARN (or JSON: {\"Name\": ...})";
+/// The waiters of the `wait` extension.
+pub(crate) const WAITERS: &[&str] = &["iam-instance-profile-associated", "iam-instance-profile-disassociated"];
+
+/// What `awscli/customizations/paginate.py` adds to a paginated operation.
+pub(crate) const PAGING_OPTIONS: &[Opt] = &[
+    Opt::one(
+        "starting-token",
+        "A token to specify where to start paginating: the NextToken of a previously truncated response.",
+    ),
+    Opt::one("page-size", "The size of each page to get in the AWS service call (5 to 1000).").int(),
+    Opt::one("max-items", "The total number of items to return; a NextToken is printed when more are available.").int(),
+];
+
+const PROFILE_HELP: &str = "The IAM instance profile: Arn=string,Name=string (or JSON).";
 
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "associate-iam-instance-profile",
         operation: "AssociateIamInstanceProfile",
-        summary: "Associates an IAM instance profile with an instance",
+        summary: "Associates an IAM instance profile with a running or stopped instance.",
         options: &[
-            Opt { name: "iam-instance-profile", kind: Kind::One, required: true, help: PROFILE_HELP },
-            Opt { name: "instance-id", kind: Kind::One, required: true, help: "the ID of the instance" },
+            Opt::one("iam-instance-profile", PROFILE_HELP).required(),
+            Opt::one("instance-id", "The ID of the instance.").required(),
         ],
         run: associate,
     },
     Command {
         name: "describe-iam-instance-profile-associations",
         operation: "DescribeIamInstanceProfileAssociations",
-        summary: "Describes your IAM instance profile associations (every page, unless --no-paginate)",
+        summary: "Describes your IAM instance profile associations (every page, unless --no-paginate).",
         options: &[
-            Opt { name: "association-ids", kind: Kind::Many, required: false, help: "the IDs of the associations" },
-            Opt {
-                name: "filters",
-                kind: Kind::Many,
-                required: false,
-                help: "Name=instance-id|state,Values=V1,V2 ... (or a JSON list)",
-            },
-            Opt { name: "max-results", kind: Kind::One, required: false, help: "page size, 5 to 1000 (one page only)" },
-            Opt {
-                name: "next-token",
-                kind: Kind::One,
-                required: false,
-                help: "the token of the page to get (one page only)",
-            },
-            Opt {
-                name: "max-items",
-                kind: Kind::One,
-                required: false,
-                help: "print at most this many items, then a NextToken",
-            },
-            Opt { name: "page-size", kind: Kind::One, required: false, help: "items per request while paginating" },
-            Opt {
-                name: "starting-token",
-                kind: Kind::One,
-                required: false,
-                help: "a NextToken printed by an earlier --max-items",
-            },
+            Opt::many("association-ids", "The IAM instance profile associations."),
+            Opt::many("filters", "The filters (instance-id, state): Name=string,Values=string,string ... (or JSON)."),
+            Opt::one("max-results", "The maximum number of items per request (5 to 1000): one page only."),
+            Opt::one("next-token", "The token of the page to get: one page only."),
         ],
         run: describe,
     },
     Command {
         name: "disassociate-iam-instance-profile",
         operation: "DisassociateIamInstanceProfile",
-        summary: "Disassociates an IAM instance profile from a running or stopped instance",
-        options: &[Opt { name: "association-id", kind: Kind::One, required: true, help: "the ID of the association" }],
+        summary: "Disassociates an IAM instance profile from a running or stopped instance.",
+        options: &[Opt::one("association-id", "The ID of the IAM instance profile association.").required()],
         run: disassociate,
     },
     Command {
         name: "replace-iam-instance-profile-association",
         operation: "ReplaceIamInstanceProfileAssociation",
-        summary: "Replaces the IAM instance profile of an association (use the association ID it returns)",
+        summary: "Replaces an IAM instance profile for the specified association (prints the new association ID).",
         options: &[
-            Opt { name: "iam-instance-profile", kind: Kind::One, required: true, help: PROFILE_HELP },
-            Opt { name: "association-id", kind: Kind::One, required: true, help: "the ID of the existing association" },
+            Opt::one("iam-instance-profile", PROFILE_HELP).required(),
+            Opt::one("association-id", "The ID of the existing IAM instance profile association.").required(),
         ],
         run: replace,
     },
     Command {
         name: "wait",
         operation: "DescribeIamInstanceProfileAssociations",
-        summary: "wait iam-instance-profile-associated | iam-instance-profile-disassociated: poll until it took",
+        summary: "Waits until an association took or went (extension: the AWS CLI has no such waiter).",
         options: &[
-            Opt { name: "association-id", kind: Kind::One, required: false, help: "the association to wait on" },
-            Opt { name: "instance-id", kind: Kind::One, required: false, help: "or: the instance to wait on" },
-            Opt { name: "delay", kind: Kind::One, required: false, help: "seconds between polls (default 5)" },
-            Opt { name: "timeout", kind: Kind::One, required: false, help: "seconds before giving up (default 600)" },
+            Opt::one("association-id", "The association to wait on.").extension(),
+            Opt::one("instance-id", "Or: the instance to wait on.").extension(),
+            Opt::one("delay", "Seconds between polls (default 5).").extension(),
+            Opt::one("timeout", "Seconds before giving up (default 600).").extension(),
         ],
         run: wait,
     },
     crate::ensure::COMMAND,
 ];
 
-fn profile(ctx: &Ctx<'_>) -> Result<IamInstanceProfileSpecification, CliError> {
+/// `--iam-instance-profile` as Query parameters. Neither member is required
+/// by the model: an empty structure is EC2's to refuse.
+fn profile_params(ctx: &Ctx<'_>, out: &mut Vec<(String, String)>) -> Result<(), CliError> {
     const PARAM: &str = "--iam-instance-profile";
-    let raw = ctx.required("iam-instance-profile")?;
+    let Some(raw) = ctx.parsed.one("iam-instance-profile") else { return Ok(()) };
     let fields = shorthand::structure(raw, &["Arn", "Name"], PARAM).map_err(CliError::usage)?;
-    let arn = shorthand::single(&fields, "Arn", PARAM).map_err(CliError::usage)?;
-    let name = shorthand::single(&fields, "Name", PARAM).map_err(CliError::usage)?;
-    if arn.is_none() && name.is_none() {
-        return Err(CliError::usage(format!("{PARAM} needs Name=NAME or Arn=ARN")));
+    for member in ["Arn", "Name"] {
+        if let Some(v) = shorthand::single(&fields, member, PARAM).map_err(CliError::usage)? {
+            out.push((format!("IamInstanceProfile.{member}"), v.to_owned()));
+        }
     }
-    let mut spec = IamInstanceProfileSpecification::default();
-    spec.arn = arn.map(str::to_owned);
-    spec.name = name.map(str::to_owned);
-    Ok(spec)
+    Ok(())
+}
+
+fn one_association(
+    ctx: &Ctx<'_>,
+    op: &str,
+    params: &[(String, String)],
+    parse: fn(u16, &str) -> Result<IamInstanceProfileAssociation, Error>,
+) -> Result<Option<Printable>, CliError> {
+    let body = ctx.call(op, params)?;
+    let assoc = parse(200, &body).map_err(|e| ctx.fail(op, &e))?;
+    Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
+}
+
+fn scalar(ctx: &Ctx<'_>, cli: &str, model: &str, out: &mut Vec<(String, String)>) {
+    if let Some(v) = ctx.parsed.one(cli) {
+        out.push((model.to_owned(), v.to_owned()));
+    }
 }
 
 fn associate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
-    const OP: &str = "AssociateIamInstanceProfile";
-    let spec = profile(ctx)?;
-    let assoc =
-        ctx.client.associate_iam_instance_profile(ctx.required("instance-id")?, &spec).map_err(|e| ctx.fail(OP, &e))?;
-    let assoc = assoc.iam_instance_profile_association;
-    Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
+    ctx.required(&[("iam-instance-profile", "IamInstanceProfile"), ("instance-id", "InstanceId")])?;
+    let mut params = Vec::new();
+    profile_params(ctx, &mut params)?;
+    scalar(ctx, "instance-id", "InstanceId", &mut params);
+    one_association(ctx, "AssociateIamInstanceProfile", &params, |status, body| {
+        wire::parse_associate_iam_instance_profile(status, body).map(|o| o.iam_instance_profile_association)
+    })
 }
 
 fn replace(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
-    const OP: &str = "ReplaceIamInstanceProfileAssociation";
-    let spec = profile(ctx)?;
-    let assoc = ctx
-        .client
-        .replace_iam_instance_profile_association(ctx.required("association-id")?, &spec)
-        .map_err(|e| ctx.fail(OP, &e))?;
-    let assoc = assoc.iam_instance_profile_association;
-    Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
+    ctx.required(&[("iam-instance-profile", "IamInstanceProfile"), ("association-id", "AssociationId")])?;
+    let mut params = Vec::new();
+    profile_params(ctx, &mut params)?;
+    scalar(ctx, "association-id", "AssociationId", &mut params);
+    one_association(ctx, "ReplaceIamInstanceProfileAssociation", &params, |status, body| {
+        wire::parse_replace_iam_instance_profile_association(status, body).map(|o| o.iam_instance_profile_association)
+    })
 }
 
 fn disassociate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
-    const OP: &str = "DisassociateIamInstanceProfile";
-    let id = ctx.required("association-id")?;
-    let assoc = ctx.client.disassociate_iam_instance_profile(id).map_err(|e| ctx.fail(OP, &e))?;
-    let assoc = assoc.iam_instance_profile_association;
-    Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
+    ctx.required(&[("association-id", "AssociationId")])?;
+    let mut params = Vec::new();
+    scalar(ctx, "association-id", "AssociationId", &mut params);
+    one_association(ctx, "DisassociateIamInstanceProfile", &params, |status, body| {
+        wire::parse_disassociate_iam_instance_profile(status, body).map(|o| o.iam_instance_profile_association)
+    })
 }
 
 /// The key botocore's paginator aggregates.
 const ITEMS_KEY: &str = "IamInstanceProfileAssociations";
+const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
+/// The model's `min` of `MaxResults`; its `max` (1000) is EC2's to enforce.
+const MAX_RESULTS_MIN: i64 = 5;
 
-fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
-    const OP: &str = "DescribeIamInstanceProfileAssociations";
+/// The describe parameters but the paging ones, as botocore serializes them.
+fn describe_params(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, CliError> {
     let p = ctx.parsed;
-    let mut request = DescribeIamInstanceProfileAssociations::new();
+    let mut params = Vec::new();
     if let Some(ids) = p.many("association-ids") {
-        request = request.association_ids(shorthand::strings(ids, "--association-ids").map_err(CliError::usage)?);
+        let ids = shorthand::strings(ids, "--association-ids").map_err(CliError::usage)?;
+        for (i, id) in ids.into_iter().enumerate() {
+            params.push((format!("AssociationId.{}", i + 1), id));
+        }
     }
     if let Some(raw) = p.many("filters") {
         let parsed = shorthand::structures(raw, &["Name", "Values"], "--filters").map_err(CliError::usage)?;
-        let mut filters = Vec::new();
-        for f in parsed {
-            let name = shorthand::single(&f, "Name", "--filters")
-                .map_err(CliError::usage)?
-                .ok_or_else(|| CliError::usage("each filter needs Name=..."))?;
+        for (i, f) in parsed.iter().enumerate() {
+            let n = i + 1;
+            if let Some(name) = shorthand::single(f, "Name", "--filters").map_err(CliError::usage)? {
+                params.push((format!("Filter.{n}.Name"), name.to_owned()));
+            }
             let values = f.iter().rev().find(|(k, _)| k == "Values").map(|(_, v)| v.clone()).unwrap_or_default();
-            filters.push(Filter::new(name, values));
+            for (j, v) in values.into_iter().enumerate() {
+                params.push((format!("Filter.{n}.Value.{}", j + 1), v));
+            }
         }
-        request = request.filters(filters);
     }
-    let max_results = ctx.int("max-results")?;
+    Ok(params)
+}
+
+fn describe_page(
+    ctx: &Ctx<'_>,
+    params: &[(String, String)],
+) -> Result<ec2_lite::DescribeIamInstanceProfileAssociationsOutput, CliError> {
+    let body = ctx.call(DESCRIBE, params)?;
+    wire::parse_describe_iam_instance_profile_associations(200, &body).map_err(|e| ctx.fail(DESCRIBE, &e))
+}
+
+fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
+    let p = ctx.parsed;
+    let request = describe_params(ctx)?;
+    let max_results = ctx.int("max-results", "MaxResults", Some(MAX_RESULTS_MIN))?;
     let next_token = p.one("next-token");
-    let max_items = ctx.int("max-items")?;
-    let page_size = ctx.int("page-size")?;
+    // argparse already checked these are integers.
+    let max_items = p.one("max-items").and_then(python_int);
+    let page_size = p.one("page-size").and_then(python_int);
     let starting_token = p.one("starting-token");
 
     // As the AWS CLI does: giving the service's own paging parameters means
     // "I am paging by hand", which turns auto-pagination off.
-    let paginate = !p.flag("no-paginate") && max_results.is_none() && next_token.is_none();
+    let paginate = ctx.settings.paginate && max_results.is_none() && next_token.is_none();
     if !paginate {
-        let mut set: Vec<&str> = Vec::new();
-        for (name, present) in [
-            ("--max-items", max_items.is_some()),
-            ("--page-size", page_size.is_some()),
-            ("--starting-token", starting_token.is_some()),
-        ] {
-            if present {
-                set.push(name);
-            }
-        }
+        // awscli/customizations/paginate.py, `ensure_paging_params_not_set`:
+        // Python truthiness, so 0 and "" count as not given.
+        let set: Vec<&str> = [
+            ("--starting-token", starting_token.is_some_and(|t| !t.is_empty())),
+            ("--page-size", page_size.is_some_and(|n| n != 0)),
+            ("--max-items", max_items.is_some_and(|n| n != 0)),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect();
         if !set.is_empty() {
-            // --max-results or --next-token turn pagination off too.
-            return Err(CliError {
-                code: crate::exit::USAGE,
-                message: format!(
-                    "Error during pagination: Cannot specify --no-paginate along with pagination arguments: {}",
-                    set.join(", ")
-                ),
-            });
+            return Err(CliError::param(format!(
+                "Cannot specify --no-paginate along with pagination arguments: {}",
+                set.join(", ")
+            )));
         }
+        let mut params = request;
         if let Some(n) = max_results {
-            request = request.max_results(n);
+            params.push(("MaxResults".to_owned(), n.to_string()));
         }
         if let Some(t) = next_token {
-            request = request.next_token(t);
+            params.push(("NextToken".to_owned(), t.to_owned()));
         }
-        let page = ctx.client.describe_iam_instance_profile_associations(&request).map_err(|e| ctx.fail(OP, &e))?;
+        let page = describe_page(ctx, &params)?;
         let mut m =
             vec![(ITEMS_KEY, Value::List(page.iam_instance_profile_associations.iter().map(association).collect()))];
         if let Some(t) = page.next_token {
@@ -268,12 +321,14 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         return Ok(Some(Printable::Single(Value::map(m))));
     }
 
-    if max_items == Some(0) || page_size == Some(0) {
-        return Err(CliError::usage("--max-items and --page-size must be at least 1"));
-    }
     if let Some(n) = page_size {
-        request = request.max_results(n);
+        check_min("MaxResults", n, Some(MAX_RESULTS_MIN))?;
     }
+    if max_items.is_some_and(|n| n <= 0) {
+        // awscli/customizations/paginate.py's PageArgument
+        crate::eprint("warning: Non-positive values for --max-items may result in undefined behavior.\n");
+    }
+    let max_items = max_items.map(|n| usize::try_from(n).unwrap_or(0));
     // botocore's PageIterator, step for step: skip what an earlier run printed
     // of the first page, stop at --max-items and say where to resume.
     let start = starting_token.map(paging::decode).transpose().map_err(CliError::usage)?.unwrap_or_default();
@@ -284,15 +339,18 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let mut total = 0usize;
     let mut resume = None;
     loop {
-        let mut r = request.clone();
-        if let Some(t) = &token {
-            r = r.next_token(t.clone());
+        let mut params = request.clone();
+        if let Some(n) = page_size {
+            params.push(("MaxResults".to_owned(), n.to_string()));
         }
-        let page = ctx.client.describe_iam_instance_profile_associations(&r).map_err(|e| ctx.fail(OP, &e))?;
+        if let Some(t) = &token {
+            params.push(("NextToken".to_owned(), t.clone()));
+        }
+        let page = describe_page(ctx, &params)?;
         let skipped = std::mem::take(&mut first_skip);
         let mut items: Vec<Value> =
             page.iam_instance_profile_associations.iter().skip(skipped).map(association).collect();
-        if let Some(max) = max_items.map(|m| m as usize)
+        if let Some(max) = max_items
             && total + items.len() > max
         {
             let keep = max - total;
@@ -304,15 +362,14 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         total += items.len();
         pages.push(items);
         let Some(next) = page.next_token else { break };
-        if max_items.is_some_and(|m| m as usize == total) {
+        if max_items.is_some_and(|m| m == total) {
             resume = Some(paging::encode(&Resume { token: Some(next), skip: 0 }, false));
             break;
         }
         if previous.as_ref() == Some(&next) {
-            return Err(CliError {
-                code: crate::exit::OTHER,
-                message: format!("Error during pagination: The same next token was received twice: {next}"),
-            });
+            return Err(CliError::general(format!(
+                "Error during pagination: The same next token was received twice: {next}"
+            )));
         }
         previous = Some(next.clone());
         token = Some(next);
@@ -323,18 +380,8 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
 fn wait(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let p = ctx.parsed;
     let (waiter_name, associated) = match p.words.get(1).map(String::as_str) {
-        Some("iam-instance-profile-associated") => ("IamInstanceProfileAssociated", true),
         Some("iam-instance-profile-disassociated") => ("IamInstanceProfileDisassociated", false),
-        Some(other) => {
-            return Err(CliError::usage(format!(
-                "invalid choice: {other:?} (choose from iam-instance-profile-associated, iam-instance-profile-disassociated)"
-            )));
-        }
-        None => {
-            return Err(CliError::usage(
-                "wait needs a waiter: iam-instance-profile-associated or iam-instance-profile-disassociated",
-            ));
-        }
+        _ => ("IamInstanceProfileAssociated", true),
     };
     let target = match (p.one("association-id"), p.one("instance-id")) {
         (Some(a), None) => WaitTarget::AssociationId(a.to_owned()),
@@ -361,9 +408,9 @@ fn wait(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
             } else {
                 last_seen
             };
-            Err(CliError { code: crate::exit::OTHER, message: format!("Waiter {waiter_name} failed: {why}") })
+            Err(CliError::general(format!("Waiter {waiter_name} failed: {why}")))
         }
-        Err(e) => Err(ctx.fail("DescribeIamInstanceProfileAssociations", &e)),
+        Err(e) => Err(ctx.fail(DESCRIBE, &e)),
     }
 }
 

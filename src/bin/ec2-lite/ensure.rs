@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ec2_lite::{EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification};
 
 use crate::CliError;
-use crate::args::{Kind, Opt};
+use crate::args::Opt;
 use crate::commands::{Command, Ctx, Printable};
 use crate::output::Value;
 use crate::shorthand;
@@ -26,27 +26,13 @@ pub(crate) const COMMAND: Command = Command {
 };
 
 const OPTIONS: &[Opt] = &[
-    Opt {
-        name: "instance-ids",
-        kind: Kind::Many,
-        required: true,
-        help: "instance IDs; file://PATH, or - for stdin, reads one per line",
-    },
-    Opt {
-        name: "iam-instance-profile",
-        kind: Kind::One,
-        required: false,
-        help: "Name=NAME or Arn=ARN (or JSON: {\"Name\": ...}): the profile to have",
-    },
-    Opt { name: "no-iam-instance-profile", kind: Kind::Flag, required: false, help: "have no profile" },
-    Opt { name: "no-wait", kind: Kind::Flag, required: false, help: "return once each write is accepted" },
-    Opt { name: "max-concurrency", kind: Kind::One, required: false, help: "instances worked on at once (default 8)" },
-    Opt {
-        name: "propagation-timeout",
-        kind: Kind::One,
-        required: false,
-        help: "seconds to retry while IAM propagates a new profile (default 120)",
-    },
+    Opt::many("instance-ids", "instance IDs; file://PATH, or - for stdin, reads one per line").required().extension(),
+    Opt::one("iam-instance-profile", "Name=NAME or Arn=ARN (or JSON: {\"Name\": ...}): the profile to have")
+        .extension(),
+    Opt::flag("no-iam-instance-profile", "have no profile").extension(),
+    Opt::flag("no-wait", "return once each write is accepted").extension(),
+    Opt::one("max-concurrency", "instances worked on at once (default 8)").extension(),
+    Opt::one("propagation-timeout", "seconds to retry while IAM propagates a new profile (default 120)").extension(),
 ];
 
 /// The exit code once the output is written: 254 when an instance failed.
@@ -127,8 +113,8 @@ fn profile(raw: &str) -> Result<IamInstanceProfileSpecification, CliError> {
     Ok(spec)
 }
 
-/// The instance ids: words as given (or a JSON list), `file://PATH` and `-`
-/// (stdin) read one per line, blank lines and `#` comments skipped. All are
+/// The instance ids: words as given (or a JSON list), `file://PATH` (loaded
+/// as every parameter file is) and `-` (stdin) read one per line, blank lines and `#` comments skipped. All are
 /// checked before any request.
 fn instance_ids(values: &[String]) -> Result<Vec<String>, CliError> {
     const PARAM: &str = "--instance-ids";
@@ -144,11 +130,8 @@ fn instance_ids(values: &[String]) -> Result<Vec<String>, CliError> {
                 .read_to_string(&mut text)
                 .map_err(|e| CliError::usage(format!("{PARAM}: cannot read the standard input: {e}")))?;
             push_lines(&text);
-        } else if let Some(path) = v.strip_prefix("file://") {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::usage(format!("{PARAM}: cannot read {path}: {e}")))?;
-            push_lines(&text);
         } else {
+            // A `file://` value arrives here as the file's text (`input.rs`).
             push_lines(&v);
         }
     }

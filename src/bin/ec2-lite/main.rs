@@ -1,23 +1,39 @@
 //! `ec2-lite`: the EC2 IAM instance profile commands of `aws ec2`, with the
 //! same options, the same output and the AWS CLI v2 exit codes.
+//!
+//! `ec2-lite X` is `aws ec2 X`: the program name stands for both words, in
+//! usage lines and error prefixes alike (`ec2-lite: [ERROR]: ...`).
 
 mod args;
 mod commands;
+mod complete;
 mod ensure;
+mod help;
+mod input;
 mod output;
 mod paging;
+mod settings;
 mod shorthand;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use ec2_lite::{Client, Error, TransportErrorKind};
+use ec2_lite::{Client, Error, ProfileSettings, TransportErrorKind};
 
-use args::{GLOBAL_OPTIONS, Opt};
-use commands::{COMMANDS, Command, Printable};
+use args::{GLOBAL_OPTIONS, Known, Opt, Parsed, Positional};
+use commands::{COMMANDS, Command, Printable, WAITERS};
 use output::Value;
+use settings::Settings;
 
-/// AWS CLI v2 exit codes.
+/// The program name, in place of `aws` (and of `aws ec2`).
+pub(crate) const PROG: &str = "ec2-lite";
+
+/// `awscli/argparser.py`'s `USAGE`, one level shorter: `aws ec2 <operation>`
+/// is `ec2-lite <command>`, and `wait <waiter>` is `<command> <subcommand>`.
+pub(crate) const USAGE: &str = "ec2-lite [options] <command> [<subcommand> ...] [parameters]\n\
+To see help text, you can run:\n\n  ec2-lite help\n  ec2-lite <command> help\n  ec2-lite <command> <subcommand> help\n";
+
+/// AWS CLI v2 exit codes (`awscli/constants.py`).
 pub(crate) mod exit {
     /// The command line could not be parsed, or a value is invalid.
     pub(crate) const USAGE: u8 = 252;
@@ -29,63 +45,140 @@ pub(crate) mod exit {
     pub(crate) const OTHER: u8 = 255;
 }
 
+/// How v2's error handler of that kind prints (`awscli/errorhandler.py`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `UnknownArgumentErrorHandler`: the usage first, then the error.
+    Unknown,
+    /// A handler with structured error info: `An error occurred (CODE): ...`
+    /// in the `enhanced` format, the message alone in `legacy`.
+    Structured(&'static str),
+    /// `ClientErrorHandler`: the service's code and message.
+    Service { code: String, message: String },
+    /// `GeneralExceptionHandler`: the message, in every format.
+    Plain,
+}
+
 /// A failure, with the exit code it maps to.
 #[derive(Debug)]
 pub(crate) struct CliError {
     pub(crate) code: u8,
     pub(crate) message: String,
+    pub(crate) shape: Shape,
 }
 
 impl CliError {
-    pub(crate) fn usage(message: impl Into<String>) -> Self {
-        CliError { code: exit::USAGE, message: format!("ec2-lite: error: {}\n\n{}", message.into(), usage_hint()) }
+    /// An argparse error: its message, then the usage (`CLIArgParser.error`).
+    pub(crate) fn argparse(message: impl Into<String>) -> Self {
+        CliError::param(format!("{}\n\nusage: {USAGE}", message.into()))
     }
 
-    /// Words the AWS CLI would print for `err` raised by `operation`.
+    /// `Unknown options: a, b`.
+    pub(crate) fn unknown(words: &[String]) -> Self {
+        CliError { code: exit::USAGE, message: format!("Unknown options: {}", words.join(", ")), shape: Shape::Unknown }
+    }
+
+    /// A parameter error (`ParamError`, `ParamValidationError`): 252.
+    pub(crate) fn param(message: impl Into<String>) -> Self {
+        CliError { code: exit::USAGE, message: message.into(), shape: Shape::Structured("ParamValidation") }
+    }
+
+    /// Kept for the commands' own checks: a parameter error.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError::param(message)
+    }
+
+    /// `ConfigurationError`: 253.
+    pub(crate) fn configuration(message: impl Into<String>) -> Self {
+        CliError { code: exit::CONFIG, message: message.into(), shape: Shape::Structured("Configuration") }
+    }
+
+    /// Anything else: 255, printed as it is.
+    pub(crate) fn general(message: impl Into<String>) -> Self {
+        CliError { code: exit::OTHER, message: message.into(), shape: Shape::Plain }
+    }
+
+    /// Words the AWS CLI v2 would print for `err` raised by `operation`.
     pub(crate) fn from_error(err: &Error, operation: &str, endpoint: &str) -> Self {
-        let (code, message) = match err {
-            Error::Service(e) => (
-                exit::SERVICE,
-                format!("An error occurred ({}) when calling the {operation} operation: {}", e.code, e.message),
-            ),
-            Error::UnexpectedResponse { status, reason, .. } => (
-                exit::SERVICE,
-                format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
-            ),
-            Error::InvalidInput(m) => (exit::USAGE, format!("Parameter validation failed:\n{m}")),
-            Error::Config(m) => (exit::CONFIG, capitalize(m)),
+        match err {
+            Error::Service(e) => CliError {
+                code: exit::SERVICE,
+                message: format!(
+                    "An error occurred ({}) when calling the {operation} operation: {}",
+                    e.code, e.message
+                ),
+                shape: Shape::Service { code: e.code.clone(), message: e.message.clone() },
+            },
+            Error::UnexpectedResponse { status, reason, .. } => CliError {
+                code: exit::SERVICE,
+                message: format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
+                shape: Shape::Service { code: status.to_string(), message: reason.to_string() },
+            },
+            Error::InvalidInput(m) => CliError::param(format!("Parameter validation failed:\n{m}")),
+            Error::Config(m) => config_error(m),
             // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
             // endpoint a general one, anything else bad configuration.
             Error::Credentials(c) => {
-                let code = match c.cause().map(root_cause) {
-                    Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => exit::SERVICE,
-                    Some(Error::Transport(_)) => exit::OTHER,
-                    _ => exit::CONFIG,
-                };
-                (code, capitalize(&c.to_string()))
-            }
-            Error::Transport(t) => {
-                let m = match t.kind() {
-                    TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
-                    TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
-                    _ => {
-                        // The cause (a TLS alert, an i/o error) is in the source chain.
-                        let mut m = err.to_string();
-                        let mut source = std::error::Error::source(err);
-                        while let Some(s) = source {
-                            m.push_str(&format!(": {s}"));
-                            source = s.source();
-                        }
-                        format!("{m} (endpoint {endpoint})")
+                let message = capitalize(&c.to_string());
+                match c.cause().map(root_cause) {
+                    Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
+                        CliError { code: exit::SERVICE, message, shape: Shape::Plain }
                     }
-                };
-                (exit::OTHER, m)
+                    Some(Error::Transport(_)) => CliError::general(message),
+                    _ => CliError::configuration(message),
+                }
             }
-            Error::WaitFailed { .. } => (exit::OTHER, capitalize(&err.to_string())),
-            _ => (exit::OTHER, err.to_string()),
-        };
-        CliError { code, message }
+            Error::Transport(t) => CliError::general(match t.kind() {
+                TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
+                TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
+                _ => {
+                    // The cause (a TLS alert, an i/o error) is in the source chain.
+                    let mut m = err.to_string();
+                    let mut source = std::error::Error::source(err);
+                    while let Some(s) = source {
+                        m.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    format!("{m} (endpoint {endpoint})")
+                }
+            }),
+            Error::WaitFailed { .. } => CliError::general(capitalize(&err.to_string())),
+            _ => CliError::general(err.to_string()),
+        }
     }
+}
+
+/// The library's configuration errors in the AWS CLI v2's words
+/// (`awscli/errorhandler.py`; botocore's `NoRegionError`,
+/// `NoCredentialsError`), with the library's details under `--debug`.
+fn config_error(m: &str) -> CliError {
+    let structured = |code: &'static str, message: String| CliError {
+        code: exit::CONFIG,
+        message: format!("{message}{}", debug_detail(m)),
+        shape: Shape::Structured(code),
+    };
+    if m.starts_with("no region") {
+        structured(
+            "NoRegion",
+            "You must specify a region. You can also configure your region by running \"aws configure\".".to_owned(),
+        )
+    } else if m.starts_with("no credentials found") {
+        // tests/unit/test_clidriver.py, test_aws_configure_in_error_message_no_credentials
+        structured(
+            "NoCredentials",
+            "Unable to locate credentials. You can configure credentials by running \"aws login\".".to_owned(),
+        )
+    } else {
+        CliError::configuration(capitalize(m))
+    }
+}
+
+/// Set by `--debug`: the library's own explanation of a configuration error
+/// (which variables and files it looked at) goes on stderr after v2's words.
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn debug_detail(m: &str) -> String {
+    if DEBUG.load(std::sync::atomic::Ordering::Relaxed) { format!("\n(debug: {m})") } else { String::new() }
 }
 
 /// The error at the bottom of a chain of credential source failures.
@@ -104,13 +197,53 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-fn usage_hint() -> &'static str {
-    "usage: ec2-lite [options] <command> [parameters]\nTo see help text, you can run:\n\n  ec2-lite help\n  ec2-lite <command> help"
+/// `awscli/errorformat.py`'s `write_error`.
+fn write_error(message: &str) -> String {
+    format!("\n{PROG}: [ERROR]: {}\n", message.trim())
+}
+
+/// What v2 prints on stderr for `e` with `cli_error_format` = `format`.
+pub(crate) fn render_error(e: &CliError, format: &str) -> String {
+    let (code, message, formatted) = match &e.shape {
+        Shape::Unknown => return format!("\nusage: {USAGE}\n{}", write_error(&e.message)),
+        Shape::Plain => return write_error(&e.message),
+        Shape::Structured(code) => {
+            (code.to_string(), e.message.clone(), format!("An error occurred ({code}): {}", e.message))
+        }
+        Shape::Service { code, message } => (code.clone(), message.clone(), e.message.clone()),
+    };
+    let info = || Value::map(vec![("Code", Value::str(&code)), ("Message", Value::str(&message))]);
+    match format {
+        "legacy" => write_error(if matches!(e.shape, Shape::Service { .. }) { &e.message } else { &message }),
+        "json" => output::json(&info()),
+        "text" => output::text(&info()),
+        // `enhanced`, and anything not valid (v2 falls back to it). `yaml` and
+        // `table` print as `enhanced` until their formatters are connected.
+        _ => write_error(&formatted),
+    }
+}
+
+/// What `main` needs to print an error as configured, learnt while parsing.
+#[derive(Default)]
+struct State {
+    error_format: Option<String>,
+    profile_name: Option<String>,
+    profile: Option<ProfileSettings>,
+}
+
+impl State {
+    fn error_format(&mut self) -> String {
+        if self.profile.is_none() {
+            self.profile = ProfileSettings::load(self.profile_name.as_deref()).ok();
+        }
+        settings::error_format(self.error_format.as_deref(), self.profile.as_ref())
+    }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
-    match run(&args) {
+    let mut state = State::default();
+    match run(&args, &mut state) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
@@ -119,102 +252,233 @@ fn main() -> ExitCode {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 // A full disk must not look like a success whose output was saved.
                 Err(e) => {
-                    print_error(&format!("could not write the output: {e}"));
+                    eprint(&write_error(&format!("could not write the output: {e}")));
                     ExitCode::from(exit::OTHER)
                 }
             }
         }
         Err(e) => {
-            print_error(&e.message);
+            let format = state.error_format();
+            eprint(&render_error(&e, &format));
             ExitCode::from(e.code)
         }
     }
 }
 
-/// A timeout option in seconds, as the AWS CLI takes it: `0` means no limit
-/// (kept finite here: a day).
-fn timeout(parsed: &args::Parsed, name: &str) -> Result<Option<std::time::Duration>, CliError> {
-    let Some(v) = parsed.one(name) else { return Ok(None) };
-    match v.trim().parse::<f64>() {
-        Ok(0.0) => Ok(Some(std::time::Duration::from_secs(86_400))),
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
-        _ => Err(CliError::usage(format!("argument --{name}: expected a number of seconds, got {v:?}"))),
-    }
+/// A stderr that cannot be written must not turn the exit code into a panic.
+fn eprint(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Writes an error on stderr as the AWS CLI does (after a blank line). A
-/// stderr that cannot be written must not turn the exit code into a panic.
-fn print_error(message: &str) {
-    let _ = writeln!(std::io::stderr(), "\n{}", message.trim_end());
-}
-
-/// The first word that is not an option or a global option's value: what the
-/// user meant as the command.
-fn first_word(args: &[String]) -> Option<&str> {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        i += 1;
-        let Some(name) = a.strip_prefix("--") else { return Some(a) };
-        let takes_value = GLOBAL_OPTIONS.iter().any(|o| o.name == name && o.kind == args::Kind::One);
-        if takes_value {
-            i += 1;
-        }
-    }
-    None
-}
-
-fn find_command(words: &[String]) -> Option<&'static Command> {
-    let first = words.first()?;
-    COMMANDS.iter().find(|c| c.name == first.as_str())
-}
-
-fn run(args: &[String]) -> Result<String, CliError> {
-    let parsed = args::parse(args, |words| find_command(words).map(|c| c.options)).map_err(|e| {
-        // An option of a misspelt command is unknown only because the
-        // command is: name the command.
-        match first_word(args) {
-            Some(w) if w != "help" && !COMMANDS.iter().any(|c| c.name == w) => {
-                CliError::usage(format!("invalid choice: {w:?} (see ec2-lite help)"))
-            }
-            _ => CliError::usage(e),
-        }
-    })?;
-    if parsed.flag("version") {
-        return Ok(format!("ec2-lite {}\n", env!("CARGO_PKG_VERSION")));
-    }
-    let wants_help = parsed.flag("help") || parsed.words.last().is_some_and(|w| w == "help");
-    let Some(first) = parsed.words.first() else {
-        return if wants_help { Ok(general_help()) } else { Err(CliError::usage("a command is required")) };
+/// `ec2-lite/0.1.0 Linux exe/x86_64`: the shape of v2's
+/// `aws-cli/2.x Python/3.x Linux/6.x exe/x86_64`.
+fn version() -> String {
+    let os = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "Darwin",
+        "windows" => "Windows",
+        other => other,
     };
-    if first == "help" {
-        return Ok(general_help());
+    format!("{PROG}/{} {os} exe/{}\n", env!("CARGO_PKG_VERSION"), std::env::consts::ARCH)
+}
+
+/// The commands the first word may name: the operations, `help`, and this
+/// tool's `completion`.
+fn command_names() -> Vec<&'static str> {
+    COMMANDS.iter().map(|c| c.name).chain(["help", "completion"]).collect()
+}
+
+/// The options of `command`'s own pass, as v2 builds its argument table: the
+/// operation's members, then `--cli-input-json`, `--cli-input-yaml` and
+/// `--generate-cli-skeleton` (not for the `wait` extension).
+pub(crate) fn command_options(command: &Command) -> Vec<&'static Opt> {
+    let extra: &[Opt] = if command.name == "wait" { &[] } else { input::INPUT_OPTIONS };
+    command.options.iter().chain(extra).chain(paging_options(command)).collect()
+}
+
+fn paging_options(command: &Command) -> &'static [Opt] {
+    if command.name == "describe-iam-instance-profile-associations" { commands::PAGING_OPTIONS } else { &[] }
+}
+
+/// Both argparse passes, then everything else. Nothing is sent, and no
+/// configuration read, before the whole command line was understood.
+fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
+    // Pass 1 (`MainArgParser`): the global options, anywhere, and the command.
+    let globals: Vec<&Opt> = GLOBAL_OPTIONS.iter().collect();
+    let names = command_names();
+    let main = args::parse_known(
+        args,
+        &globals,
+        Positional { name: "operation", choices: Some(&names), optional: true },
+        false,
+    )
+    .map_err(CliError::argparse)?;
+    if main.version {
+        return Ok(version());
     }
-    let Some(command) = find_command(&parsed.words) else {
-        return Err(CliError::usage(format!("invalid choice: {first:?} (see ec2-lite help)")));
+    state.error_format = main.values.get("cli-error-format").and_then(|v| v.first()).cloned();
+    state.profile_name = main.values.get("profile").and_then(|v| v.first()).cloned();
+    let wants_help = main.values.contains_key("help");
+    let Some(name) = main.positional.clone() else {
+        return if wants_help {
+            Ok(help::general())
+        } else {
+            Err(CliError::argparse("the following arguments are required: operation"))
+        };
+    };
+    let mut parsed = Parsed { words: vec![name.clone()], values: main.values };
+    // awscli/clidriver.py, `validate_auto_prompt_args_are_mutually_exclusive`
+    if parsed.flag("cli-auto-prompt") && parsed.flag("no-cli-auto-prompt") {
+        return Err(CliError::param(
+            "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time.",
+        ));
+    }
+    // v2 resolves these as soon as the global options are read
+    // (awscli/customizations/globalargs.py).
+    settings::check_endpoint_url(&parsed)?;
+    settings::timeout(&parsed, "cli-connect-timeout")?;
+    settings::timeout(&parsed, "cli-read-timeout")?;
+    let rest = main.extras;
+
+    if name == "help" {
+        return if rest.is_empty() { Ok(help::general()) } else { Err(CliError::unknown(&rest)) };
+    }
+    if name == "completion" {
+        return complete::run(&rest, wants_help);
+    }
+    let Some(command) = COMMANDS.iter().find(|c| c.name == name) else {
+        return Err(CliError::argparse(format!("argument operation: Found invalid choice '{name}'\n")));
+    };
+    let op_args = if command.name == "wait" {
+        match waiter_pass(&rest, wants_help)? {
+            Waiter::Help(text) => return Ok(text),
+            Waiter::Named(waiter, op_args) => {
+                parsed.words.push(waiter);
+                op_args
+            }
+        }
+    } else {
+        rest
     };
     if wants_help {
-        return Ok(command_help(command));
+        return Ok(help::command(command, parsed.words.get(1).map(String::as_str)));
     }
-    // Every word must be one the command takes: `-h`, `-x` or a stray value
-    // must never let a destructive command run half-understood.
-    let takes = if command.name == "wait" { 2 } else { 1 };
-    let unknown: Vec<&str> = parsed.words.iter().skip(takes).map(String::as_str).collect();
-    if !unknown.is_empty() {
-        return Err(CliError::usage(format!("Unknown options: {}", unknown.join(", "))));
-    }
-    let missing = args::missing_required(&parsed, command.options);
-    if !missing.is_empty() {
-        return Err(CliError::usage(format!("the following arguments are required: {}", missing.join(", "))));
-    }
-    let output = match parsed.one("output").map(str::to_owned).or_else(|| std::env::var("AWS_DEFAULT_OUTPUT").ok()) {
-        None => Format::Json,
-        Some(o) if o.trim().is_empty() || o == "json" => Format::Json,
-        Some(o) if o == "text" => Format::Text,
-        Some(o) => {
-            return Err(CliError::usage(format!("argument --output: invalid choice {o:?} (choose from json, text)")));
-        }
-    };
 
+    // Pass 2 (`ArgTableArgParser`): the command's options and a `help` word.
+    // `--cli-input-*` and `--generate-cli-skeleton`, written out, make no
+    // option required (`OverrideRequiredArgsArgument`).
+    // `ArgTableArgParser`: `help` alone is help, whatever is required.
+    if let [only] = op_args.as_slice()
+        && only == "help"
+    {
+        return Ok(help::command(command, parsed.words.get(1).map(String::as_str)));
+    }
+    let opts = command_options(command);
+    // `--generate-cli-skeleton output` validates the command, so lifts nothing.
+    let lifts = |i: usize, a: &String| match a.as_str() {
+        "--cli-input-json" | "--cli-input-yaml" => true,
+        "--generate-cli-skeleton" => op_args.get(i + 1).is_none_or(|n| n != "output"),
+        _ => false,
+    };
+    let check_required = !op_args.iter().enumerate().any(|(i, a)| lifts(i, a));
+    let op: Known =
+        args::parse_known(&op_args, &opts, Positional { name: "help", choices: None, optional: true }, check_required)
+            .map_err(CliError::argparse)?;
+    let mut unknown = op.extras;
+    match op.positional {
+        Some(word) if word == "help" => {
+            return Ok(help::command(command, parsed.words.get(1).map(String::as_str)));
+        }
+        Some(word) => unknown.push(word),
+        None => {}
+    }
+    if !unknown.is_empty() {
+        return Err(CliError::unknown(&unknown));
+    }
+    parsed.values.extend(op.values);
+
+    // Everything understood; now the files.
+    let skeleton = parsed.one("generate-cli-skeleton").map(str::to_owned);
+    if let Some(kind) = skeleton.as_deref()
+        && kind != "output"
+    {
+        return input::skeleton(command, kind);
+    }
+    input::apply(command, &mut parsed)?;
+    let profile = ProfileSettings::load(parsed.one("profile")).map_err(|e| CliError::from_error(&e, "", ""))?;
+    if !profile.exists() {
+        // botocore's ProfileNotFound: a plain error, 255.
+        return Err(CliError::general(format!("The config profile ({}) could not be found", profile.name())));
+    }
+    let settings = Settings::resolve(&parsed, &profile)?;
+    state.profile = Some(profile);
+    DEBUG.store(settings.debug, std::sync::atomic::Ordering::Relaxed);
+
+    let client = build_client(&parsed, &settings).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    if !settings.verify_ssl
+        && let Some(rest) = client.endpoint_url().strip_prefix("https://")
+    {
+        // What Python's `warnings` prints for urllib3 in the AWS CLI.
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        eprint(&format!(
+            "urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host \
+             '{host}'. Adding certificate verification is strongly advised. See: \
+             https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n"
+        ));
+    }
+    if skeleton.is_some() {
+        // v2 makes the call against a stubbed client (`StubbedCLIOperationCaller`):
+        // the configuration is resolved, a region needed, nothing sent.
+        return Ok(render(Printable::Single(input::output_skeleton(command)), &settings.output));
+    }
+    let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
+    let value = (command.run)(&ctx)?;
+    Ok(match value {
+        None => String::new(),
+        Some(p) => render(p, &settings.output),
+    })
+}
+
+enum Waiter {
+    Help(String),
+    /// The waiter's name and the arguments left for its own pass.
+    Named(String, Vec<String>),
+}
+
+/// `wait`'s own pass (`SubCommandArgParser`): its one positional is the
+/// waiter; `wait` takes no option of its own.
+fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
+    let wait_help = || Ok(Waiter::Help(help::wait()));
+    if let [only] = rest
+        && only == "help"
+    {
+        return wait_help();
+    }
+    let known =
+        args::parse_known(rest, &[], Positional { name: "subcommand", choices: Some(WAITERS), optional: true }, false)
+            .map_err(CliError::argparse)?;
+    let Some(waiter) = known.positional else {
+        if wants_help {
+            return wait_help();
+        }
+        if !known.extras.is_empty() {
+            // BasicCommand joins these with a bare comma.
+            return Err(CliError::param(format!("Unknown options: {}", known.extras.join(","))));
+        }
+        // awscli/customizations/commands.py, `_raise_usage_error`
+        return Err(CliError::param(format!(
+            "usage: {PROG} [options] wait <subcommand> [parameters]\n{PROG}: [ERROR]: too few arguments"
+        )));
+    };
+    // The waiter word leaves; everything else goes on, in order.
+    let mut op_args = rest.to_vec();
+    if let Some(at) = op_args.iter().position(|a| *a == waiter) {
+        op_args.remove(at);
+    }
+    Ok(Waiter::Named(waiter, op_args))
+}
+
+fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
     let mut builder = Client::builder();
     if let Some(profile) = parsed.one("profile") {
         builder = builder.profile(profile);
@@ -225,40 +489,42 @@ fn run(args: &[String]) -> Result<String, CliError> {
     if let Some(url) = parsed.one("endpoint-url") {
         builder = builder.endpoint_url(url);
     }
-    if let Some(t) = timeout(&parsed, "cli-connect-timeout")? {
-        builder = builder.connect_timeout(t);
+    // 0 is "no limit": kept finite here, a day.
+    const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+    if let Some(t) = s.connect_timeout {
+        builder = builder.connect_timeout(t.unwrap_or(DAY));
     }
-    if let Some(t) = timeout(&parsed, "cli-read-timeout")? {
-        builder = builder.read_timeout(t);
+    if let Some(t) = s.read_timeout {
+        builder = builder.read_timeout(t.unwrap_or(DAY));
     }
-    if parsed.flag("debug") {
+    if let Some(bundle) = &s.ca_bundle {
+        builder = builder.ca_bundle(bundle);
+    }
+    if !s.verify_ssl {
+        builder = builder.verify_tls(false);
+    }
+    if !s.sign_request {
+        builder = builder.sign_requests(false);
+    }
+    if s.debug {
         builder = builder.on_debug(|line| {
             let _ = writeln!(std::io::stderr(), "debug: {line}");
         });
     }
-    let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;
-    let ctx = commands::Ctx { client: &client, parsed: &parsed };
-    let value = (command.run)(&ctx)?;
-    Ok(match value {
-        None => String::new(),
-        Some(p) => render(p, output),
-    })
+    builder.build()
 }
 
 /// Prints as the AWS CLI does: a paginated listing is one merged document in
 /// JSON, and one block per page in text.
-fn render(p: Printable, format: Format) -> String {
-    match (p, format) {
-        (Printable::Single(v), Format::Json) => output::json(&v),
-        (Printable::Single(v), Format::Text) => output::text(&v),
-        (Printable::Paged { key, pages, resume }, Format::Json) => {
-            let mut m = vec![(key, Value::List(pages.into_iter().flatten().collect()))];
-            if let Some(r) = resume {
-                m.push(("NextToken", Value::str(r)));
-            }
-            output::json(&Value::map(m))
-        }
-        (Printable::Paged { key, pages, resume }, Format::Text) => {
+fn render(p: Printable, format: &str) -> String {
+    if format == "off" {
+        return String::new();
+    }
+    let text = format == "text";
+    match p {
+        Printable::Single(v) if text => output::text(&v),
+        Printable::Single(v) => output::json(&v),
+        Printable::Paged { key, pages, resume } if text => {
             let mut out = String::new();
             for page in pages {
                 out.push_str(&output::text(&Value::map(vec![(key, Value::List(page))])));
@@ -271,51 +537,65 @@ fn render(p: Printable, format: Format) -> String {
             }
             out
         }
+        Printable::Paged { key, pages, resume } => {
+            let mut m = vec![(key, Value::List(pages.into_iter().flatten().collect()))];
+            if let Some(r) = resume {
+                m.push(("NextToken", Value::str(r)));
+            }
+            output::json(&Value::map(m))
+        }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Format {
-    Json,
-    Text,
-}
+#[cfg(test)]
+mod robustness {
+    //! Whatever the command line holds, parsing answers with a value or an
+    //! error: never a panic, never a stack overflow.
+    use proptest::prelude::*;
 
-fn general_help() -> String {
-    let mut s = String::from(
-        "ec2-lite: the EC2 IAM instance profile association commands of `aws ec2`, in a small binary\n\n\
-         usage: ec2-lite [options] <command> [parameters]\n\ncommands:\n",
-    );
-    for c in COMMANDS {
-        s.push_str(&format!("  {:<45} {}\n", c.name, c.summary));
+    use super::*;
+
+    /// Words from the alphabet scripts and typos use.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("--association-id".to_owned()),
+            Just("--filters".to_owned()),
+            Just("--output".to_owned()),
+            Just("--query".to_owned()),
+            Just("--generate-cli-skeleton".to_owned()),
+            Just("--cli-input-json".to_owned()),
+            Just("--max".to_owned()),
+            Just("help".to_owned()),
+            Just("wait".to_owned()),
+            Just("describe-iam-instance-profile-associations".to_owned()),
+            Just("disassociate-iam-instance-profile".to_owned()),
+            "[-=a-z0-9 \\[\\]{}\",:]{0,12}",
+            any::<String>(),
+        ]
     }
-    s.push_str("\noptions (before or after the command):\n");
-    push_options(&mut s, GLOBAL_OPTIONS);
-    s.push_str(
-        "\nCredentials, region and endpoint are found as the AWS CLI finds them: the environment\n\
-         (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...), the profile in ~/.aws/config and\n\
-         ~/.aws/credentials (keys, credential_process, roles, web identity, SSO), web identity,\n\
-         the container endpoint, then the EC2 instance's role.\n\
-         exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error, 255 other\n",
-    );
-    s
-}
 
-fn command_help(c: &Command) -> String {
-    let mut s = format!("ec2-lite {}\n\n{}\n\noptions:\n", c.name, c.summary);
-    push_options(&mut s, c.options);
-    s.push_str("\nglobal options:\n");
-    push_options(&mut s, GLOBAL_OPTIONS);
-    s
-}
+    proptest! {
+        #[test]
+        fn argument_passes_never_panic(args in proptest::collection::vec(word(), 0..12)) {
+            let globals: Vec<&Opt> = GLOBAL_OPTIONS.iter().collect();
+            let names = command_names();
+            let _ = args::parse_known(&args, &globals, Positional { name: "operation", choices: Some(&names), optional: true }, false);
+            for c in COMMANDS {
+                let _ = args::parse_known(&args, &command_options(c), Positional { name: "help", choices: None, optional: true }, true);
+            }
+        }
 
-fn push_options(s: &mut String, opts: &[Opt]) {
-    for o in opts {
-        let arg = match o.kind {
-            args::Kind::One => " <value>",
-            args::Kind::Many => " <value> ...",
-            args::Kind::Flag => "",
-        };
-        let req = if o.required { " (required)" } else { "" };
-        s.push_str(&format!("  --{}{arg:<12} {}{req}\n", o.name, o.help));
+        #[test]
+        fn documents_and_values_never_panic(text in any::<String>(), open in 0usize..400) {
+            let deep = "[".repeat(open) + &text;
+            let _ = input::parse_json(&text);
+            let _ = input::parse_json(&deep);
+            let _ = input::parse_yaml(&text);
+            let _ = input::parse_yaml(&deep);
+            let _ = shorthand::structure(&text, &["Name", "Values"], "--filters");
+            let _ = shorthand::structures(std::slice::from_ref(&deep), &["Name", "Values"], "--filters");
+            let _ = paging::decode(&text);
+            let _ = settings::python_int(&text);
+        }
     }
 }

@@ -7,12 +7,23 @@ use tinyjson::JsonValue;
 /// A parsed structure: member name to one or more string values.
 pub(crate) type Fields = Vec<(String, Vec<String>)>;
 
+/// JSON text, refused when deeper than `input::MAX_DEPTH`: never recursed into.
+pub(crate) fn json(text: &str, param: &str) -> Result<JsonValue, String> {
+    if crate::input::too_deep(text) {
+        return Err(format!(
+            "Error parsing parameter '{param}': Invalid JSON: nested deeper than {} levels",
+            crate::input::MAX_DEPTH
+        ));
+    }
+    text.parse().map_err(|e| format!("invalid JSON for {param}: {e}"))
+}
+
 /// Parses one structure, in shorthand or JSON. `members` are the names it may
 /// have; `param` names the argument in error messages.
 pub(crate) fn structure(input: &str, members: &[&str], param: &str) -> Result<Fields, String> {
     let trimmed = input.trim();
     let fields = if trimmed.starts_with('{') {
-        let json: JsonValue = trimmed.parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        let json = json(trimmed, param)?;
         json_structure(&json, param)?
     } else {
         shorthand(trimmed, param)?
@@ -34,7 +45,7 @@ pub(crate) fn structures(inputs: &[String], members: &[&str], param: &str) -> Re
     if let [single] = inputs
         && single.trim_start().starts_with('[')
     {
-        let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        let json = json(single.trim(), param)?;
         let JsonValue::Array(items) = json else {
             return Err(format!("{param} must be a JSON list"));
         };
@@ -55,7 +66,7 @@ pub(crate) fn strings(inputs: &[String], param: &str) -> Result<Vec<String>, Str
     if let [single] = inputs
         && single.trim_start().starts_with('[')
     {
-        let json: JsonValue = single.trim().parse().map_err(|e| format!("invalid JSON for {param}: {e}"))?;
+        let json = json(single.trim(), param)?;
         return json_strings(&json, param);
     }
     Ok(inputs.to_vec())
