@@ -240,8 +240,8 @@ fn stray_words_and_short_options_never_run_the_command() {
 }
 
 #[test]
-fn output_format_must_be_json_or_text() {
-    assert_refused_offline(&["--output", "yaml", DESCRIBE], "yaml");
+fn output_format_must_be_one_of_the_aws_clis() {
+    assert_refused_offline(&["--output", "xml", DESCRIBE], "argument --output: Found invalid choice 'xml'");
 }
 
 #[test]

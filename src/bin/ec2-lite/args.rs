@@ -46,6 +46,7 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
         help: "send requests to this URL instead of the region's EC2 endpoint",
     },
     Opt { name: "output", kind: Kind::One, required: false, help: "json (default) or text (else AWS_DEFAULT_OUTPUT)" },
+    Opt { name: "query", kind: Kind::One, required: false, help: "a JMESPath query to apply to the output" },
     Opt {
         name: "cli-connect-timeout",
         kind: Kind::One,

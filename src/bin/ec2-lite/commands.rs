@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ec2_lite::{
     Client, DescribeIamInstanceProfileAssociations, Error, Filter, IamInstanceProfileAssociation,
-    IamInstanceProfileSpecification, WaitOptions, WaitTarget, format_timestamp,
+    IamInstanceProfileSpecification, WaitOptions, WaitTarget,
 };
 
 use crate::CliError;
@@ -64,9 +64,10 @@ impl Ctx<'_> {
 pub(crate) enum Printable {
     /// One response.
     Single(Value),
-    /// An auto-paginated listing: the items of each page under `key`, and
-    /// where to resume when `--max-items` cut it short.
-    Paged { key: &'static str, pages: Vec<Vec<Value>>, resume: Option<String> },
+    /// An auto-paginated listing: the items of each page under `key`, the
+    /// service's token after each page, and where to resume when
+    /// `--max-items` cut it short.
+    Paged { key: &'static str, pages: Vec<Vec<Value>>, page_tokens: Vec<Option<String>>, resume: Option<String> },
 }
 
 /// One command of the tool.
@@ -276,6 +277,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let mut first_skip = start.skip;
     let mut previous: Option<String> = None;
     let mut pages: Vec<Vec<Value>> = Vec::new();
+    let mut page_tokens: Vec<Option<String>> = Vec::new();
     let mut total = 0usize;
     let mut resume = None;
     loop {
@@ -293,10 +295,12 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
             items.truncate(keep);
             resume = Some(paging::encode(&Resume { token: token.clone(), skip: keep + skipped }, true));
             pages.push(items);
+            page_tokens.push(page.next_token);
             break;
         }
         total += items.len();
         pages.push(items);
+        page_tokens.push(page.next_token.clone());
         let Some(next) = page.next_token else { break };
         if max_items.is_some_and(|m| m as usize == total) {
             resume = Some(paging::encode(&Resume { token: Some(next), skip: 0 }, false));
@@ -311,7 +315,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         previous = Some(next.clone());
         token = Some(next);
     }
-    Ok(Some(Printable::Paged { key: ITEMS_KEY, pages, resume }))
+    Ok(Some(Printable::Paged { key: ITEMS_KEY, pages, page_tokens, resume }))
 }
 
 fn wait(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
@@ -377,7 +381,7 @@ pub(crate) fn association(a: &IamInstanceProfileAssociation) -> Value {
         ("State", Value::str(a.state.as_str())),
     ];
     if let Some(t) = a.timestamp {
-        m.push(("Timestamp", Value::str(format_timestamp(t))));
+        m.push(("Timestamp", Value::Timestamp(t)));
     }
     Value::map(m)
 }

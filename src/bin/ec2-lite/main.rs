@@ -13,8 +13,7 @@ use std::process::ExitCode;
 use ec2_lite::{Client, Error, TransportErrorKind};
 
 use args::{GLOBAL_OPTIONS, Opt};
-use commands::{COMMANDS, Command, Printable};
-use output::Value;
+use commands::{COMMANDS, Command};
 
 /// AWS CLI v2 exit codes.
 pub(crate) mod exit {
@@ -188,13 +187,12 @@ fn run(args: &[String]) -> Result<String, CliError> {
         return Err(CliError::usage(format!("the following arguments are required: {}", missing.join(", "))));
     }
     let output = match parsed.one("output").map(str::to_owned).or_else(|| std::env::var("AWS_DEFAULT_OUTPUT").ok()) {
-        None => Format::Json,
-        Some(o) if o.trim().is_empty() || o == "json" => Format::Json,
-        Some(o) if o == "text" => Format::Text,
-        Some(o) => {
-            return Err(CliError::usage(format!("argument --output: invalid choice {o:?} (choose from json, text)")));
-        }
+        Some(o) if !o.trim().is_empty() => output::OutputFormat::parse(&o).map_err(CliError::usage)?,
+        _ => output::OutputFormat::Json,
     };
+    let query = parsed.one("query").map(output::Query::compile).transpose().map_err(CliError::usage)?;
+    let render_options =
+        output::RenderOptions::for_stdout(output, query, output::TimestampFormat::default(), output::ColorChoice::Auto);
 
     let mut builder = Client::builder();
     if let Some(profile) = parsed.one("profile") {
@@ -220,45 +218,11 @@ fn run(args: &[String]) -> Result<String, CliError> {
     let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;
     let ctx = commands::Ctx { client: &client, parsed: &parsed };
     let value = (command.run)(&ctx)?;
-    Ok(match value {
-        None => String::new(),
-        Some(p) => render(p, output),
-    })
-}
-
-/// Prints as the AWS CLI does: a paginated listing is one merged document in
-/// JSON, and one block per page in text.
-fn render(p: Printable, format: Format) -> String {
-    match (p, format) {
-        (Printable::Single(v), Format::Json) => output::json(&v),
-        (Printable::Single(v), Format::Text) => output::text(&v),
-        (Printable::Paged { key, pages, resume }, Format::Json) => {
-            let mut m = vec![(key, Value::List(pages.into_iter().flatten().collect()))];
-            if let Some(r) = resume {
-                m.push(("NextToken", Value::str(r)));
-            }
-            output::json(&Value::map(m))
-        }
-        (Printable::Paged { key, pages, resume }, Format::Text) => {
-            let mut out = String::new();
-            for page in pages {
-                out.push_str(&output::text(&Value::map(vec![(key, Value::List(page))])));
-            }
-            if let Some(r) = resume {
-                out.push_str(&output::text(&Value::map(vec![(
-                    "NextToken",
-                    Value::map(vec![("NextToken", Value::str(r))]),
-                )])));
-            }
-            out
-        }
+    match value {
+        None => Ok(String::new()),
+        Some(p) => output::render(p, command.operation, &render_options)
+            .map_err(|message| CliError { code: exit::OTHER, message }),
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Format {
-    Json,
-    Text,
 }
 
 fn general_help() -> String {
