@@ -256,3 +256,27 @@ fn bad_query_is_a_usage_error() {
         assert!(ours.stdout.is_empty());
     }
 }
+
+/// `--query` on the commands that change state: each tool disassociates an
+/// association of its own; what the query picks is the same for both.
+#[test]
+fn queries_on_changes_match() {
+    let Some(moto) = Moto::start("cli_output::queries_on_changes_match") else { return };
+    for (query, output) in
+        [("IamInstanceProfileAssociation.State", "text"), ("IamInstanceProfileAssociation.IamInstanceProfile", "table")]
+    {
+        let (ours, theirs) =
+            (moto.seed_association_with(&moto.profile_b.name), moto.seed_association_with(&moto.profile_b.name));
+        let run = |who: &dyn Fn(&Moto, &[&str]) -> Output, id: &str| {
+            let out = who(
+                &moto,
+                &["disassociate-iam-instance-profile", "--association-id", id, "--query", query, "--output", output],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+            stdout(&out)
+        };
+        let a = run(&lite, &ours.association_id);
+        let b = run(&aws, &theirs.association_id);
+        assert_eq!(a, b, "{query} --output {output}");
+    }
+}
