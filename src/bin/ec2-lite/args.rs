@@ -45,7 +45,12 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
         required: false,
         help: "send requests to this URL instead of the region's EC2 endpoint",
     },
-    Opt { name: "output", kind: Kind::One, required: false, help: "json (default) or text (else AWS_DEFAULT_OUTPUT)" },
+    Opt {
+        name: "output",
+        kind: Kind::One,
+        required: false,
+        help: "json (default), text, table, yaml, yaml-stream or off (else AWS_DEFAULT_OUTPUT)",
+    },
     Opt { name: "query", kind: Kind::One, required: false, help: "a JMESPath query to apply to the output" },
     Opt {
         name: "cli-connect-timeout",

@@ -739,4 +739,69 @@ pub(crate) mod tests {
         assert!(ColorChoice::Auto.enabled(true) && !ColorChoice::Auto.enabled(false));
         assert!(ColorChoice::On.enabled(false) && !ColorChoice::Off.enabled(true));
     }
+
+    fn paged() -> Printable {
+        let item = |id: &str| Value::map(vec![("AssociationId", Value::str(id)), ("State", Value::str("associated"))]);
+        Printable::Paged {
+            key: "Items",
+            pages: vec![vec![item("a1"), item("a2")], vec![item("a3")]],
+            page_tokens: vec![Some("t1".to_owned()), None],
+            resume: None,
+        }
+    }
+
+    fn render_as(format: OutputFormat, query: Option<&str>, p: Printable) -> String {
+        let mut opts = RenderOptions::new(format);
+        opts.query = query.map(|q| Query::compile(q).unwrap());
+        render(p, "Op", &opts).unwrap()
+    }
+
+    /// awscli/formatter.py: the query on the merged result in json, yaml and
+    /// table; on each page in text; on each page as sent (with its token) in
+    /// yaml-stream; nothing at all with `off`.
+    #[test]
+    fn where_the_query_applies() {
+        let q = Some("Items[0].AssociationId");
+        assert_eq!(render_as(OutputFormat::Json, q, paged()), "\"a1\"\n");
+        assert_eq!(render_as(OutputFormat::Yaml, q, paged()), "\"a1\"\n");
+        assert_eq!(render_as(OutputFormat::Text, q, paged()), "a1\na3\n");
+        assert_eq!(render_as(OutputFormat::YamlStream, q, paged()), "- a1\n- a3\n");
+        assert_eq!(render_as(OutputFormat::Off, q, paged()), "");
+        assert_eq!(render_as(OutputFormat::Json, Some("length(Items)"), paged()), "3\n");
+        assert_eq!(render_as(OutputFormat::Text, Some("length(Items)"), paged()), "2\n1\n");
+        // tests/functional/test_output.py (TestYAMLStream): one document per
+        // page, the service's token in it.
+        assert_eq!(
+            render_as(OutputFormat::YamlStream, None, paged()),
+            "- Items:\n  - AssociationId: a1\n    State: associated\n  - AssociationId: a2\n    State: associated\n  NextToken: t1\n\
+             - Items:\n  - AssociationId: a3\n    State: associated\n"
+        );
+        // An empty result: json and yaml print nothing for {}, table nothing
+        // for anything false.
+        let empty = || Printable::Single(Value::Map(vec![]));
+        assert_eq!(render_as(OutputFormat::Json, None, empty()), "");
+        assert_eq!(render_as(OutputFormat::Yaml, None, empty()), "");
+        assert_eq!(render_as(OutputFormat::YamlStream, None, empty()), "");
+        assert_eq!(render_as(OutputFormat::Table, Some("Items[9]"), paged()), "");
+        assert_eq!(render_as(OutputFormat::Json, Some("Items[9]"), paged()), "null\n");
+        assert_eq!(render_as(OutputFormat::Text, Some("Items[9]"), paged()), "None\nNone\n");
+        assert_eq!(render_as(OutputFormat::Json, Some("Items[?State=='x']"), paged()), "[]\n");
+    }
+
+    /// A timestamp reaches the query and every format as the setting says.
+    #[test]
+    fn timestamps_are_strings_before_the_query() {
+        let t = ec2_lite::parse_timestamp("2016-08-19T22:14:21.000Z").unwrap();
+        let p = || Printable::Single(Value::map(vec![("Timestamp", Value::Timestamp(t))]));
+        let mut opts = RenderOptions::new(OutputFormat::Json);
+        assert_eq!(render(p(), "Op", &opts).unwrap(), "{\n    \"Timestamp\": \"2016-08-19T22:14:21+00:00\"\n}\n");
+        opts.query = Some(Query::compile("starts_with(Timestamp, '2016-08-19T22:14:21+')").unwrap());
+        assert_eq!(render(p(), "Op", &opts).unwrap(), "true\n");
+        opts.timestamps = TimestampFormat::Wire;
+        opts.query = None;
+        opts.format = OutputFormat::Text;
+        assert_eq!(render(p(), "Op", &opts).unwrap(), "2016-08-19T22:14:21.000Z\n");
+        opts.format = OutputFormat::Yaml;
+        assert_eq!(render(p(), "Op", &opts).unwrap(), "Timestamp: '2016-08-19T22:14:21.000Z'\n");
+    }
 }
