@@ -108,6 +108,7 @@ fn queries_scripts_use_match_in_every_format() {
         "IamInstanceProfileAssociations[*].[AssociationId, InstanceId]".to_owned(),
         "IamInstanceProfileAssociations[].IamInstanceProfile.Arn | sort(@) | [0]".to_owned(),
         "IamInstanceProfileAssociations[500].AssociationId".to_owned(),
+        "keys(IamInstanceProfileAssociations[0])".to_owned(),
         "IamInstanceProfileAssociations[?contains(IamInstanceProfile.Arn, 'crate-profile-b')]".to_owned(),
         "{count: length(IamInstanceProfileAssociations), first: IamInstanceProfileAssociations[0].InstanceId}"
             .to_owned(),

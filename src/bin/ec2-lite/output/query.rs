@@ -7,6 +7,7 @@
 //! expression writes its keys, any other object in the order its keys first
 //! appear in the input (botocore's model order).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
@@ -46,11 +47,47 @@ impl Query {
     pub(crate) fn search(&self, data: &Value) -> Result<Value, String> {
         let mut ranks = HashMap::new();
         rank_keys(data, &mut ranks);
-        let result = self.expression.search(to_variable(data)).map_err(|e| e.to_string())?;
-        Ok(self.value_of(&result, &ranks))
+        let order = KeyOrder { hashes: self.hashes.clone(), ranks };
+        // `keys()` and `values()` read the order while the search runs.
+        ORDER.with(|o| *o.borrow_mut() = Some(order));
+        let result = self.expression.search(to_variable(data)).map_err(|e| e.to_string());
+        let order = ORDER.with(|o| o.borrow_mut().take()).unwrap_or_default();
+        Ok(order.value_of(&*result?))
+    }
+}
+
+thread_local! {
+    static ORDER: RefCell<Option<KeyOrder>> = const { RefCell::new(None) };
+}
+
+/// Where each object key goes, Python's way.
+#[derive(Debug, Default)]
+struct KeyOrder {
+    /// The key lists of the expression's multi-select hashes.
+    hashes: Vec<Vec<String>>,
+    /// Each key's position at its first appearance in the input.
+    ranks: HashMap<String, usize>,
+}
+
+impl KeyOrder {
+    /// The keys of `map` in order: as the multi-select hash that has exactly
+    /// these keys writes them, else by their first appearance in the input.
+    fn keys<'a>(&self, map: &'a BTreeMap<String, Rcvar>) -> Vec<&'a String> {
+        let mut keys: Vec<&String> = map.keys().collect();
+        let hash = self.hashes.iter().find(|h| {
+            let mut set: Vec<&String> = h.iter().collect();
+            set.sort();
+            set.dedup();
+            set.len() == map.len() && set.iter().all(|k| map.contains_key(*k))
+        });
+        match hash {
+            Some(order) => keys.sort_by_key(|k| order.iter().position(|o| o == *k)),
+            None => keys.sort_by_key(|k| self.ranks.get(k.as_str()).copied().unwrap_or(usize::MAX)),
+        }
+        keys
     }
 
-    fn value_of(&self, v: &Variable, ranks: &HashMap<&str, usize>) -> Value {
+    fn value_of(&self, v: &Variable) -> Value {
         match v {
             Variable::Null | Variable::Expref(_) => Value::Null,
             Variable::Bool(b) => Value::Bool(*b),
@@ -59,38 +96,47 @@ impl Query {
                 Some(i) => Value::Int(i),
                 None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Variable::Array(items) => Value::List(items.iter().map(|i| self.value_of(i, ranks)).collect()),
-            Variable::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                match self.hash_order(map) {
-                    Some(order) => keys.sort_by_key(|k| order.iter().position(|o| o == *k)),
-                    None => keys.sort_by_key(|k| ranks.get(k.as_str()).copied().unwrap_or(usize::MAX)),
-                }
-                Value::Map(
-                    keys.into_iter().filter_map(|k| map.get(k).map(|v| (k.clone(), self.value_of(v, ranks)))).collect(),
-                )
-            }
+            Variable::Array(items) => Value::List(items.iter().map(|i| self.value_of(i)).collect()),
+            Variable::Object(map) => Value::Map(
+                self.keys(map).into_iter().filter_map(|k| map.get(k).map(|v| (k.clone(), self.value_of(v)))).collect(),
+            ),
         }
     }
+}
 
-    /// The key order of the multi-select hash that made `map`, if one has
-    /// exactly its keys.
-    fn hash_order(&self, map: &BTreeMap<String, Rcvar>) -> Option<&Vec<String>> {
-        self.hashes.iter().find(|h| {
-            let mut set: Vec<&String> = h.iter().collect();
-            set.sort();
-            set.dedup();
-            set.len() == map.len() && set.iter().all(|k| map.contains_key(*k))
-        })
-    }
+/// `keys()` / `values()` of an object, in `KeyOrder`'s order.
+fn members(args: &[Rcvar], values: bool) -> Variable {
+    let Some(Variable::Object(map)) = args.first().map(|a| &**a) else { return Variable::Null };
+    let keys = ORDER.with(|o| {
+        let o = o.borrow();
+        match o.as_ref() {
+            Some(order) => order.keys(map).into_iter().cloned().collect::<Vec<String>>(),
+            None => map.keys().cloned().collect(),
+        }
+    });
+    Variable::Array(
+        keys.into_iter()
+            .filter_map(|k| if values { map.get(&k).cloned() } else { Some(Rcvar::new(Variable::String(k))) })
+            .collect(),
+    )
 }
 
 /// The crate's functions, with the numeric ones returning what jmespath.py
 /// returns: an integer from `abs`, `ceil`, `floor` and `sum` of integers
-/// (Python's `int`, printed `3`, not `3.0`), and null for `avg([])`.
+/// (Python's `int`, printed `3`, not `3.0`), and null for `avg([])`; and
+/// `keys()` / `values()` in the object's order rather than sorted.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
     let mut runtime = Runtime::new();
     runtime.register_builtin_functions();
+    for (name, values) in [("keys", false), ("values", true)] {
+        runtime.register_function(
+            name,
+            Box::new(CustomFunction::new(
+                Signature::new(vec![ArgumentType::Object], None),
+                Box::new(move |args: &[Rcvar], _: &mut jmespath::Context<'_>| Ok(Rcvar::new(members(args, values)))),
+            )),
+        );
+    }
     let number = || ArgumentType::Number;
     let numbers = || ArgumentType::TypedArray(Box::new(ArgumentType::Number));
     let one = |f: fn(&Number) -> Variable| {
@@ -194,12 +240,14 @@ fn collect_hashes(ast: &Ast, out: &mut Vec<Vec<String>>) {
 }
 
 /// Each key's position at its first appearance in `v`, depth first.
-fn rank_keys<'a>(v: &'a Value, ranks: &mut HashMap<&'a str, usize>) {
+fn rank_keys(v: &Value, ranks: &mut HashMap<String, usize>) {
     match v {
         Value::Map(entries) => {
             for (k, item) in entries {
                 let next = ranks.len();
-                ranks.entry(k.as_str()).or_insert(next);
+                if !ranks.contains_key(k) {
+                    ranks.insert(k.clone(), next);
+                }
                 rank_keys(item, ranks);
             }
         }
@@ -343,6 +391,13 @@ mod tests {
 
     #[test]
     fn object_key_order_as_python_keeps_it() {
+        let keys = q("keys(IamInstanceProfileAssociations[0])");
+        let names = ["AssociationId", "InstanceId", "IamInstanceProfile", "State"];
+        assert_eq!(keys, Value::List(names.iter().map(|n| Value::str(*n)).collect()));
+        assert_eq!(
+            q("values(IamInstanceProfileAssociations[0].{S: State, A: AssociationId})"),
+            Value::List(vec![Value::str("associated"), Value::str("a1")])
+        );
         let got = q("IamInstanceProfileAssociations[0].{State: State, Id: AssociationId, Arn: IamInstanceProfile.Arn}");
         assert_eq!(
             got,
