@@ -5,7 +5,7 @@
 //! keeps insertion order. Objects in a result are put back in order: a
 //! multi-select hash (`{Id: AssociationId, State: State}`) in the order the
 //! expression writes its keys, any other object in the order its keys first
-//! appear in the input (botocore's model order).
+//! appear in the input (botocore's model order); `keys()` and `values()` too.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -434,5 +434,36 @@ mod tests {
         assert!(e.starts_with("Bad value for --query IamInstanceProfileAssociations[}: "), "{e}");
         let e = Query::compile("length(`1`)").unwrap().search(&listing()).unwrap_err();
         assert!(e.contains("length"), "{e}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Any `--query` text, however broken, is compiled or refused, and
+        /// a compiled one evaluates or fails: never a panic.
+        #[test]
+        fn any_query_text_is_answered_without_panicking(
+            expr in "[a-zA-Z0-9_@&|!*?.,:;\\[\\]{}()<>=`'\" \\\\-]{0,40}"
+        ) {
+            if let Ok(query) = Query::compile(&expr) {
+                let _ = query.search(&listing());
+            }
+        }
+
+        /// The same for queries made of real pieces, which mostly compile.
+        #[test]
+        fn any_query_of_real_pieces_is_answered_without_panicking(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "IamInstanceProfileAssociations", "State", "AssociationId", "IamInstanceProfile", "Arn", "[0]",
+                "[-1]", "[1:]", "[::-1]", "[*]", "[]", "[?State=='associated']", "[?!State]", ".", "|", "@", "*",
+                "length(@)", "keys(@)", "values(@)", "sort(@)", "sort_by(@, &State)", "max_by(@, &AssociationId)",
+                "{a: State, b: @}", "[State, AssociationId]", "`1`", "`\"x\"`", "`[1, 2.5]`", "'s'", " && ", " || ",
+                " == ", " < ", "to_number(@)", "to_string(@)", "merge(@, `{}`)", "avg(@)", "sum(@)", "abs(@)",
+                "not_null(@, `null`)", "join(', ', @)", "contains(@, 'a')", "reverse(@)", "type(@)", "map(&@, @)",
+            ]), 1..8)
+        ) {
+            if let Ok(query) = Query::compile(&pieces.concat()) {
+                let _ = query.search(&listing());
+            }
+        }
     }
 }
