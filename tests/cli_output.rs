@@ -281,3 +281,177 @@ fn queries_on_changes_match() {
         assert_eq!(a, b, "{query} --output {output}");
     }
 }
+
+/// A thousand queries made of pieces scripts use, each run by `ec2-lite` on moto
+/// and by jmespath.py (the AWS CLI's own) on the AWS CLI's JSON of the same
+/// listing: the same JSON out, byte for byte, or both refuse it (at compile
+/// time, exit 252, or while evaluating, 255).
+#[test]
+fn generated_queries_match_jmespath_py() {
+    let Some(l) = listing("cli_output::generated_queries_match_jmespath_py") else { return };
+    let ids =
+        [l.seeded[5].association_id.as_str(), l.seeded[6].association_id.as_str(), l.other.association_id.as_str()];
+    let base = [DESCRIBE, "--association-ids", ids[0], ids[1], ids[2]];
+    let data = stdout(&aws(&l.moto, &base));
+    const PIECES: &[&str] = &[
+        "IamInstanceProfileAssociations",
+        "IamInstanceProfileAssociations[]",
+        "IamInstanceProfileAssociations[0]",
+        ".State",
+        ".AssociationId",
+        ".IamInstanceProfile",
+        ".Arn",
+        "[0]",
+        "[-1]",
+        "[1:]",
+        "[::-1]",
+        "[*]",
+        "[]",
+        "[?State=='associated']",
+        "[?State!='associated']",
+        "[?contains(IamInstanceProfile.Arn, 'profile-b')]",
+        " | ",
+        "@",
+        "length(@)",
+        "keys(@)",
+        "values(@)",
+        "sort(@)",
+        "sort_by(@, &AssociationId)",
+        "max_by(@, &InstanceId)",
+        "{a: State, b: AssociationId}",
+        "[State, AssociationId]",
+        "`1`",
+        "`2.5`",
+        "'s'",
+        " && ",
+        " || ",
+        " == ",
+        " < ",
+        "to_number(@)",
+        "to_string(@)",
+        "merge(@, `{\"z\": 1}`)",
+        "avg(`[1, 2]`)",
+        "sum(`[1, 2]`)",
+        "abs(`-1`)",
+        "ceil(`1.5`)",
+        "not_null(@, `null`)",
+        "join(', ', @)",
+        "reverse(@)",
+        "type(@)",
+        "map(&State, @)",
+        "starts_with(@, 'iip')",
+        "min_by(@, &State)",
+        "length(IamInstanceProfileAssociations)",
+    ];
+    const N: usize = 1000;
+    // A fixed generator: the same queries every run.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    // Mostly a start and a few steps that fit (real queries), else loose
+    // pieces (mostly broken ones).
+    const STARTS: &[&str] = &[
+        "IamInstanceProfileAssociations",
+        "IamInstanceProfileAssociations[]",
+        "IamInstanceProfileAssociations[0]",
+        "IamInstanceProfileAssociations[?State=='associated']",
+        "@",
+        "*",
+        "IamInstanceProfileAssociations[-1]",
+    ];
+    const STEPS: &[&str] = &[
+        ".State",
+        ".AssociationId",
+        ".IamInstanceProfile",
+        ".IamInstanceProfile.Arn",
+        "[0]",
+        "[-1]",
+        "[1:]",
+        "[::-1]",
+        "[*]",
+        "[]",
+        "[*].State",
+        "[].InstanceId",
+        "[?State=='associated']",
+        "[?contains(IamInstanceProfile.Arn, 'b')]",
+        " | length(@)",
+        " | sort(@)",
+        " | [0]",
+        " | keys(@)",
+        " | values(@)",
+        " | to_string(@)",
+        " | type(@)",
+        " | reverse(@)",
+        " | not_null(@, `0`)",
+        ".{a: State, b: AssociationId}",
+        "[*].{i: InstanceId, s: State}",
+        "[*].[AssociationId, State]",
+        " | sort_by(@, &InstanceId)",
+        " | max_by(@, &AssociationId)",
+        " | map(&State, @)",
+        " | join(',', @)",
+        " | length(@) == `3`",
+        " | @ || `false`",
+        " | merge(@, `{\"z\": 1}`)",
+    ];
+    let queries: Vec<String> = (0..N)
+        .map(|_| {
+            if next(4) == 0 {
+                (0..1 + next(5)).map(|_| PIECES[next(PIECES.len())]).collect::<String>()
+            } else {
+                let start = STARTS[next(STARTS.len())];
+                (0..next(4)).map(|_| STEPS[next(STEPS.len())]).fold(start.to_owned(), |q, step| q + step)
+            }
+        })
+        .collect();
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-output-queries");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("data.json"), &data).unwrap();
+    std::fs::write(dir.join("queries.json"), serde_json::to_string(&queries).unwrap()).unwrap();
+    let script = r#"
+import json, sys, jmespath
+d = sys.argv[1]
+data = json.load(open(d + '/data.json'))
+out = []
+for q in json.load(open(d + '/queries.json')):
+    try:
+        c = jmespath.compile(q)
+    except Exception:
+        out.append('compile'); continue
+    try:
+        r = c.search(data)
+    except Exception:
+        out.append('runtime'); continue
+    out.append('' if r == {} else json.dumps(r, indent=4, ensure_ascii=False) + '\n')
+json.dump(out, open(d + '/expected.json', 'w'))
+"#;
+    let python = support::python::python_or_skip("cli_output::generated_queries_match_jmespath_py").unwrap();
+    let status = std::process::Command::new(python).arg("-c").arg(script).arg(&dir).status().unwrap();
+    assert!(status.success(), "jmespath.py did not run");
+    let expected: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let (mut compared, mut mismatches) = (0, Vec::new());
+    for (q, want) in queries.iter().zip(&expected) {
+        let out = lite(&l.moto, &with(&base, &["--query", q]));
+        let got = match out.status.code() {
+            Some(0) => stdout(&out),
+            Some(252) => "compile".to_owned(),
+            Some(255) => "runtime".to_owned(),
+            other => format!("exit {other:?}: {}", stderr(&out)),
+        };
+        compared += 1;
+        if &got != want {
+            mismatches.push(format!("{q}\n  ec2-lite: {got:?}\n  jmespath.py: {want:?}"));
+        }
+    }
+    assert_eq!(compared, N);
+    assert!(mismatches.is_empty(), "{} of {N} differ:\n{}", mismatches.len(), mismatches.join("\n"));
+    // Most of them are real queries with an answer, not syntax errors.
+    let answered = expected.iter().filter(|w| !matches!(w.as_str(), "compile" | "runtime")).count();
+    assert!(answered > N / 3, "only {answered} of {N} queries have an answer");
+}

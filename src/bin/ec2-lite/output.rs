@@ -479,6 +479,43 @@ fn write_json(out: &mut String, v: &Value, depth: usize) {
     }
 }
 
+/// `json.dumps(v, separators=(',', ':'))`, as jmespath.py's `to_string()`
+/// writes a value: no spaces, non-ASCII escaped.
+pub(crate) fn compact_json(v: &Value) -> String {
+    fn write(out: &mut String, v: &Value) {
+        match v {
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(out, item);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, (k, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, k, true);
+                    out.push(':');
+                    write(out, item);
+                }
+                out.push('}');
+            }
+            Value::Str(s) => write_json_string(out, s, true),
+            Value::Timestamp(t) => write_json_string(out, &iso8601(*t), true),
+            scalar => write_json(out, scalar, 0),
+        }
+    }
+    let mut out = String::new();
+    write(&mut out, v);
+    out
+}
+
 fn indent(out: &mut String, depth: usize) {
     for _ in 0..depth {
         out.push_str("    ");

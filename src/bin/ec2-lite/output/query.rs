@@ -5,7 +5,9 @@
 //! keeps insertion order. Objects in a result are put back in order: a
 //! multi-select hash (`{Id: AssociationId, State: State}`) in the order the
 //! expression writes its keys, any other object in the order its keys first
-//! appear in the input (botocore's model order); `keys()` and `values()` too.
+//! appear in the input (botocore's model order); `keys()`, `values()` and
+//! `to_string()` too. And what follows a multi-select hash in a projection
+//! applies to the projected list, as jmespath.py parses it.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -37,9 +39,10 @@ impl Query {
     /// a usage error (252); the reason is the crate's, not jmespath.py's.
     pub(crate) fn compile(expression: &str) -> Result<Query, String> {
         let compiled = RUNTIME.compile(expression).map_err(|e| format!("Bad value for --query {expression}: {e}"))?;
+        let ast = hash_ends_projection(compiled.as_ast().clone());
         let mut hashes = Vec::new();
-        collect_hashes(compiled.as_ast(), &mut hashes);
-        Ok(Query { expression: compiled, hashes })
+        collect_hashes(&ast, &mut hashes);
+        Ok(Query { expression: jmespath::Expression::new(expression, ast, &RUNTIME), hashes })
     }
 
     /// The expression's result on `data`. The error is one found while
@@ -124,10 +127,29 @@ fn members(args: &[Rcvar], values: bool) -> Variable {
 /// The crate's functions, with the numeric ones returning what jmespath.py
 /// returns: an integer from `abs`, `ceil`, `floor` and `sum` of integers
 /// (Python's `int`, printed `3`, not `3.0`), and null for `avg([])`; and
-/// `keys()` / `values()` in the object's order rather than sorted.
+/// `keys()`, `values()` and `to_string()` in the object's order rather than
+/// sorted.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
     let mut runtime = Runtime::new();
     runtime.register_builtin_functions();
+    runtime.register_function(
+        "to_string",
+        Box::new(CustomFunction::new(
+            Signature::new(vec![ArgumentType::Any], None),
+            Box::new(|args: &[Rcvar], _: &mut jmespath::Context<'_>| {
+                Ok(match args.first().map(|a| &**a) {
+                    Some(Variable::String(_)) | None => {
+                        args.first().cloned().unwrap_or_else(|| Rcvar::new(Variable::Null))
+                    }
+                    Some(other) => {
+                        let value = ORDER.with(|o| o.borrow().as_ref().map(|order| order.value_of(other)));
+                        let value = value.unwrap_or_else(|| KeyOrder::default().value_of(other));
+                        Rcvar::new(Variable::String(super::compact_json(&value)))
+                    }
+                })
+            }),
+        )),
+    );
     for (name, values) in [("keys", false), ("values", true)] {
         runtime.register_function(
             name,
@@ -209,6 +231,72 @@ fn int_or_float(i: Option<i64>, f: f64) -> Variable {
 /// A whole float as Python's `math.ceil` / `math.floor` return it: an int.
 fn whole(f: f64) -> Variable {
     if f.is_finite() && f.abs() < 9.0e15 { Variable::Number((f as i64).into()) } else { float(f) }
+}
+
+/// jmespath.py ends a projection's right side at a multi-select hash
+/// (`_parse_dot_rhs` returns it as it is), so in `L[*].{a: x}[0]` or
+/// `L[*].{a: x}.b` what follows the hash applies to the projected list; the
+/// crate applies it to each element. Rewrites the crate's tree to Python's.
+fn hash_ends_projection(ast: Ast) -> Ast {
+    let fix = |b: Box<Ast>| Box::new(hash_ends_projection(*b));
+    match ast {
+        Ast::Projection { offset, lhs, rhs } => {
+            let (lhs, rhs) = (fix(lhs), fix(rhs));
+            if matches!(*rhs, Ast::MultiHash { .. }) || !starts_with_hash(&rhs) {
+                return Ast::Projection { offset, lhs, rhs };
+            }
+            // The hash at the head of `rhs` becomes the projection's right
+            // side; the rest of `rhs` applies to the projection.
+            replace_head(*rhs, &mut |hash| Ast::Projection { offset, lhs: lhs.clone(), rhs: Box::new(hash) })
+        }
+        Ast::Subexpr { offset, lhs, rhs } => Ast::Subexpr { offset, lhs: fix(lhs), rhs: fix(rhs) },
+        Ast::Comparison { offset, comparator, lhs, rhs } => {
+            Ast::Comparison { offset, comparator, lhs: fix(lhs), rhs: fix(rhs) }
+        }
+        Ast::And { offset, lhs, rhs } => Ast::And { offset, lhs: fix(lhs), rhs: fix(rhs) },
+        Ast::Or { offset, lhs, rhs } => Ast::Or { offset, lhs: fix(lhs), rhs: fix(rhs) },
+        Ast::Condition { offset, predicate, then } => {
+            Ast::Condition { offset, predicate: fix(predicate), then: fix(then) }
+        }
+        Ast::Expref { offset, ast } => Ast::Expref { offset, ast: fix(ast) },
+        Ast::Flatten { offset, node } => Ast::Flatten { offset, node: fix(node) },
+        Ast::Not { offset, node } => Ast::Not { offset, node: fix(node) },
+        Ast::ObjectValues { offset, node } => Ast::ObjectValues { offset, node: fix(node) },
+        Ast::Function { offset, name, args } => {
+            Ast::Function { offset, name, args: args.into_iter().map(hash_ends_projection).collect() }
+        }
+        Ast::MultiList { offset, elements } => {
+            Ast::MultiList { offset, elements: elements.into_iter().map(hash_ends_projection).collect() }
+        }
+        Ast::MultiHash { offset, elements } => Ast::MultiHash {
+            offset,
+            elements: elements
+                .into_iter()
+                .map(|kv| jmespath::ast::KeyValuePair { key: kv.key, value: hash_ends_projection(kv.value) })
+                .collect(),
+        },
+        leaf => leaf,
+    }
+}
+
+/// Whether the leftmost step of `ast` (down the left sides of
+/// subexpressions and projections) is a multi-select hash.
+fn starts_with_hash(ast: &Ast) -> bool {
+    match ast {
+        Ast::MultiHash { .. } => true,
+        Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => starts_with_hash(lhs),
+        _ => false,
+    }
+}
+
+fn replace_head(ast: Ast, with: &mut dyn FnMut(Ast) -> Ast) -> Ast {
+    match ast {
+        Ast::Subexpr { offset, lhs, rhs } => Ast::Subexpr { offset, lhs: Box::new(replace_head(*lhs, with)), rhs },
+        Ast::Projection { offset, lhs, rhs } => {
+            Ast::Projection { offset, lhs: Box::new(replace_head(*lhs, with)), rhs }
+        }
+        hash => with(hash),
+    }
 }
 
 fn collect_hashes(ast: &Ast, out: &mut Vec<Vec<String>>) {
@@ -391,6 +479,10 @@ mod tests {
 
     #[test]
     fn object_key_order_as_python_keeps_it() {
+        assert_eq!(
+            q("to_string(IamInstanceProfileAssociations[0].{S: State, A: AssociationId, N: `[1, 2.5, null]`, U: 'é'})"),
+            Value::str(r#"{"S":"associated","A":"a1","N":[1,2.5,null],"U":"\u00e9"}"#)
+        );
         let keys = q("keys(IamInstanceProfileAssociations[0])");
         let names = ["AssociationId", "InstanceId", "IamInstanceProfile", "State"];
         assert_eq!(keys, Value::List(names.iter().map(|n| Value::str(*n)).collect()));
@@ -426,6 +518,23 @@ mod tests {
         assert_eq!(run("avg(`[1, 2]`)"), Value::Float(1.5));
         assert_eq!(run("avg(`[]`)"), Value::Null);
         assert_eq!(run("`1.0`"), Value::Float(1.0));
+    }
+
+    /// What follows a multi-select hash in a projection applies to the
+    /// projected list, as jmespath.py parses it.
+    #[test]
+    fn a_hash_ends_the_projection_as_in_jmespath_py() {
+        let hash = |id: &str, state: &str| Value::map(vec![("i", Value::str(id)), ("s", Value::str(state))]);
+        let items = "IamInstanceProfileAssociations";
+        assert_eq!(q(&format!("{items}[*].{{i: AssociationId, s: State}}[0]")), hash("a1", "associated"));
+        assert_eq!(q(&format!("{items}[*].{{i: AssociationId, s: State}}.s")), Value::Null);
+        assert_eq!(
+            q(&format!("{items}[].{{i: AssociationId, s: State}}[?s=='disassociating']")),
+            Value::List(vec![hash("a2", "disassociating")])
+        );
+        // A field or a list after the dot stays inside the projection.
+        assert_eq!(q(&format!("{items}[*].AssociationId[0]")), Value::List(vec![]));
+        assert_eq!(q(&format!("{items}[*].[AssociationId][0]")), Value::List(vec![Value::str("a1")]));
     }
 
     #[test]
