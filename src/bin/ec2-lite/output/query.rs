@@ -124,6 +124,10 @@ fn members(args: &[Rcvar], values: bool) -> Variable {
     )
 }
 
+/// The function `*` on an object is rewritten to: a name no expression can
+/// call, since it is not an identifier.
+const OBJECT_VALUES: &str = "*object-values";
+
 /// The crate's functions, with the numeric ones returning what jmespath.py
 /// returns: an integer from `abs`, `ceil`, `floor` and `sum` of integers
 /// (Python's `int`, printed `3`, not `3.0`), and null for `avg([])`; and
@@ -149,6 +153,16 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
                 })
             }),
         )),
+    );
+    // What `*` on an object becomes: null on anything else, as `*` gives.
+    runtime.register_function(
+        OBJECT_VALUES,
+        Box::new(|args: &[Rcvar], _: &mut jmespath::Context<'_>| {
+            Ok(Rcvar::new(match args.first().map(|a| &**a) {
+                Some(Variable::Object(_)) => members(args, true),
+                _ => Variable::Null,
+            }))
+        }),
     );
     for (name, values) in [("keys", false), ("values", true)] {
         runtime.register_function(
@@ -261,7 +275,11 @@ fn hash_ends_projection(ast: Ast) -> Ast {
         Ast::Expref { offset, ast } => Ast::Expref { offset, ast: fix(ast) },
         Ast::Flatten { offset, node } => Ast::Flatten { offset, node: fix(node) },
         Ast::Not { offset, node } => Ast::Not { offset, node: fix(node) },
-        Ast::ObjectValues { offset, node } => Ast::ObjectValues { offset, node: fix(node) },
+        // `*` on an object: its values in the object's order (the crate's
+        // own node gives them in sorted key order).
+        Ast::ObjectValues { offset, node } => {
+            Ast::Function { offset, name: OBJECT_VALUES.to_owned(), args: vec![hash_ends_projection(*node)] }
+        }
         Ast::Function { offset, name, args } => {
             Ast::Function { offset, name, args: args.into_iter().map(hash_ends_projection).collect() }
         }
@@ -483,6 +501,18 @@ mod tests {
             q("to_string(IamInstanceProfileAssociations[0].{S: State, A: AssociationId, N: `[1, 2.5, null]`, U: 'é'})"),
             Value::str(r#"{"S":"associated","A":"a1","N":[1,2.5,null],"U":"\u00e9"}"#)
         );
+        let star = q("IamInstanceProfileAssociations[0].*");
+        let first = Value::List(vec![Value::str("a1"), Value::str("i-a1")]);
+        assert_eq!(
+            Value::List(match &star {
+                Value::List(v) => v[..2].to_vec(),
+                _ => vec![],
+            }),
+            first,
+            "{star:?}"
+        );
+        assert_eq!(q("IamInstanceProfileAssociations[0].AssociationId.*"), Value::Null);
+        assert_eq!(q("*.AssociationId"), Value::List(vec![]));
         let keys = q("keys(IamInstanceProfileAssociations[0])");
         let names = ["AssociationId", "InstanceId", "IamInstanceProfile", "State"];
         assert_eq!(keys, Value::List(names.iter().map(|n| Value::str(*n)).collect()));
