@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTarget, format_timestamp, wire};
+use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTarget, wire};
 
 use crate::CliError;
 use crate::args::{Opt, Parsed};
@@ -90,9 +90,10 @@ fn check_min(model: &str, n: i64, min: Option<i64>) -> Result<(), CliError> {
 pub(crate) enum Printable {
     /// One response.
     Single(Value),
-    /// An auto-paginated listing: the items of each page under `key`, and
-    /// where to resume when `--max-items` cut it short.
-    Paged { key: &'static str, pages: Vec<Vec<Value>>, resume: Option<String> },
+    /// An auto-paginated listing: the items of each page under `key`, the
+    /// service's token after each page, and where to resume when
+    /// `--max-items` cut it short.
+    Paged { key: &'static str, pages: Vec<Vec<Value>>, page_tokens: Vec<Option<String>>, resume: Option<String> },
 }
 
 /// One command of the tool.
@@ -336,6 +337,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let mut first_skip = start.skip;
     let mut previous: Option<String> = None;
     let mut pages: Vec<Vec<Value>> = Vec::new();
+    let mut page_tokens: Vec<Option<String>> = Vec::new();
     let mut total = 0usize;
     let mut resume = None;
     loop {
@@ -357,10 +359,12 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
             items.truncate(keep);
             resume = Some(paging::encode(&Resume { token: token.clone(), skip: keep + skipped }, true));
             pages.push(items);
+            page_tokens.push(page.next_token);
             break;
         }
         total += items.len();
         pages.push(items);
+        page_tokens.push(page.next_token.clone());
         let Some(next) = page.next_token else { break };
         if max_items.is_some_and(|m| m == total) {
             resume = Some(paging::encode(&Resume { token: Some(next), skip: 0 }, false));
@@ -374,7 +378,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         previous = Some(next.clone());
         token = Some(next);
     }
-    Ok(Some(Printable::Paged { key: ITEMS_KEY, pages, resume }))
+    Ok(Some(Printable::Paged { key: ITEMS_KEY, pages, page_tokens, resume }))
 }
 
 fn wait(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
@@ -430,7 +434,7 @@ pub(crate) fn association(a: &IamInstanceProfileAssociation) -> Value {
         ("State", Value::str(a.state.as_str())),
     ];
     if let Some(t) = a.timestamp {
-        m.push(("Timestamp", Value::str(format_timestamp(t))));
+        m.push(("Timestamp", Value::Timestamp(t)));
     }
     Value::map(m)
 }

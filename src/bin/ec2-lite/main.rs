@@ -336,6 +336,10 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     // v2 resolves these as soon as the global options are read
     // (awscli/customizations/globalargs.py).
     settings::check_endpoint_url(&parsed)?;
+    // globalargs.py: a query that does not compile is refused before anything is read or sent.
+    if let Some(q) = parsed.one("query") {
+        output::Query::compile(q).map_err(CliError::param)?;
+    }
     settings::timeout(&parsed, "cli-connect-timeout")?;
     settings::timeout(&parsed, "cli-read-timeout")?;
     let rest = main.extras;
@@ -429,14 +433,14 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     if skeleton.is_some() {
         // v2 makes the call against a stubbed client (`StubbedCLIOperationCaller`):
         // the configuration is resolved, a region needed, nothing sent.
-        return Ok(render(Printable::Single(input::output_skeleton(command)), &settings.output));
+        return render(Printable::Single(input::output_skeleton(command)), command.operation, &settings);
     }
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx)?;
-    Ok(match value {
-        None => String::new(),
-        Some(p) => render(p, &settings.output),
-    })
+    match value {
+        None => Ok(String::new()),
+        Some(p) => render(p, command.operation, &settings),
+    }
 }
 
 enum Waiter {
@@ -514,37 +518,19 @@ fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
     builder.build()
 }
 
-/// Prints as the AWS CLI does: a paginated listing is one merged document in
-/// JSON, and one block per page in text.
-fn render(p: Printable, format: &str) -> String {
-    if format == "off" {
-        return String::new();
-    }
-    let text = format == "text";
-    match p {
-        Printable::Single(v) if text => output::text(&v),
-        Printable::Single(v) => output::json(&v),
-        Printable::Paged { key, pages, resume } if text => {
-            let mut out = String::new();
-            for page in pages {
-                out.push_str(&output::text(&Value::map(vec![(key, Value::List(page))])));
-            }
-            if let Some(r) = resume {
-                out.push_str(&output::text(&Value::map(vec![(
-                    "NextToken",
-                    Value::map(vec![("NextToken", Value::str(r))]),
-                )])));
-            }
-            out
-        }
-        Printable::Paged { key, pages, resume } => {
-            let mut m = vec![(key, Value::List(pages.into_iter().flatten().collect()))];
-            if let Some(r) = resume {
-                m.push(("NextToken", Value::str(r)));
-            }
-            output::json(&Value::map(m))
-        }
-    }
+/// Prints as the AWS CLI v2 does, in the resolved format, through `--query`,
+/// with timestamps as `cli_timestamp_format` says (`output.rs`).
+fn render(p: Printable, operation: &str, settings: &Settings) -> Result<String, CliError> {
+    let format = output::OutputFormat::parse(&settings.output).map_err(CliError::general)?;
+    let query = settings.query.as_deref().map(output::Query::compile).transpose().map_err(CliError::param)?;
+    let timestamps = match settings.timestamp_format.as_deref() {
+        Some(t) => output::TimestampFormat::parse(t).map_err(CliError::configuration)?,
+        None => output::TimestampFormat::default(),
+    };
+    let color = output::ColorChoice::parse(&settings.color).map_err(CliError::param)?;
+    let options = output::RenderOptions::for_stdout(format, query, timestamps, color);
+    // A query that fails while it runs (a function given the wrong type) is v2's 255.
+    output::render(p, operation, &options).map_err(CliError::general)
 }
 
 #[cfg(test)]

@@ -16,22 +16,21 @@ pub(crate) struct Settings {
     /// profile's `output`, else `json`.
     pub(crate) output: String,
     /// `--query`, not compiled here.
-    #[allow(dead_code)] // for the output side
     pub(crate) query: Option<String>,
     /// The profile's `cli_timestamp_format` (`iso8601` or `wire`; no option
     /// sets it), `None` when unset: v2's default is `iso8601`.
-    #[allow(dead_code)] // for the output side
     pub(crate) timestamp_format: Option<String>,
     /// `--color`: `on`, `off` or `auto` (the default).
-    #[allow(dead_code)] // for the output side
     pub(crate) color: String,
     /// `--cli-error-format`, `AWS_CLI_ERROR_FORMAT`, the profile's
     /// `cli_error_format`, else `enhanced`; lowercase, maybe not a valid one
-    /// (v2 then falls back to `enhanced`).
-    #[allow(dead_code)] // for the output side
+    /// (v2 then falls back to `enhanced`). Errors are printed from the
+    /// run's state, which has it before the settings are resolved.
+    #[allow(dead_code)]
     pub(crate) error_format: String,
-    /// `--cli-binary-format`, the profile's `cli_binary_format`, else `base64`.
-    #[allow(dead_code)] // for the output side
+    /// `--cli-binary-format`, the profile's `cli_binary_format`, else `base64`:
+    /// validated, and kept for completeness; no parameter of these commands is a blob.
+    #[allow(dead_code)]
     pub(crate) binary_format: String,
     /// `--ca-bundle` (the profile's `ca_bundle` and `AWS_CA_BUNDLE` are read by
     /// the library).
