@@ -694,7 +694,10 @@ const USAGE: &[Scenario] = &[
     s("short-option-and-word", &["ec2", DESCRIBE, "-x", "junk"], Unknown),
     s("unknown-option", &["ec2", DESCRIBE, "--bogus"], Unknown),
     s("unknown-option-equals", &["ec2", DESCRIBE, "--bogus=1", "--max-items", "1"], Unknown),
-    s("option-of-another-command", &["ec2", DESCRIBE, "--association-id", "iip-assoc-00000000000000000"], Unknown),
+    s("option-of-another-command", &["ec2", DESCRIBE, "--instance-id", "i-00000000000000000"], Unknown),
+    // argparse takes an unambiguous prefix of an option (`allow_abbrev`).
+    s("option-prefix-is-the-option", &["ec2", DESCRIBE, "--association-id", "{A0}"], OK),
+    s("global-option-prefix", &["ec2", DESCRIBE, "--max-item", "1", "--out", "text"], OK),
     s(
         "unknown-option-replace-changes-nothing",
         &["ec2", REPLACE, "--association-id", "{A}", "--iam-instance-profile", "Name=crate-profile-b", "--force"],
@@ -728,7 +731,9 @@ const USAGE: &[Scenario] = &[
         &["ec2", ASSOCIATE, "--iam-instance-profile", "Nme=crate-profile", "--instance-id", "i-00000000000000000"],
         ParamValidation,
     ),
-    s("endpoint-url-without-scheme", &["ec2", DESCRIBE, "--endpoint-url", "localhost:1"], ParamValidation),
+    s("endpoint-url-without-scheme", &["ec2", DESCRIBE, "--endpoint-url", "nohost"], ParamValidation),
+    // `localhost` is the scheme there: botocore refuses it later, as a plain error.
+    s("endpoint-url-invalid", &["ec2", DESCRIBE, "--endpoint-url", "localhost:1"], General),
     s("usage-error-before-missing-region", &["ec2", DISASSOCIATE, "--association-id"], ArgParse).env(NO_ENV_REGION),
     s("usage-error-before-missing-credentials", &["ec2", DESCRIBE, "--bogus"], Unknown)
         .env(&[("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)]),
