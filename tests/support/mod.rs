@@ -8,3 +8,4 @@ pub mod fault;
 pub mod http1;
 pub mod moto;
 pub mod python;
+pub mod twin;
