@@ -88,7 +88,7 @@ type OnResult = Arc<dyn Fn(&str, &Result<EnsureOutcome, Error>) + Send + Sync>;
 #[derive(Clone)]
 struct Clock {
     now: Arc<dyn Fn() -> Instant + Send + Sync>,
-    sleep: Arc<dyn Fn(Duration) + Send + Sync>,
+    sleep: crate::retry::Sleep,
 }
 
 /// How ensure waits, retries and fans out.
