@@ -88,7 +88,7 @@ type OnResult = Arc<dyn Fn(&str, &Result<EnsureOutcome, Error>) + Send + Sync>;
 #[derive(Clone)]
 struct Clock {
     now: Arc<dyn Fn() -> Instant + Send + Sync>,
-    sleep: Arc<dyn Fn(Duration) + Send + Sync>,
+    sleep: crate::retry::Sleep,
 }
 
 /// How ensure waits, retries and fans out.
@@ -230,14 +230,6 @@ fn holds(a: &IamInstanceProfileAssociation, spec: &IamInstanceProfileSpecificati
     arn_ok && name_ok
 }
 
-/// A random number in [0, 1) for jitter, from std's per-process random keys.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// A write ensure decided on.
 enum Write<'a> {
     Associate(&'a IamInstanceProfileSpecification),
@@ -361,7 +353,7 @@ impl Run<'_> {
                 return Err(err);
             }
             refusals += 1;
-            (clock.sleep)(self.options.backoff(refusals, jitter()).min(left));
+            (clock.sleep)(self.options.backoff(refusals, crate::retry::random_fraction()).min(left));
         }
     }
 
@@ -631,7 +623,7 @@ mod tests {
         assert_eq!(o.backoff(5, 0.0), Duration::from_secs(10));
         assert_eq!(o.backoff(60, 0.0), Duration::from_secs(10));
         assert_eq!(o.backoff(2, 1.0), Duration::from_secs(1));
-        let j = jitter();
+        let j = crate::retry::random_fraction();
         assert!((0.0..1.0).contains(&j));
     }
 }
