@@ -4,7 +4,7 @@
 //!   process, printing the port it listens on, so that callgrind and
 //!   `/usr/bin/time` see only the client.
 //! - `loopback serve-tls [PORT]`: the same over TLS, for `https://localhost:PORT` with
-//!   `AWS_CA_BUNDLE=tests/fixtures/tls/ca.pem`.
+//!   `AWS_CA_BUNDLE=benches/support/tls/ca.pem` (an RSA-2048 chain).
 //! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
 //!   (`disassociate`, the default, `describe` or `describe-1000`). Run under
 //!   callgrind with N and 2N calls, the difference is the cost of N calls on a

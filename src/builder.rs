@@ -54,7 +54,8 @@ impl Client {
 /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (any case; never used for instance
 /// metadata, the container endpoints or this machine), and `AWS_CA_BUNDLE` or the profile's
 /// `ca_bundle`: a PEM file of the certificates to trust, instead of the bundled Mozilla roots,
-/// as in botocore.
+/// as in botocore. The bundle is read by the first HTTPS request, which fails with
+/// [`Error::Config`](crate::Error::Config) if it cannot be read or holds no certificate.
 ///
 /// ```
 /// use std::time::Duration;

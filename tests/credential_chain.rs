@@ -507,6 +507,20 @@ fn the_ca_bundle_is_read_only_when_https_needs_it() {
     let want = "Ca_bundle of profile `default`: could not read the CA bundle /nonexistent/ca.pem";
     assert!(stderr(&out).contains(want), "{}", stderr(&out));
     assert_eq!(served.load(Ordering::SeqCst), 0);
+
+    // The CA among other certificates is found; a bundle without it trusts nothing here.
+    let tls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let leaf = std::fs::read_to_string(tls.join("localhost.pem")).unwrap();
+    let ca = std::fs::read_to_string(tls.join("ca.pem")).unwrap();
+    let mixed = home.write("mixed.pem", &format!("{leaf}{ca}"));
+    let leaf_only = home.write("leaf.pem", &leaf);
+    let (mixed, leaf_only) = (mixed.to_str().unwrap(), leaf_only.to_str().unwrap());
+    let with_mixed = [env[0], env[1], env[2], ("AWS_CA_BUNDLE", mixed)];
+    assert_exit(&run(&home, &["--endpoint-url", &tls_url, DESCRIBE], &with_mixed), 0);
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    let with_leaf = [env[0], env[1], env[2], ("AWS_CA_BUNDLE", leaf_only)];
+    assert_exit(&run(&home, &["--endpoint-url", &tls_url, DESCRIBE], &with_leaf), 255);
+    assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
 #[test]

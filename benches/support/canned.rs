@@ -106,13 +106,13 @@ pub(crate) fn spawn(port: u16) -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// The same over TLS, with the `localhost` certificate of `tests/fixtures/tls/` (trusted
-/// through `ca.pem` there).
+/// The same over TLS, with an RSA-2048 certificate for `localhost` (`support/tls/`, trusted
+/// through `ca.pem` there), the kind AWS endpoints present. Its CA's key was not kept.
 pub(crate) fn spawn_tls(port: u16) -> io::Result<SocketAddr> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    const CERT: &[u8] = include_bytes!("../../tests/fixtures/tls/localhost.pem");
-    const KEY: &[u8] = include_bytes!("../../tests/fixtures/tls/localhost.key");
+    const CERT: &[u8] = include_bytes!("tls/localhost.pem");
+    const KEY: &[u8] = include_bytes!("tls/localhost.key");
     let certs = CertificateDer::pem_slice_iter(CERT).collect::<Result<Vec<_>, _>>().map_err(io::Error::other)?;
     let key = PrivateKeyDer::from_pem_slice(KEY).map_err(io::Error::other)?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
