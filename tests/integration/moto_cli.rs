@@ -7,17 +7,15 @@
 //! own and filters Describe by their instances.
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::collections::BTreeSet;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{self, assert_exit, stderr, stdout};
+use crate::support::moto::{Moto, SeedPool, Seeded};
 use serde_json::Value;
-use support::cli::{self, assert_exit, stderr, stdout};
-use support::moto::{Moto, SeedPool, Seeded};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
@@ -39,7 +37,14 @@ fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
     Moto::shared_with_seeds(test, PAGED, POOL)
 }
 
-impl SeedPool {
+/// What this module adds to the shared seed pool.
+trait CliSeeds {
+    fn bare_instance(&self, moto: &Moto) -> String;
+    fn paged_filter(&self) -> String;
+    fn paged_association_ids(&self) -> Vec<String>;
+}
+
+impl CliSeeds for SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);

@@ -7,9 +7,7 @@
 //! Describe calls filter by those instances.
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -17,11 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::moto::{Moto, SeedPool, Seeded};
 use ec2_lite::{
     Client, Credentials, DescribeIamInstanceProfileAssociations, Error, IamInstanceProfileAssociation,
     IamInstanceProfileAssociationState as State, IamInstanceProfileSpecification, WaitOptions, WaitTarget,
 };
-use support::moto::{Moto, SeedPool, Seeded};
 
 /// How many associations Describe pages are made of here: more than moto's
 /// fixed page of 100.
@@ -38,7 +36,14 @@ fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
     Moto::shared_with_seeds(test, PAGED, POOL)
 }
 
-impl SeedPool {
+/// What this module adds to the shared seed pool.
+trait LibrarySeeds {
+    fn bare_instance(&self, moto: &Moto) -> String;
+    fn paged_instance_ids(&self) -> Vec<&str>;
+    fn paged_association_ids(&self) -> BTreeSet<String>;
+}
+
+impl LibrarySeeds for SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);

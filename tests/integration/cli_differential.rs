@@ -10,16 +10,14 @@
 //! be identical); the other commands on the binary's shared one.
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::process::Output;
 use std::sync::OnceLock;
 
+use crate::support::cli::{self, stderr, stdout};
+use crate::support::moto::{Moto, Seeded};
 use serde_json::Value;
-use support::cli::{self, stderr, stdout};
-use support::moto::{Moto, Seeded};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 
@@ -38,7 +36,7 @@ struct Listing {
 }
 
 fn listing(test: &str) -> Option<&'static Listing> {
-    support::python::python_or_skip(test)?;
+    crate::support::python::python_or_skip(test)?;
     static LISTING: OnceLock<Listing> = OnceLock::new();
     Some(LISTING.get_or_init(|| {
         let moto = Moto::start(test).expect("the venv is there");

@@ -1,8 +1,6 @@
 //! Properties of the query encoder and the canonical request, over generated
 //! inputs: round trips, invariants, and agreement with botocore's signer.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -192,7 +190,8 @@ fn request() -> impl Strategy<Value = Req> {
 
 #[test]
 fn botocore_agrees_on_generated_requests() {
-    let Some(python) = support::python::python_or_skip("properties::botocore_agrees_on_generated_requests") else {
+    let Some(python) = crate::support::python::python_or_skip("properties::botocore_agrees_on_generated_requests")
+    else {
         return;
     };
     // A fixed seed: a failure reproduces.
@@ -201,7 +200,7 @@ fn botocore_agrees_on_generated_requests() {
     let cases: Vec<Req> =
         (0..400).map(|_| strategy.new_tree(&mut runner).expect("generate a request").current()).collect();
 
-    let script = support::python::repo_root().join("tests/support/botocore_sign.py");
+    let script = crate::support::python::repo_root().join("tests/integration/support/botocore_sign.py");
     let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())

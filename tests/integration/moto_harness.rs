@@ -1,16 +1,14 @@
 //! The test harness itself: moto starts, seeding works, the AWS CLI sees what
 //! was seeded, and signatures are really checked. When these fail, the
-//! integration tests built on `support::moto` cannot be trusted.
+//! integration tests built on `crate::support::moto` cannot be trusted.
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::process::Output;
 
+use crate::support::moto::{Moto, REGION};
 use serde_json::Value;
-use support::moto::{Moto, REGION};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod fault;
+#[path = "../../../src/credentials/replay/http1.rs"]
 pub mod http1;
 pub mod moto;
 pub mod python;

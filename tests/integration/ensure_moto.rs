@@ -6,9 +6,7 @@
 //! the end state.
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Write};
@@ -18,13 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::support::cli::{self, assert_exit, stdout};
+use crate::support::moto::Moto;
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification, WaitOptions,
 };
 use serde_json::Value;
-use support::cli::{self, assert_exit, stdout};
-use support::moto::Moto;
 
 const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
 const ASSOCIATE: &str = "AssociateIamInstanceProfile";
@@ -101,7 +99,7 @@ impl CountingProxy {
 fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)>>) {
     let mut out = client.try_clone().expect("clone the client stream");
     let mut reader = BufReader::new(client);
-    let Some(req) = support::http1::read_request(&mut reader) else { return };
+    let Some(req) = crate::support::http1::read_request(&mut reader) else { return };
     let body = String::from_utf8_lossy(&req.body).into_owned();
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("?").to_owned();
     // The host header is signed: it goes upstream as the client sent it.

@@ -8,9 +8,7 @@
 //! seeded, so a failure reproduces on every run and machine.
 //!
 //! Needs the test venv (botocore); without it the test is skipped by name, or
-//! fails when `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! fails when `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
@@ -431,7 +429,7 @@ impl Generated {
 
 /// Runs botocore once over all requests: one JSON line in, one out, same order.
 fn sign_with_botocore(python: &std::path::Path, requests: &[Value]) -> Vec<Value> {
-    let script = support::python::repo_root().join("tests/support/botocore_sign.py");
+    let script = crate::support::python::repo_root().join("tests/integration/support/botocore_sign.py");
     let mut child = Command::new(python)
         .arg(&script)
         .stdin(Stdio::piped())
@@ -550,7 +548,7 @@ fn show(s: Option<&str>) -> String {
 
 #[test]
 fn botocore_agrees_on_generated_requests() {
-    let Some(python) = support::python::python_or_skip(TEST_NAME) else { return };
+    let Some(python) = crate::support::python::python_or_skip(TEST_NAME) else { return };
 
     let mut rng = Rng(SEED);
     let requests: Vec<Generated> = (0..REQUESTS).map(|_| generate(&mut rng)).collect();
