@@ -9,8 +9,7 @@
 //! Describe runs on a private server that nothing else changes (listings must
 //! be identical); the other commands on the binary's shared one.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::process::Output;
 use std::sync::OnceLock;
@@ -35,15 +34,14 @@ struct Listing {
     other_profile: Seeded,
 }
 
-fn listing(test: &str) -> Option<&'static Listing> {
-    crate::support::python::python_or_skip(test)?;
+fn listing() -> &'static Listing {
     static LISTING: OnceLock<Listing> = OnceLock::new();
-    Some(LISTING.get_or_init(|| {
-        let moto = Moto::start(test).expect("the venv is there");
+    LISTING.get_or_init(|| {
+        let moto = Moto::start();
         let seeded = moto.seed_associations(PAGED);
         let other_profile = moto.seed_association_with(&moto.profile_b.name);
         Listing { moto, seeded, other_profile }
-    }))
+    })
 }
 
 /// `ec2-lite --endpoint-url E --region R ARGS`, as the user, with nothing
@@ -132,8 +130,9 @@ fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<&'static str> {
 // ---------------------------------------------------------------- Describe
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_everything_matches_in_json_and_text() {
-    let Some(l) = listing("cli_differential::describe_everything_matches_in_json_and_text") else { return };
+    let l = listing();
     let printed = same_output(&l.moto, &[DESCRIBE]);
     let v: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(v["IamInstanceProfileAssociations"].as_array().map(Vec::len), Some(PAGED + 1), "pages were followed");
@@ -141,8 +140,9 @@ fn describe_everything_matches_in_json_and_text() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_by_association_ids_matches() {
-    let Some(l) = listing("cli_differential::describe_by_association_ids_matches") else { return };
+    let l = listing();
     let (a, b) = (&l.seeded[0].association_id, &l.other_profile.association_id);
     for args in [
         vec![DESCRIBE, "--association-ids", a],
@@ -158,8 +158,9 @@ fn describe_by_association_ids_matches() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_filters_match() {
-    let Some(l) = listing("cli_differential::describe_filters_match") else { return };
+    let l = listing();
     let (i1, i2) = (&l.seeded[7].instance_id, &l.other_profile.instance_id);
     let ored = format!("Name=instance-id,Values={i1},{i2}");
     let one = format!("Name=instance-id,Values={i1}");
@@ -185,8 +186,9 @@ fn describe_filters_match() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn max_items_matches_at_and_around_page_boundaries() {
-    let Some(l) = listing("cli_differential::max_items_matches_at_and_around_page_boundaries") else { return };
+    let l = listing();
     for n in ["1", "99", "100", "101", "105", "106", "1000"] {
         same_output(&l.moto, &[DESCRIBE, "--max-items", n]);
     }
@@ -223,8 +225,9 @@ fn cross_chain(moto: &Moto, args: &[&str]) -> usize {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn starting_tokens_resume_in_the_other_tool() {
-    let Some(l) = listing("cli_differential::starting_tokens_resume_in_the_other_tool") else { return };
+    let l = listing();
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "40"]), 3);
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "100"]), 2);
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "53"]), 2);
@@ -233,8 +236,9 @@ fn starting_tokens_resume_in_the_other_tool() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn starting_token_forms_match() {
-    let Some(l) = listing("cli_differential::starting_token_forms_match") else { return };
+    let l = listing();
     // The service's token as is, botocore's base64 JSON without and with a
     // truncation, and the old `TOKEN___N` form.
     for token in [
@@ -248,8 +252,9 @@ fn starting_token_forms_match() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn page_size_matches() {
-    let Some(l) = listing("cli_differential::page_size_matches") else { return };
+    let l = listing();
     for args in [
         with(&[DESCRIBE], &["--page-size", "5"]),
         with(&[DESCRIBE], &["--page-size", "1000"]),
@@ -261,8 +266,9 @@ fn page_size_matches() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn paging_by_hand_matches() {
-    let Some(l) = listing("cli_differential::paging_by_hand_matches") else { return };
+    let l = listing();
     let filter = format!("Name=instance-id,Values={},{}", l.seeded[0].instance_id, l.seeded[1].instance_id);
     for args in [
         vec![DESCRIBE, "--no-paginate"],
@@ -359,11 +365,9 @@ fn current(moto: &Moto, instance: &Seeded) -> Seeded {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_replace_and_disassociate_print_what_the_aws_cli_prints() {
-    let Some(moto) = Moto::shared("cli_differential::associate_replace_and_disassociate_print_what_the_aws_cli_prints")
-    else {
-        return;
-    };
+    let moto = Moto::shared();
     let name = format!("Name={}", moto.profile.name);
     let arn_b = format!("Arn={}", moto.profile_b.arn);
     let arn = format!("Arn={}", moto.profile.arn);
@@ -400,8 +404,9 @@ fn associate_replace_and_disassociate_print_what_the_aws_cli_prints() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn service_errors_read_as_the_aws_cli_prints_them() {
-    let Some(moto) = Moto::shared("cli_differential::service_errors_read_as_the_aws_cli_prints_them") else { return };
+    let moto = Moto::shared();
     let mut pair = moto.seed_associations(2);
     let (ours, theirs) = (pair.pop().unwrap(), pair.pop().unwrap());
 

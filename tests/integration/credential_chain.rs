@@ -504,10 +504,9 @@ fn the_ca_bundle_is_read_only_when_https_needs_it() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn moto_assume_role_from_a_profile_then_ec2_with_the_session() {
-    let Some(moto) = Moto::shared("credential_chain::moto_assume_role_from_a_profile_then_ec2_with_the_session") else {
-        return;
-    };
+    let moto = Moto::shared();
     let seeded = moto.seed_association();
     let home = Home::new("moto");
     home.write(

@@ -1,11 +1,9 @@
 //! Finds the test venv that `scripts/venv` creates (moto, botocore, awscli).
 //!
-//! `EC2_LITE_VENV` names another venv. When `EC2_LITE_REQUIRE_VENV=1` (set by
-//! `scripts/test`), a missing venv fails the test; otherwise the test prints
-//! that it is skipped, by name, and passes, so plain `cargo test` works on a
-//! machine without Python.
+//! `EC2_LITE_VENV` names another venv. The tests that need one are ignored by
+//! plain `cargo test` (`#[ignore = "needs scripts/venv"]`); `scripts/test`
+//! runs them, and a missing venv then fails them.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 /// The repository root.
@@ -27,28 +25,11 @@ pub fn venv_bin(name: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
-/// Whether a missing venv must fail the tests (`scripts/test` sets this).
-pub fn venv_required() -> bool {
-    std::env::var("EC2_LITE_REQUIRE_VENV").is_ok_and(|v| v == "1")
-}
-
-/// The venv's python, or `None` after printing that `test` is skipped.
-/// Panics (fails the test) when the venv is required but missing.
-pub fn python_or_skip(test: &str) -> Option<PathBuf> {
-    match venv_bin("python") {
-        Some(p) => Some(p),
-        None if venv_required() => {
-            panic!("{test}: the test venv is missing at {} (run scripts/venv)", venv_dir().display())
-        }
-        None => {
-            // Straight to the stderr handle: libtest captures what `eprintln!`
-            // prints in a passing test, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: {test} (no test venv at {}; run scripts/venv or scripts/test)",
-                venv_dir().display()
-            );
-            None
-        }
-    }
+/// The venv's python. Panics (fails the test) when the venv is missing: a
+/// test that needs it is `#[ignore = "needs scripts/venv"]`, and runs only
+/// when asked for (`scripts/test`, or `cargo test -- --include-ignored`).
+pub fn python() -> PathBuf {
+    venv_bin("python").unwrap_or_else(|| {
+        panic!("the test venv is missing at {} (run scripts/venv, or scripts/test)", venv_dir().display())
+    })
 }
