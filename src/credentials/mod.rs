@@ -15,16 +15,13 @@ mod sso;
 mod sts;
 mod web_identity;
 
-// Test-only modules that need the crate's private items live with the other
-// tests, outside src/.
+// The cross-SDK credential suites (their data stays in tests/sdk-test-data/),
+// the loopback server that replays their traffic, and botocore's precedence.
 #[cfg(test)]
-#[path = "../../tests/unit/credentials_botocore.rs"]
 mod botocore;
 #[cfg(test)]
-#[path = "../../tests/unit/credentials_replay.rs"]
 mod replay;
 #[cfg(test)]
-#[path = "../../tests/unit/credentials_suites.rs"]
 mod suites;
 
 use std::fmt;

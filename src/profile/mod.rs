@@ -6,7 +6,6 @@ mod parse;
 mod resolve;
 mod settings;
 #[cfg(test)]
-#[path = "../../tests/unit/profile_suites.rs"]
 mod suites;
 
 pub(crate) use location::{LoadedProfiles, Platform, home_dir, load};

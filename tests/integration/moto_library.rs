@@ -6,10 +6,7 @@
 //! each works on associations of its own, taken from a pool seeded once, and
 //! Describe calls filter by those instances.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -17,11 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::moto::{Moto, SeedPool, Seeded};
 use ec2_lite::{
     Client, Credentials, DescribeIamInstanceProfileAssociations, Error, IamInstanceProfileAssociation,
     IamInstanceProfileAssociationState as State, IamInstanceProfileSpecification, WaitOptions, WaitTarget,
 };
-use support::moto::{Moto, SeedPool, Seeded};
 
 /// How many associations Describe pages are made of here: more than moto's
 /// fixed page of 100.
@@ -33,12 +30,19 @@ const POOL: usize = 24;
 const UNKNOWN_ASSOC: &str = "iip-assoc-00000000000000000";
 const UNKNOWN_INSTANCE: &str = "i-00000000000000000";
 
-/// The shared server and its seeds, or `None` when the test is skipped.
-fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
-    Moto::shared_with_seeds(test, PAGED, POOL)
+/// The shared server and its seeds.
+fn moto() -> (&'static Moto, &'static SeedPool) {
+    Moto::shared_with_seeds(PAGED, POOL)
 }
 
-impl SeedPool {
+/// What this module adds to the shared seed pool.
+trait LibrarySeeds {
+    fn bare_instance(&self, moto: &Moto) -> String;
+    fn paged_instance_ids(&self) -> Vec<&str>;
+    fn paged_association_ids(&self) -> BTreeSet<String>;
+}
+
+impl LibrarySeeds for SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);
@@ -126,10 +130,9 @@ fn assert_matches_seed(a: &IamInstanceProfileAssociation, seeded: &Seeded) {
 // ---------------------------------------------------------------- Disassociate
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn disassociate_returns_the_association_being_removed() {
-    let Some((moto, seeds)) = moto("moto_library::disassociate_returns_the_association_being_removed") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
 
@@ -143,11 +146,9 @@ fn disassociate_returns_the_association_being_removed() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn disassociating_an_unknown_or_removed_association_is_not_found() {
-    let Some((moto, seeds)) = moto("moto_library::disassociating_an_unknown_or_removed_association_is_not_found")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let e = client.disassociate_iam_instance_profile(UNKNOWN_ASSOC).expect_err("an unknown id");
     assert!(e.is_not_found(), "{e:?}");
@@ -165,10 +166,9 @@ fn disassociating_an_unknown_or_removed_association_is_not_found() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wrong_secret_or_unknown_key_is_a_401_auth_failure() {
-    let Some((moto, seeds)) = moto("moto_library::wrong_secret_or_unknown_key_is_a_401_auth_failure") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let wrong_secret = format!("{}x", moto.secret_access_key);
     for credentials in [
@@ -193,10 +193,9 @@ fn wrong_secret_or_unknown_key_is_a_401_auth_failure() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn assumed_role_session_credentials_work_and_need_their_token() {
-    let Some((moto, seeds)) = moto("moto_library::assumed_role_session_credentials_work_and_need_their_token") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let (akid, secret, token) = moto.assume_role();
     assert!(akid.starts_with("ASIA"), "{akid}");
@@ -299,10 +298,9 @@ fn malformed_ids_and_bad_arguments_are_refused_before_any_request() {
 // ---------------------------------------------------------------- Describe
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_finds_an_association_by_id_and_by_instance() {
-    let Some((moto, seeds)) = moto("moto_library::describe_finds_an_association_by_id_and_by_instance") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
 
@@ -322,8 +320,9 @@ fn describe_finds_an_association_by_id_and_by_instance() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn filter_values_are_ored_and_filters_are_anded() {
-    let Some((moto, seeds)) = moto("moto_library::filter_values_are_ored_and_filters_are_anded") else { return };
+    let (moto, seeds) = moto();
     let (a, b) = (seeds.association(moto), seeds.association(moto));
     let client = client(moto);
     let both = set([a.association_id.as_str(), b.association_id.as_str()]);
@@ -356,8 +355,9 @@ fn filter_values_are_ored_and_filters_are_anded() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn filters_matching_nothing_give_one_empty_page() {
-    let Some((moto, _)) = moto("moto_library::filters_matching_nothing_give_one_empty_page") else { return };
+    let (moto, _) = moto();
     let client = client(moto);
     for request in [
         by_instance(&[UNKNOWN_INSTANCE]),
@@ -374,8 +374,9 @@ fn filters_matching_nothing_give_one_empty_page() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn more_than_100_associations_come_in_several_pages() {
-    let Some((moto, seeds)) = moto("moto_library::more_than_100_associations_come_in_several_pages") else { return };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let request = by_instance(&seeds.paged_instance_ids());
 
@@ -392,8 +393,9 @@ fn more_than_100_associations_come_in_several_pages() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn page_iterator_walks_every_page_lazily() {
-    let Some((moto, seeds)) = moto("moto_library::page_iterator_walks_every_page_lazily") else { return };
+    let (moto, seeds) = moto();
     let (client, requests) = counting_client(moto);
     let request = by_instance(&seeds.paged_instance_ids());
 
@@ -423,11 +425,9 @@ fn page_iterator_walks_every_page_lazily() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn page_iterator_starts_at_the_given_token_and_max_results_is_sent() {
-    let Some((moto, seeds)) = moto("moto_library::page_iterator_starts_at_the_given_token_and_max_results_is_sent")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let request = by_instance(&seeds.paged_instance_ids());
     let first = client.describe_iam_instance_profile_associations(&request).expect("page 1");
@@ -455,8 +455,9 @@ fn page_iterator_starts_at_the_given_token_and_max_results_is_sent() {
 // ---------------------------------------------------------------- Associate
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_by_name_and_by_arn() {
-    let Some((moto, seeds)) = moto("moto_library::associate_by_name_and_by_arn") else { return };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let instance = seeds.bare_instance(moto);
 
@@ -486,11 +487,9 @@ fn associate_by_name_and_by_arn() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associating_an_instance_that_has_a_profile_is_incorrect_state() {
-    let Some((moto, seeds)) = moto("moto_library::associating_an_instance_that_has_a_profile_is_incorrect_state")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let e = client(moto)
         .associate_iam_instance_profile(
@@ -510,10 +509,9 @@ fn associating_an_instance_that_has_a_profile_is_incorrect_state() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associating_an_unknown_profile_is_a_clean_service_error() {
-    let Some((moto, seeds)) = moto("moto_library::associating_an_unknown_profile_is_a_clean_service_error") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let instance = seeds.bare_instance(moto);
     let unknown_arn = format!("arn:aws:iam::{}:instance-profile/no-such-profile", moto.account_id);
@@ -533,8 +531,9 @@ fn associating_an_unknown_profile_is_a_clean_service_error() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associating_with_an_unknown_instance_is_not_found() {
-    let Some((moto, _)) = moto("moto_library::associating_with_an_unknown_instance_is_not_found") else { return };
+    let (moto, _) = moto();
     let e = client(moto)
         .associate_iam_instance_profile(UNKNOWN_INSTANCE, &IamInstanceProfileSpecification::name(&moto.profile.name))
         .expect_err("unknown instance");
@@ -546,10 +545,9 @@ fn associating_with_an_unknown_instance_is_not_found() {
 // ---------------------------------------------------------------- Replace
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn replace_swaps_the_profile_and_returns_the_association_to_use() {
-    let Some((moto, seeds)) = moto("moto_library::replace_swaps_the_profile_and_returns_the_association_to_use") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
 
@@ -585,8 +583,9 @@ fn replace_swaps_the_profile_and_returns_the_association_to_use() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn replacing_an_unknown_association_is_not_found() {
-    let Some((moto, _)) = moto("moto_library::replacing_an_unknown_association_is_not_found") else { return };
+    let (moto, _) = moto();
     let e = client(moto)
         .replace_iam_instance_profile_association(
             UNKNOWN_ASSOC,
@@ -600,10 +599,9 @@ fn replacing_an_unknown_association_is_not_found() {
 // ---------------------------------------------------------------- By instance
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn association_for_instance_is_the_current_one_or_none() {
-    let Some((moto, seeds)) = moto("moto_library::association_for_instance_is_the_current_one_or_none") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let bare = seeds.bare_instance(moto);
     let client = client(moto);
@@ -618,11 +616,9 @@ fn association_for_instance_is_the_current_one_or_none() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn disassociate_instance_removes_whatever_is_there_and_can_run_twice() {
-    let Some((moto, seeds)) = moto("moto_library::disassociate_instance_removes_whatever_is_there_and_can_run_twice")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
 
@@ -638,11 +634,9 @@ fn disassociate_instance_removes_whatever_is_there_and_can_run_twice() {
 // ---------------------------------------------------------------- Waiters
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn waiting_for_an_association_that_is_already_there_returns_at_once() {
-    let Some((moto, seeds)) = moto("moto_library::waiting_for_an_association_that_is_already_there_returns_at_once")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
     // A long delay: a second poll would be noticed.
@@ -661,10 +655,9 @@ fn waiting_for_an_association_that_is_already_there_returns_at_once() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn waiting_for_disassociation_ends_once_the_association_is_gone() {
-    let Some((moto, seeds)) = moto("moto_library::waiting_for_disassociation_ends_once_the_association_is_gone") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
     client.disassociate_iam_instance_profile(&seeded.association_id).expect("disassociate");
@@ -682,8 +675,9 @@ fn waiting_for_disassociation_ends_once_the_association_is_gone() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn a_wait_that_times_out_says_what_it_last_saw() {
-    let Some((moto, seeds)) = moto("moto_library::a_wait_that_times_out_says_what_it_last_saw") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let bare = seeds.bare_instance(moto);
     let (client, requests) = counting_client(moto);
@@ -734,8 +728,9 @@ fn a_wait_that_times_out_says_what_it_last_saw() {
 // ---------------------------------------------------------------- call()
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn call_sends_any_action_signed_and_returns_the_xml() {
-    let Some((moto, seeds)) = moto("moto_library::call_sends_any_action_signed_and_returns_the_xml") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let client = client(moto);
     let raw = client
@@ -758,8 +753,9 @@ fn call_sends_any_action_signed_and_returns_the_xml() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn call_returns_ec2_errors_parsed() {
-    let Some((moto, _)) = moto("moto_library::call_returns_ec2_errors_parsed") else { return };
+    let (moto, _) = moto();
     let e = client(moto)
         .call("DisassociateIamInstanceProfile", &[("AssociationId", UNKNOWN_ASSOC)])
         .expect_err("an unknown association");
@@ -784,8 +780,9 @@ fn call_returns_ec2_errors_parsed() {
 // ---------------------------------------------------------------- Client
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn clones_of_one_client_work_from_several_threads() {
-    let Some((moto, seeds)) = moto("moto_library::clones_of_one_client_work_from_several_threads") else { return };
+    let (moto, seeds) = moto();
     let client = client(moto);
     let seeded: Vec<Seeded> = (0..4).map(|_| seeds.association(moto)).collect();
     std::thread::scope(|s| {

@@ -1,5 +1,7 @@
 //! Reading one HTTP/1.1 request off a connection, for the loopback servers the
 //! tests run (fault injection, replayed credential traffic, proxies, TLS).
+//! Test-only: the library's replay server uses it, and the integration tests
+//! include this file (`tests/integration/support/mod.rs`).
 
 use std::io::BufRead;
 

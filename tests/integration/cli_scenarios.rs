@@ -15,13 +15,11 @@
 //! Needs the test venv; without it each test is skipped by name, or fails when
 //! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use support::moto::{Moto, SeedPool, Seeded};
-use support::twin::{
+use crate::support::moto::{Moto, SeedPool, Seeded};
+use crate::support::twin::{
     self, Expect, IdMap, Outcome, Scenario, ScratchDir, State, Stderr, Values, expected_stderr, lite_args, v1_args,
 };
 
@@ -42,28 +40,27 @@ struct Listing {
     other_profile: Seeded,
 }
 
-fn listing(test: &str) -> Option<&'static Listing> {
-    support::python::python_or_skip(test)?;
+fn listing() -> &'static Listing {
     static LISTING: OnceLock<Listing> = OnceLock::new();
-    Some(LISTING.get_or_init(|| {
-        let moto = Moto::start(test).expect("the venv is there");
+    LISTING.get_or_init(|| {
+        let moto = Moto::start();
         let seeded = moto.seed_associations(PAGED);
         let other_profile = moto.seed_association_with(&moto.profile_b.name);
         Listing { moto, seeded, other_profile }
-    }))
+    })
 }
 
-/// Both servers, or `None` when the test is skipped.
+/// Both servers.
 struct World {
     listing: &'static Listing,
     shared: &'static Moto,
     pool: &'static SeedPool,
 }
 
-fn world(test: &str) -> Option<World> {
-    let listing = listing(test)?;
-    let (shared, pool) = Moto::shared_with_seeds(test, 0, POOL)?;
-    Some(World { listing, shared, pool })
+fn world() -> World {
+    let listing = listing();
+    let (shared, pool) = Moto::shared_with_seeds(0, POOL);
+    World { listing, shared, pool }
 }
 
 impl World {
@@ -409,8 +406,9 @@ const QUERY: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn query_forms_match() {
-    let Some(w) = world("cli_scenarios::query_forms_match") else { return };
+    let w = world();
     w.check("--query", QUERY);
 }
 
@@ -466,8 +464,9 @@ const OUTPUT: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn output_formats_match() {
-    let Some(w) = world("cli_scenarios::output_formats_match") else { return };
+    let w = world();
     w.check("output formats", OUTPUT);
 }
 
@@ -563,8 +562,9 @@ const INPUT: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn input_files_and_skeletons_match() {
-    let Some(w) = world("cli_scenarios::input_files_and_skeletons_match") else { return };
+    let w = world();
     w.check("input", INPUT);
 }
 
@@ -675,8 +675,9 @@ const GLOBAL: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn global_options_match() {
-    let Some(w) = world("cli_scenarios::global_options_match") else { return };
+    let w = world();
     w.check("global options", GLOBAL);
 }
 
@@ -745,8 +746,9 @@ const USAGE: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn usage_errors_match() {
-    let Some(w) = world("cli_scenarios::usage_errors_match") else { return };
+    let w = world();
     w.check("usage errors", USAGE);
 }
 
@@ -824,8 +826,9 @@ const ERRORS: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn errors_match() {
-    let Some(w) = world("cli_scenarios::errors_match") else { return };
+    let w = world();
     w.check("errors", ERRORS);
 }
 
@@ -910,8 +913,9 @@ const CHANGES: &[Scenario] = &[
 ];
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn state_changes_match() {
-    let Some(w) = world("cli_scenarios::state_changes_match") else { return };
+    let w = world();
     w.check("state changes", CHANGES);
 }
 
@@ -1101,8 +1105,9 @@ impl World {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn scripts_chaining_a_lookup_into_a_change_match() {
-    let Some(w) = world("cli_scenarios::scripts_chaining_a_lookup_into_a_change_match") else { return };
+    let w = world();
     let failures: Vec<String> = SCRIPTS.iter().filter_map(|s| w.run_script(s)).collect();
     twin::report("scripts", SCRIPTS.len(), &failures);
 }

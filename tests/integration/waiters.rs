@@ -3,12 +3,10 @@
 //! wants, so every transition (not found yet, associating, associated,
 //! disassociating, gone, throttled, refused) is exercised without moto.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::fault::{DISASSOCIATE_OK, FaultServer, Recorded, Reply};
 use ec2_lite::{Client, Credentials, Error, IamInstanceProfileAssociationState as State, WaitOptions, WaitTarget};
-use support::fault::{DISASSOCIATE_OK, FaultServer, Recorded, Reply};
 
 const A: &str = "iip-assoc-0000000000000000a";
 const B: &str = "iip-assoc-0000000000000000b";

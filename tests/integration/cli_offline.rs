@@ -6,8 +6,7 @@
 //! "Before any request" is proved with a loopback listener that counts the
 //! connections it receives: it must see none.
 
-mod support;
-
+use crate::support::cli::{EXE, assert_exit, run, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
@@ -15,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
-use support::cli::{EXE, assert_exit, run, stderr, stdout};
 
 const USAGE: i32 = 252;
 const CONFIG: i32 = 253;

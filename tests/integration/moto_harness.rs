@@ -1,16 +1,13 @@
 //! The test harness itself: moto starts, seeding works, the AWS CLI sees what
 //! was seeded, and signatures are really checked. When these fail, the
-//! integration tests built on `support::moto` cannot be trusted.
+//! integration tests built on `crate::support::moto` cannot be trusted.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::process::Output;
 
+use crate::support::moto::{Moto, REGION};
 use serde_json::Value;
-use support::moto::{Moto, REGION};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 
@@ -34,8 +31,9 @@ fn failure_of(out: &Output) -> String {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn seeded_association_is_listed_by_the_aws_cli() {
-    let Some(moto) = Moto::shared("moto_harness::seeded_association_is_listed_by_the_aws_cli") else { return };
+    let moto = Moto::shared();
     assert_eq!(moto.region, REGION);
     assert!(moto.endpoint.starts_with("http://127.0.0.1:"), "{}", moto.endpoint);
 
@@ -55,10 +53,9 @@ fn seeded_association_is_listed_by_the_aws_cli() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn seeding_with_the_second_profile_and_without_association() {
-    let Some(moto) = Moto::shared("moto_harness::seeding_with_the_second_profile_and_without_association") else {
-        return;
-    };
+    let moto = Moto::shared();
     assert_ne!(moto.profile.arn, moto.profile_b.arn);
     let seeded = moto.seed_association_with(&moto.profile_b.name);
     assert_eq!(seeded.profile_name, "crate-profile-b");
@@ -74,8 +71,9 @@ fn seeding_with_the_second_profile_and_without_association() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wrong_secret_is_auth_failure() {
-    let Some(moto) = Moto::shared("moto_harness::wrong_secret_is_auth_failure") else { return };
+    let moto = Moto::shared();
     let wrong = format!("{}x", moto.secret_access_key);
     let stderr = failure_of(&moto.aws_cli_with_env(&["ec2", DESCRIBE], &[("AWS_SECRET_ACCESS_KEY", &wrong)]));
     assert!(stderr.contains("(AuthFailure)"), "{stderr}");
@@ -86,10 +84,9 @@ fn wrong_secret_is_auth_failure() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn assumed_role_credentials_work_only_with_their_session_token() {
-    let Some(moto) = Moto::shared("moto_harness::assumed_role_credentials_work_only_with_their_session_token") else {
-        return;
-    };
+    let moto = Moto::shared();
     let seeded = moto.seed_association();
     let (akid, secret, token) = moto.assume_role();
     assert!(akid.starts_with("ASIA"), "{akid}");
@@ -107,8 +104,9 @@ fn assumed_role_credentials_work_only_with_their_session_token() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn env_for_cli_names_the_server_and_the_key() {
-    let Some(moto) = Moto::shared("moto_harness::env_for_cli_names_the_server_and_the_key") else { return };
+    let moto = Moto::shared();
     let env = moto.env_for_cli();
     let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     assert_eq!(get("AWS_ACCESS_KEY_ID"), Some(moto.access_key_id.as_str()));
@@ -121,11 +119,11 @@ fn env_for_cli_names_the_server_and_the_key() {
 /// A private server holds only what was seeded in it, pages past moto's 100
 /// per page, and is gone once dropped.
 #[test]
+#[ignore = "needs scripts/venv"]
 fn private_server_is_isolated_paginates_and_stops_on_drop() {
-    let Some(moto) = Moto::start("moto_harness::private_server_is_isolated_paginates_and_stops_on_drop") else {
-        return;
-    };
-    if let Some(shared) = Moto::shared("moto_harness::private_server_is_isolated_paginates_and_stops_on_drop") {
+    let moto = Moto::start();
+    {
+        let shared = Moto::shared();
         assert_ne!(shared.endpoint, moto.endpoint);
         assert_ne!(shared.pid, moto.pid);
     }

@@ -2,7 +2,6 @@
 //! (the cross-SDK suites' format) and keeps what it was sent, for comparison.
 //! <https://github.com/smithy-lang/smithy-rs/tree/main/aws/rust-runtime/aws-config/test-data>
 
-#[path = "../support/http1.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod http1;
 

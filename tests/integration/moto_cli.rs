@@ -3,21 +3,18 @@
 //! credentials from the environment (session tokens included), pagination
 //! across moto's 100-item pages, and the waiters.
 //!
-//! One moto server per test binary. Each test works on associations of its
+//! One moto server for all the integration tests. Each test works on associations of its
 //! own and filters Describe by their instances.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::collections::BTreeSet;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{self, assert_exit, stderr, stdout};
+use crate::support::moto::{Moto, SeedPool, Seeded};
 use serde_json::Value;
-use support::cli::{self, assert_exit, stderr, stdout};
-use support::moto::{Moto, SeedPool, Seeded};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
@@ -34,12 +31,19 @@ const PAGED: usize = 105;
 /// Associations set aside for the tests that change them.
 const POOL: usize = 20;
 
-/// The shared server and its seeds, or `None` when the test is skipped.
-fn moto(test: &str) -> Option<(&'static Moto, &'static SeedPool)> {
-    Moto::shared_with_seeds(test, PAGED, POOL)
+/// The shared server and its seeds.
+fn moto() -> (&'static Moto, &'static SeedPool) {
+    Moto::shared_with_seeds(PAGED, POOL)
 }
 
-impl SeedPool {
+/// What this module adds to the shared seed pool.
+trait CliSeeds {
+    fn bare_instance(&self, moto: &Moto) -> String;
+    fn paged_filter(&self) -> String;
+    fn paged_association_ids(&self) -> Vec<String>;
+}
+
+impl CliSeeds for SeedPool {
     /// A fresh instance with no association, for this test alone.
     fn bare_instance(&self, moto: &Moto) -> String {
         let seeded = self.association(moto);
@@ -130,8 +134,9 @@ fn with_ids_of(text: &str, from: &Seeded, to: &Seeded) -> String {
 // ---------------------------------------------------------------- Disassociate
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn disassociate_prints_exactly_what_the_aws_cli_prints() {
-    let Some((moto, seeds)) = moto("moto_cli::disassociate_prints_exactly_what_the_aws_cli_prints") else { return };
+    let (moto, seeds) = moto();
     for output in ["json", "text"] {
         let (ours, theirs) = (seeds.association(moto), seeds.association(moto));
         let out = lite(moto, &["--output", output, DISASSOCIATE, "--association-id", &ours.association_id]);
@@ -156,11 +161,9 @@ fn disassociate_prints_exactly_what_the_aws_cli_prints() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn disassociate_unknown_association_exits_254_with_the_aws_cli_error() {
-    let Some((moto, seeds)) = moto("moto_cli::disassociate_unknown_association_exits_254_with_the_aws_cli_error")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let line = error_line(&lite(moto, &[DISASSOCIATE, "--association-id", UNKNOWN_ASSOC]), SERVICE_ERROR);
     assert_eq!(
         line,
@@ -180,10 +183,9 @@ fn disassociate_unknown_association_exits_254_with_the_aws_cli_error() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wrong_secret_exits_254_with_auth_failure_and_changes_nothing() {
-    let Some((moto, seeds)) = moto("moto_cli::wrong_secret_exits_254_with_auth_failure_and_changes_nothing") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let wrong = format!("{}x", moto.secret_access_key);
     let out = lite_with_env(
@@ -208,10 +210,9 @@ fn wrong_secret_exits_254_with_auth_failure_and_changes_nothing() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn session_credentials_from_assume_role_work_with_aws_session_token() {
-    let Some((moto, seeds)) = moto("moto_cli::session_credentials_from_assume_role_work_with_aws_session_token") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let (akid, secret, token) = moto.assume_role();
     let session = [("AWS_ACCESS_KEY_ID", akid.as_str()), ("AWS_SECRET_ACCESS_KEY", secret.as_str())];
@@ -227,10 +228,9 @@ fn session_credentials_from_assume_role_work_with_aws_session_token() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn debug_trace_of_a_signed_call_hides_the_secret_and_the_token() {
-    let Some((moto, seeds)) = moto("moto_cli::debug_trace_of_a_signed_call_hides_the_secret_and_the_token") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let (akid, secret, token) = moto.assume_role();
     let env = [("AWS_ACCESS_KEY_ID", akid.as_str()), ("AWS_SECRET_ACCESS_KEY", &secret), ("AWS_SESSION_TOKEN", &token)];
@@ -247,8 +247,9 @@ fn debug_trace_of_a_signed_call_hides_the_secret_and_the_token() {
 // ---------------------------------------------------------------- Associate / Replace
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_by_name_by_arn_and_by_json() {
-    let Some((moto, seeds)) = moto("moto_cli::associate_by_name_by_arn_and_by_json") else { return };
+    let (moto, seeds) = moto();
     let name = format!("Name={}", moto.profile.name);
     let arn = format!("Arn={}", moto.profile_b.arn);
     let json_form = format!(r#"{{"Name": "{}"}}"#, moto.profile_b.name);
@@ -270,11 +271,9 @@ fn associate_by_name_by_arn_and_by_json() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_on_an_instance_that_has_a_profile_exits_254_incorrect_state() {
-    let Some((moto, seeds)) = moto("moto_cli::associate_on_an_instance_that_has_a_profile_exits_254_incorrect_state")
-    else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let out = lite(
         moto,
@@ -291,10 +290,9 @@ fn associate_on_an_instance_that_has_a_profile_exits_254_incorrect_state() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_with_an_unknown_profile_exits_254_with_a_clean_error() {
-    let Some((moto, seeds)) = moto("moto_cli::associate_with_an_unknown_profile_exits_254_with_a_clean_error") else {
-        return;
-    };
+    let (moto, seeds) = moto();
     let instance = seeds.bare_instance(moto);
     let arn = format!("arn:aws:iam::{}:instance-profile/no-such-profile", moto.account_id);
     for (spec, named) in [("Name=no-such-profile".to_owned(), "no-such-profile"), (format!("Arn={arn}"), arn.as_str())]
@@ -317,8 +315,9 @@ fn associate_with_an_unknown_profile_exits_254_with_a_clean_error() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn replace_prints_the_association_with_the_new_profile() {
-    let Some((moto, seeds)) = moto("moto_cli::replace_prints_the_association_with_the_new_profile") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let out = lite(
         moto,
@@ -358,8 +357,9 @@ fn replace_prints_the_association_with_the_new_profile() {
 // ---------------------------------------------------------------- Describe
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_filters_or_their_values_and_and_each_other() {
-    let Some((moto, seeds)) = moto("moto_cli::describe_filters_or_their_values_and_and_each_other") else { return };
+    let (moto, seeds) = moto();
     let (a, b) = (seeds.association(moto), seeds.association(moto));
     let mut both = vec![a.association_id.clone(), b.association_id.clone()];
     both.sort();
@@ -390,8 +390,9 @@ fn describe_filters_or_their_values_and_and_each_other() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_matching_nothing_prints_an_empty_list() {
-    let Some((moto, _)) = moto("moto_cli::describe_matching_nothing_prints_an_empty_list") else { return };
+    let (moto, _) = moto();
     for args in [
         &[DESCRIBE, "--filters", "Name=instance-id,Values=i-00000000000000000"][..],
         &[DESCRIBE, "--association-ids", UNKNOWN_ASSOC],
@@ -408,8 +409,9 @@ fn describe_matching_nothing_prints_an_empty_list() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_follows_next_token_across_moto_pages() {
-    let Some((moto, seeds)) = moto("moto_cli::describe_follows_next_token_across_moto_pages") else { return };
+    let (moto, seeds) = moto();
     let filter = seeds.paged_filter();
     for extra in [&[][..], &["--page-size", "5"], &["--page-size", "1000"]] {
         let mut args = vec![DESCRIBE, "--filters", &filter];
@@ -427,8 +429,9 @@ fn describe_follows_next_token_across_moto_pages() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn no_paginate_prints_one_page_and_its_token() {
-    let Some((moto, seeds)) = moto("moto_cli::no_paginate_prints_one_page_and_its_token") else { return };
+    let (moto, seeds) = moto();
     let filter = seeds.paged_filter();
     let out = lite(moto, &[DESCRIBE, "--filters", &filter, "--no-paginate"]);
     let first = json(&out);
@@ -452,8 +455,9 @@ fn no_paginate_prints_one_page_and_its_token() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn max_items_and_starting_token_walk_the_whole_listing() {
-    let Some((moto, seeds)) = moto("moto_cli::max_items_and_starting_token_walk_the_whole_listing") else { return };
+    let (moto, seeds) = moto();
     let filter = seeds.paged_filter();
     for (max_items, steps) in [(40, 3), (100, 2), (104, 2), (105, 1), (1000, 1)] {
         let mut listed: Vec<String> = Vec::new();
@@ -488,8 +492,9 @@ fn max_items_and_starting_token_walk_the_whole_listing() {
 // ---------------------------------------------------------------- Waiters
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wait_for_an_existing_association_exits_0_at_once() {
-    let Some((moto, seeds)) = moto("moto_cli::wait_for_an_existing_association_exits_0_at_once") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     for target in [["--association-id", &seeded.association_id], ["--instance-id", &seeded.instance_id]] {
         let start = Instant::now();
@@ -501,8 +506,9 @@ fn wait_for_an_existing_association_exits_0_at_once() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wait_for_disassociation_exits_0_once_it_is_gone() {
-    let Some((moto, seeds)) = moto("moto_cli::wait_for_disassociation_exits_0_once_it_is_gone") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     assert_exit(&lite(moto, &[DISASSOCIATE, "--association-id", &seeded.association_id]), 0);
     for target in [["--association-id", &seeded.association_id], ["--instance-id", &seeded.instance_id]] {
@@ -512,8 +518,9 @@ fn wait_for_disassociation_exits_0_once_it_is_gone() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wait_that_times_out_exits_255_saying_what_it_saw() {
-    let Some((moto, seeds)) = moto("moto_cli::wait_that_times_out_exits_255_saying_what_it_saw") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let bare = seeds.bare_instance(moto);
     let fast = ["--delay", "0.2", "--timeout", "1"];
@@ -544,8 +551,9 @@ fn wait_that_times_out_exits_255_saying_what_it_saw() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn wait_errors_other_than_timeouts_are_service_errors() {
-    let Some((moto, _)) = moto("moto_cli::wait_errors_other_than_timeouts_are_service_errors") else { return };
+    let (moto, _) = moto();
     let out = lite_with_env(
         moto,
         &["wait", "iam-instance-profile-associated", "--instance-id", "i-00000000000000000", "--timeout", "5"],
@@ -561,8 +569,9 @@ fn wait_errors_other_than_timeouts_are_service_errors() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associations_listed_are_the_ones_seeded() {
-    let Some((moto, seeds)) = moto("moto_cli::associations_listed_are_the_ones_seeded") else { return };
+    let (moto, seeds) = moto();
     let out = lite(moto, &[DESCRIBE, "--filters", &seeds.paged_filter()]);
     let v = json(&out);
     assert_eq!(printed_keys(&out, 12), ASSOCIATION_KEYS.repeat(PAGED));
@@ -585,10 +594,9 @@ fn associations_listed_are_the_ones_seeded() {
 /// the AWS CLI sends it: EC2 answers NotFound, 254, which scripts read as
 /// "already gone".
 #[test]
+#[ignore = "needs scripts/venv"]
 fn association_id_none_is_sent_and_comes_back_not_found() {
-    let Some((moto, _)) = moto("moto_cli::association_id_none_is_sent_and_comes_back_not_found") else {
-        return;
-    };
+    let (moto, _) = moto();
     for command in [
         &[DISASSOCIATE, "--association-id", "None"][..],
         &[
@@ -620,8 +628,9 @@ fn scratch(name: &str, text: &str) -> String {
 /// The skeleton round trip scripts do: `--generate-cli-skeleton` to a file,
 /// fill it in, `--cli-input-json file://`, in JSON and in YAML.
 #[test]
+#[ignore = "needs scripts/venv"]
 fn skeleton_filled_in_then_read_back_runs_the_command() {
-    let Some((moto, seeds)) = moto("moto_cli::skeleton_filled_in_then_read_back_runs_the_command") else { return };
+    let (moto, seeds) = moto();
     // JSON: associate with the skeleton filled in.
     let skeleton = lite(moto, &[ASSOCIATE, "--generate-cli-skeleton"]);
     let mut doc: Value = json(&skeleton);
@@ -647,8 +656,9 @@ fn skeleton_filled_in_then_read_back_runs_the_command() {
 /// Command-line values override the document's (`CliInputArgument`), inline
 /// documents work, and the AWS CLI reads the same document the same way.
 #[test]
+#[ignore = "needs scripts/venv"]
 fn command_line_values_override_the_input_document() {
-    let Some((moto, seeds)) = moto("moto_cli::command_line_values_override_the_input_document") else { return };
+    let (moto, seeds) = moto();
     let (a, b) = (seeds.association(moto), seeds.association(moto));
     let doc = format!(
         r#"{{"AssociationIds": ["{}"], "Filters": [{{"Name": "state", "Values": ["associated"]}}]}}"#,
@@ -670,8 +680,9 @@ fn command_line_values_override_the_input_document() {
 
 /// `file://` for any parameter: the id and the filters read from files.
 #[test]
+#[ignore = "needs scripts/venv"]
 fn parameter_values_from_files() {
-    let Some((moto, seeds)) = moto("moto_cli::parameter_values_from_files") else { return };
+    let (moto, seeds) = moto();
     let seeded = seeds.association(moto);
     let filters =
         scratch("filters.json", &format!(r#"[{{"Name": "instance-id", "Values": ["{}"]}}]"#, seeded.instance_id));

@@ -3,13 +3,11 @@
 //! server saw, and the backoff the client waited. The client runs on a fake
 //! clock: its waits are recorded and move the clock, and take no time.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::fault::{FaultServer, Reply};
 use ec2_lite::{Client, ClientBuilder, Credentials, Error, TransportErrorKind};
-use support::fault::{FaultServer, Reply};
 
 const ID: &str = "iip-assoc-0123456789abcdef0";
 
@@ -167,7 +165,7 @@ fn connection_reset_before_and_during_the_body_is_retried() {
 fn bodies_that_are_not_the_expected_xml_are_clear_errors() {
     // A truncated document, an empty 200 and an HTML page: no panic, the
     // status and the start of the body are kept, and a 200 is not retried.
-    let truncated = &support::fault::DISASSOCIATE_OK[..120];
+    let truncated = &crate::support::fault::DISASSOCIATE_OK[..120];
     for (reply, status, retried) in [
         (Reply::status(200, truncated), 200, false),
         (Reply::status(200, ""), 200, false),
@@ -234,7 +232,7 @@ fn http_date(t: time::OffsetDateTime) -> String {
     )
 }
 
-fn amz_date(r: &support::fault::Recorded) -> time::OffsetDateTime {
+fn amz_date(r: &crate::support::fault::Recorded) -> time::OffsetDateTime {
     let v = r.header("x-amz-date").expect("x-amz-date");
     let p = |a: usize, b: usize| v[a..b].parse::<i32>().expect("digits");
     let date =

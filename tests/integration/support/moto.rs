@@ -117,40 +117,38 @@ impl SeedPool {
 
 impl Moto {
     /// The shared server and its seed pool (`paged` + `pool` associations,
-    /// seeded on first use), or `None` when the test is skipped.
-    pub fn shared_with_seeds(test_name: &str, paged: usize, pool: usize) -> Option<(&'static Moto, &'static SeedPool)> {
-        let moto = Moto::shared(test_name)?;
+    /// seeded on first use).
+    pub fn shared_with_seeds(paged: usize, pool: usize) -> (&'static Moto, &'static SeedPool) {
+        let moto = Moto::shared();
         static SEEDS: OnceLock<SeedPool> = OnceLock::new();
         let seeds = SEEDS.get_or_init(|| {
             let mut all = moto.seed_associations(paged + pool);
             let spare = all.split_off(paged);
             SeedPool { paged: all, pool: Mutex::new(spare) }
         });
-        Some((moto, seeds))
+        (moto, seeds)
     }
 
-    /// The server shared by all tests of this test binary, started and seeded
-    /// by the first caller.
+    /// The server shared by all the integration tests, started and seeded by
+    /// the first caller.
     ///
-    /// Returns `None` after printing `skipped: TEST_NAME (...)` when there is
-    /// no test venv and it is not required. Panics when the venv is required
-    /// but missing, or when the server fails to start or to be seeded.
-    pub fn shared(test_name: &str) -> Option<&'static Moto> {
-        let python = python::python_or_skip(test_name)?;
+    /// Panics when the venv is missing (see [`python::python`]), or when the
+    /// server fails to start or to be seeded.
+    pub fn shared() -> &'static Moto {
+        let python = python::python();
         match SHARED.get_or_init(|| Moto::launch(&python)) {
-            Ok(moto) => Some(moto),
-            Err(e) => panic!("{test_name}: {e}"),
+            Ok(moto) => moto,
+            Err(e) => panic!("{e}"),
         }
     }
 
     /// A private server, stopped (killed by its pid) when the value is dropped.
     ///
-    /// `None` and panics as for [`Moto::shared`].
-    pub fn start(test_name: &str) -> Option<Moto> {
-        let python = python::python_or_skip(test_name)?;
-        match Moto::launch(&python) {
-            Ok(moto) => Some(moto),
-            Err(e) => panic!("{test_name}: {e}"),
+    /// Panics as [`Moto::shared`] does.
+    pub fn start() -> Moto {
+        match Moto::launch(&python::python()) {
+            Ok(moto) => moto,
+            Err(e) => panic!("{e}"),
         }
     }
 

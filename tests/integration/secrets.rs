@@ -2,13 +2,11 @@
 //! and the signatures must not appear in any `Debug` or `Display` of a public
 //! type, in any error, or in anything the CLI prints, `--debug` included.
 
-mod support;
-
 use std::process::Command;
 
+use crate::support::fault::{FaultServer, Reply};
 use ec2_lite::sigv4::{self, SignableRequest, Signer, SigningParams};
 use ec2_lite::{Client, Credentials, Error};
-use support::fault::{FaultServer, Reply};
 
 const AKID: &str = "AKIDSECRETSTEST";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETSECRET";

@@ -1,10 +1,11 @@
 //! Shared helpers of the integration tests: the Python venv (moto, botocore,
 //! the AWS CLI), the moto server, loopback servers.
-// Each test binary uses a different part of this module.
+// Not every module of the tests uses every helper.
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cli;
 pub mod fault;
+#[path = "../../../src/credentials/replay/http1.rs"]
 pub mod http1;
 pub mod moto;
 pub mod python;

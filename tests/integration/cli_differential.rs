@@ -9,17 +9,14 @@
 //! Describe runs on a private server that nothing else changes (listings must
 //! be identical); the other commands on the binary's shared one.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::process::Output;
 use std::sync::OnceLock;
 
+use crate::support::cli::{self, stderr, stdout};
+use crate::support::moto::{Moto, Seeded};
 use serde_json::Value;
-use support::cli::{self, stderr, stdout};
-use support::moto::{Moto, Seeded};
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 
@@ -37,15 +34,14 @@ struct Listing {
     other_profile: Seeded,
 }
 
-fn listing(test: &str) -> Option<&'static Listing> {
-    support::python::python_or_skip(test)?;
+fn listing() -> &'static Listing {
     static LISTING: OnceLock<Listing> = OnceLock::new();
-    Some(LISTING.get_or_init(|| {
-        let moto = Moto::start(test).expect("the venv is there");
+    LISTING.get_or_init(|| {
+        let moto = Moto::start();
         let seeded = moto.seed_associations(PAGED);
         let other_profile = moto.seed_association_with(&moto.profile_b.name);
         Listing { moto, seeded, other_profile }
-    }))
+    })
 }
 
 /// `ec2-lite --endpoint-url E --region R ARGS`, as the user, with nothing
@@ -134,8 +130,9 @@ fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<&'static str> {
 // ---------------------------------------------------------------- Describe
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_everything_matches_in_json_and_text() {
-    let Some(l) = listing("cli_differential::describe_everything_matches_in_json_and_text") else { return };
+    let l = listing();
     let printed = same_output(&l.moto, &[DESCRIBE]);
     let v: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(v["IamInstanceProfileAssociations"].as_array().map(Vec::len), Some(PAGED + 1), "pages were followed");
@@ -143,8 +140,9 @@ fn describe_everything_matches_in_json_and_text() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_by_association_ids_matches() {
-    let Some(l) = listing("cli_differential::describe_by_association_ids_matches") else { return };
+    let l = listing();
     let (a, b) = (&l.seeded[0].association_id, &l.other_profile.association_id);
     for args in [
         vec![DESCRIBE, "--association-ids", a],
@@ -160,8 +158,9 @@ fn describe_by_association_ids_matches() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn describe_filters_match() {
-    let Some(l) = listing("cli_differential::describe_filters_match") else { return };
+    let l = listing();
     let (i1, i2) = (&l.seeded[7].instance_id, &l.other_profile.instance_id);
     let ored = format!("Name=instance-id,Values={i1},{i2}");
     let one = format!("Name=instance-id,Values={i1}");
@@ -187,8 +186,9 @@ fn describe_filters_match() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn max_items_matches_at_and_around_page_boundaries() {
-    let Some(l) = listing("cli_differential::max_items_matches_at_and_around_page_boundaries") else { return };
+    let l = listing();
     for n in ["1", "99", "100", "101", "105", "106", "1000"] {
         same_output(&l.moto, &[DESCRIBE, "--max-items", n]);
     }
@@ -225,8 +225,9 @@ fn cross_chain(moto: &Moto, args: &[&str]) -> usize {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn starting_tokens_resume_in_the_other_tool() {
-    let Some(l) = listing("cli_differential::starting_tokens_resume_in_the_other_tool") else { return };
+    let l = listing();
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "40"]), 3);
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "100"]), 2);
     assert_eq!(cross_chain(&l.moto, &[DESCRIBE, "--max-items", "53"]), 2);
@@ -235,8 +236,9 @@ fn starting_tokens_resume_in_the_other_tool() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn starting_token_forms_match() {
-    let Some(l) = listing("cli_differential::starting_token_forms_match") else { return };
+    let l = listing();
     // The service's token as is, botocore's base64 JSON without and with a
     // truncation, and the old `TOKEN___N` form.
     for token in [
@@ -250,8 +252,9 @@ fn starting_token_forms_match() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn page_size_matches() {
-    let Some(l) = listing("cli_differential::page_size_matches") else { return };
+    let l = listing();
     for args in [
         with(&[DESCRIBE], &["--page-size", "5"]),
         with(&[DESCRIBE], &["--page-size", "1000"]),
@@ -263,8 +266,9 @@ fn page_size_matches() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn paging_by_hand_matches() {
-    let Some(l) = listing("cli_differential::paging_by_hand_matches") else { return };
+    let l = listing();
     let filter = format!("Name=instance-id,Values={},{}", l.seeded[0].instance_id, l.seeded[1].instance_id);
     for args in [
         vec![DESCRIBE, "--no-paginate"],
@@ -334,7 +338,7 @@ fn same_error(moto: &Moto, ours: &Seeded, theirs: &Seeded, args: impl Fn(&Seeded
     assert_eq!(theirs_out.status.code(), Some(255), "aws {their_args:?}: {}", stderr(&theirs_out));
     assert_eq!(ours_out.status.code(), Some(254), "ec2-lite {our_args:?}: {}", stderr(&ours_out));
     assert_eq!(stdout(&ours_out), "");
-    let ours_text = support::cli::without_v2_prefix(&stderr(&ours_out));
+    let ours_text = crate::support::cli::without_v2_prefix(&stderr(&ours_out));
     assert_eq!(with_ids_of(&ours_text, ours, theirs).trim(), stderr(&theirs_out).trim(), "{our_args:?}");
 }
 
@@ -362,11 +366,9 @@ fn current(moto: &Moto, instance: &Seeded) -> Seeded {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn associate_replace_and_disassociate_print_what_the_aws_cli_prints() {
-    let Some(moto) = Moto::shared("cli_differential::associate_replace_and_disassociate_print_what_the_aws_cli_prints")
-    else {
-        return;
-    };
+    let moto = Moto::shared();
     let name = format!("Name={}", moto.profile.name);
     let arn_b = format!("Arn={}", moto.profile_b.arn);
     let arn = format!("Arn={}", moto.profile.arn);
@@ -403,8 +405,9 @@ fn associate_replace_and_disassociate_print_what_the_aws_cli_prints() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn service_errors_read_as_the_aws_cli_prints_them() {
-    let Some(moto) = Moto::shared("cli_differential::service_errors_read_as_the_aws_cli_prints_them") else { return };
+    let moto = Moto::shared();
     let mut pair = moto.seed_associations(2);
     let (ours, theirs) = (pair.pop().unwrap(), pair.pop().unwrap());
 
@@ -472,8 +475,9 @@ fn v1_to_v2_refusal(code: Option<i32>) -> Option<i32> {
 /// Command lines both tools refuse, with the state untouched: the same
 /// refusal (exit codes mapped, the AWS CLI's line after removing v2's prefix).
 #[test]
+#[ignore = "needs scripts/venv"]
 fn refused_command_lines_match_and_change_nothing() {
-    let Some(moto) = Moto::shared("cli_differential::refused_command_lines_match_and_change_nothing") else { return };
+    let moto = Moto::shared();
     let seeded = moto.seed_association();
     let id = seeded.association_id.as_str();
     let d = "disassociate-iam-instance-profile";
@@ -517,8 +521,9 @@ fn scratch(name: &str, text: &str) -> String {
 /// global options after the command, input documents inline and from files,
 /// `file://` values, and the input skeletons, byte for byte.
 #[test]
+#[ignore = "needs scripts/venv"]
 fn argument_forms_inputs_and_skeletons_match() {
-    let Some(l) = listing("cli_differential::argument_forms_inputs_and_skeletons_match") else { return };
+    let l = listing();
     let (a, b) = (&l.seeded[3].association_id, &l.other_profile.association_id);
     let i1 = &l.seeded[4].instance_id;
     let ids_equal = format!("--association-ids={a}");

@@ -4,16 +4,14 @@
 //! resolved by describing again. The server answers in script order, so each
 //! test also pins the exact sequence of calls made.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::fault::{FaultServer, Recorded, Reply};
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, Error, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification, WaitOptions,
 };
-use support::fault::{FaultServer, Recorded, Reply};
 
 const INSTANCE: &str = "i-0123456789abcdef0";
 const ARN_WEB: &str = "arn:aws:iam::123456789012:instance-profile/team/web";
@@ -493,8 +491,8 @@ mod support_fleet {
 
 /// The CLI against the fleet stand-in: exit codes, output, progress.
 mod cli_offline {
-    use super::support::cli::{self, assert_exit, stderr, stdout};
     use super::support_fleet;
+    use crate::support::cli::{self, assert_exit, stderr, stdout};
 
     const ENSURE: &str = "ensure-iam-instance-profile";
     const BAD: &str = "i-0000000000000bad";

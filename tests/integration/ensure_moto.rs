@@ -5,10 +5,7 @@
 //! reached the server, so the tests assert which calls were made, not only
 //! the end state.
 //!
-//! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
-
-mod support;
+//! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Write};
@@ -18,13 +15,13 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::support::cli::{self, assert_exit, stdout};
+use crate::support::moto::Moto;
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification, WaitOptions,
 };
 use serde_json::Value;
-use support::cli::{self, assert_exit, stdout};
-use support::moto::Moto;
 
 const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
 const ASSOCIATE: &str = "AssociateIamInstanceProfile";
@@ -101,7 +98,7 @@ impl CountingProxy {
 fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)>>) {
     let mut out = client.try_clone().expect("clone the client stream");
     let mut reader = BufReader::new(client);
-    let Some(req) = support::http1::read_request(&mut reader) else { return };
+    let Some(req) = crate::support::http1::read_request(&mut reader) else { return };
     let body = String::from_utf8_lossy(&req.body).into_owned();
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("?").to_owned();
     // The host header is signed: it goes upstream as the client sent it.
@@ -189,8 +186,9 @@ fn strings(a: &[&str]) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn library_each_transition_twice() {
-    let Some(moto) = Moto::shared("library_each_transition_twice") else { return };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let c = client(moto, &proxy.url);
     let by_name = IamInstanceProfileSpecification::name(&moto.profile.name);
@@ -256,10 +254,9 @@ fn library_each_transition_twice() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn library_waits_out_iam_propagation_of_a_profile_created_meanwhile() {
-    let Some(moto) = Moto::shared("library_waits_out_iam_propagation_of_a_profile_created_meanwhile") else {
-        return;
-    };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let c = client(moto, &proxy.url);
     let bare = bare_instances(moto, 1);
@@ -313,8 +310,9 @@ fn results(out: &std::process::Output) -> Vec<Value> {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn cli_each_transition_twice() {
-    let Some(moto) = Moto::shared("cli_each_transition_twice") else { return };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let bare = bare_instances(moto, 2);
     let with_a = associated_instances(moto, 3, &moto.profile.name);
@@ -372,8 +370,9 @@ fn cli_each_transition_twice() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn cli_reads_instance_ids_from_stdin_and_files() {
-    let Some(moto) = Moto::shared("cli_reads_instance_ids_from_stdin_and_files") else { return };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let ids = bare_instances(moto, 3);
     let name_a = format!("Name={}", moto.profile.name);
@@ -409,8 +408,9 @@ fn cli_reads_instance_ids_from_stdin_and_files() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn cli_fleet_of_500_with_one_failure() {
-    let Some(moto) = Moto::shared("cli_fleet_of_500_with_one_failure") else { return };
+    let moto = Moto::shared();
     // 200 without a profile, 200 with crate-profile, 100 with crate-profile-b;
     // all should end with crate-profile-b.
     let mut fleet = bare_instances(moto, 200);
@@ -475,8 +475,9 @@ fn cli_fleet_of_500_with_one_failure() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn library_fleet_shares_one_client() {
-    let Some(moto) = Moto::shared("library_fleet_shares_one_client") else { return };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let c = client(moto, &proxy.url);
     let mut ids = associated_instances(moto, 30, &moto.profile.name);
@@ -498,8 +499,9 @@ fn library_fleet_shares_one_client() {
 }
 
 #[test]
+#[ignore = "needs scripts/venv"]
 fn library_concurrent_writers_on_one_instance_agree() {
-    let Some(moto) = Moto::shared("library_concurrent_writers_on_one_instance_agree") else { return };
+    let moto = Moto::shared();
     let proxy = CountingProxy::start(&moto.endpoint);
     let c = client(moto, &proxy.url);
     let bare = bare_instances(moto, 1);

@@ -2,14 +2,12 @@
 //! that throttles one request in ten: every call must end in a success or a
 //! classified error, the retry quota must hold, and memory must not grow.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::fault::{FaultServer, Reply};
 use ec2_lite::{Client, Credentials, RetryConfig};
-use support::fault::{FaultServer, Reply};
 
 const THREADS: usize = 16;
 const CALLS: usize = 10_000;

@@ -1,0 +1,25 @@
+//! The integration tests: one binary with one module per area, so the helpers
+//! in `tests/integration/support` are compiled once.
+
+mod support;
+
+mod cli_differential;
+mod cli_offline;
+mod cli_output;
+mod cli_scenarios;
+mod credential_chain;
+mod doc_promises;
+mod ensure_moto;
+mod ensure_offline;
+mod faults;
+mod load;
+mod moto_cli;
+mod moto_harness;
+mod moto_library;
+mod package;
+mod properties;
+mod readme;
+mod secrets;
+mod sigv4_botocore;
+mod sigv4_suite;
+mod waiters;
