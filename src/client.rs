@@ -304,32 +304,40 @@ impl Client {
             if let Some(d) = response.header("date") {
                 debug(&format!("  date: {d}"));
             }
-            debug(&format!("  body: {}", String::from_utf8_lossy(&response.body)));
+            debug(&format!("  body: {}", crate::escape(&response.body)));
         }
 
         if response.is_success() {
             // The header's id for now: the operation's parser reads the body's
             // anyway, and parsing every body twice cost a third of a call.
-            return (Ok(RawResponse { status, body: response.into_text(), request_id }), None, None);
+            // A body that is not UTF-8 is refused, as the SDKs do, not patched with U+FFFD.
+            return match String::from_utf8(response.body) {
+                Ok(body) => (Ok(RawResponse { status, body, request_id }), None, None),
+                Err(e) => {
+                    let reason = format!("the body is not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to());
+                    (Err(Error::malformed(status, &reason, e.as_bytes(), request_id)), None, None)
+                }
+            };
         }
         let skew_ms = skew(&response);
-        let text = response.into_text();
+        let text = String::from_utf8_lossy(&response.body);
         let err = match xml::service_error(status, &text, request_id.as_deref()) {
             Some(e) => Error::Service(e),
-            None => Error::unexpected(status, "not an AWS error document", &text, request_id),
+            None => Error::unexpected(status, "not an AWS error document", &response.body, request_id),
         };
         (Err(err), skew_ms, retry_after)
     }
 
     /// Sends `body` and parses a 2xx answer with `parse`, wrapping a parse
-    /// failure in [`Error::UnexpectedResponse`].
+    /// failure in [`Error::MalformedResponse`].
     pub(crate) fn send_and_parse<T>(
         &self,
         body: QueryBody,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, Error> {
         let raw = self.send(body)?;
-        parse(&raw.body).map_err(|reason| Error::unexpected(raw.status, &reason, &raw.body, raw.request_id.clone()))
+        parse(&raw.body)
+            .map_err(|reason| Error::malformed(raw.status, &reason, raw.body.as_bytes(), raw.request_id.clone()))
     }
 }
 

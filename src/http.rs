@@ -435,14 +435,6 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// [`Response::text`], without a copy when the body is UTF-8.
-    pub(crate) fn into_text(self) -> String {
-        match String::from_utf8(self.body) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }
-    }
-
     pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -454,7 +446,9 @@ impl Response {
         let request_id = self.request_id();
         match xml::service_error(self.status, &text, request_id) {
             Some(e) => Error::Service(e),
-            None => Error::unexpected(self.status, "not an AWS error document", &text, request_id.map(str::to_owned)),
+            None => {
+                Error::unexpected(self.status, "not an AWS error document", &self.body, request_id.map(str::to_owned))
+            }
         }
     }
 }

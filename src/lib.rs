@@ -63,6 +63,7 @@ mod credentials;
 mod ensure;
 mod env;
 mod error;
+mod escape;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -87,6 +88,7 @@ pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};
+pub use escape::{escape, escape_lines};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,

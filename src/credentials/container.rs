@@ -133,7 +133,7 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                     return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
                 }
                 Ok(response) => {
-                    let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
+                    let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
                     (format!("{url} answered {}", response.status), cause)
                 }
                 Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),

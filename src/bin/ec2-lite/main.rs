@@ -46,11 +46,23 @@ impl CliError {
         let (code, message) = match err {
             Error::Service(e) => (
                 exit::SERVICE,
-                format!("An error occurred ({}) when calling the {operation} operation: {}", e.code, e.message),
+                format!(
+                    "An error occurred ({}) when calling the {operation} operation: {}",
+                    ec2_lite::escape(e.code.as_bytes()),
+                    ec2_lite::escape(e.message.as_bytes())
+                ),
             ),
             Error::UnexpectedResponse { status, reason, .. } => (
                 exit::SERVICE,
                 format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
+            ),
+            // botocore's ResponseParserError, in its words.
+            Error::MalformedResponse { reason, body_start, .. } => (
+                exit::OTHER,
+                format!(
+                    "Unable to parse response ({}), invalid XML received. Further retries may succeed:\n{body_start}",
+                    ec2_lite::escape(reason.as_bytes())
+                ),
             ),
             Error::InvalidInput(m) => (exit::USAGE, format!("Parameter validation failed:\n{m}")),
             Error::Config(m) => (exit::CONFIG, capitalize(m)),
@@ -145,7 +157,7 @@ fn timeout(parsed: &args::Parsed, name: &str) -> Result<Option<std::time::Durati
 /// Writes an error on stderr as the AWS CLI does (after a blank line). A
 /// stderr that cannot be written must not turn the exit code into a panic.
 fn print_error(message: &str) {
-    let _ = writeln!(std::io::stderr(), "\n{}", message.trim_end());
+    let _ = writeln!(std::io::stderr(), "\n{}", ec2_lite::escape_lines(message.trim_end()));
 }
 
 /// The first word that is not an option or a global option's value: what the
@@ -233,7 +245,7 @@ fn run(args: &[String]) -> Result<String, CliError> {
     }
     if parsed.flag("debug") {
         builder = builder.on_debug(|line| {
-            let _ = writeln!(std::io::stderr(), "debug: {line}");
+            let _ = writeln!(std::io::stderr(), "debug: {}", ec2_lite::escape(line.as_bytes()));
         });
     }
     let client = builder.build().map_err(|e| CliError::from_error(&e, command.operation, ""))?;

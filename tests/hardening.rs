@@ -1,0 +1,151 @@
+//! Hostile servers, files, environments and arguments: each test scripts a loopback server or
+//! a hostile input, then checks the outcome, the exit code (for the CLI), the wall time against
+//! the deadline, and that nothing raw from outside reaches the terminal.
+
+mod support;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use ec2_lite::{Client, Credentials, Error};
+use support::cli::{self, assert_exit, stderr, stdout};
+use support::fault::{DISASSOCIATE_OK, FaultServer, Reply};
+
+const ID: &str = "iip-assoc-0123456789abcdef0";
+
+fn client(server: &FaultServer) -> Client {
+    Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(&server.url)
+        .read_timeout(Duration::from_secs(2))
+        .sleep(|_| {})
+        .build()
+        .expect("client")
+}
+
+/// `ec2-lite --endpoint-url URL ARGS` with credentials and a region.
+fn cli_at(url: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+    let mut all = vec!["--endpoint-url", url];
+    all.extend_from_slice(args);
+    let mut env = vec![
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    env.extend_from_slice(extra_env);
+    cli::run(&all, &env)
+}
+
+fn disassociate(url: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["disassociate-iam-instance-profile", "--association-id", ID];
+    args.extend_from_slice(extra);
+    cli_at(url, &args, &[])
+}
+
+/// No byte below 0x20 but newline and tab, nor 0x7f, nor a byte that is not UTF-8.
+#[track_caller]
+fn assert_terminal_safe(bytes: &[u8]) {
+    assert!(std::str::from_utf8(bytes).is_ok(), "not UTF-8: {}", String::from_utf8_lossy(bytes));
+    if let Some(b) = bytes.iter().find(|&&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f) {
+        panic!("raw control byte {b:#04x} in: {}", String::from_utf8_lossy(bytes));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    assert!(!text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)), "raw C1 control in: {text}");
+}
+
+/// What a hostile server puts in a body: clear the screen, retitle the terminal, forge a line.
+const HOSTILE: &[u8] = b"\x1b[2J\x1b]0;pwned\x07\rforged: ok\x7f\xff\xfe";
+
+// --- 4: a 2xx that does not parse is its own kind, not retried, exit 255 ---
+
+#[test]
+fn malformed_or_empty_2xx_is_a_parse_error_not_retried() {
+    for body in ["<DisassociateIamInstanceProfileResponse><unclosed>", "", "not xml at all", "<Other/>"] {
+        let server = FaultServer::start(vec![], Reply::status(200, body));
+        let started = Instant::now();
+        let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse { status: 200, .. }), "{body:?}: {err:?}");
+        assert!(!err.is_retryable() && err.code().is_none(), "{err:?}");
+        assert_eq!(server.count(), 1, "{body:?}: a parse error is not retried");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.to_string().starts_with("unable to parse the response (http 200)"), "{err}");
+    }
+}
+
+#[test]
+fn a_2xx_that_is_not_utf8_is_refused() {
+    let mut body = DISASSOCIATE_OK.as_bytes().to_vec();
+    let at = body.len() - 40;
+    body.insert(at, 0xff);
+    let server = FaultServer::start(vec![], Reply::Respond { status: 200, headers: vec![], body });
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    let Error::MalformedResponse { reason, body_start, .. } = &err else { panic!("{err:?}") };
+    assert!(reason.contains("not valid UTF-8"), "{reason}");
+    assert!(!body_start.contains('\u{fffd}'), "{body_start}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn cli_malformed_2xx_exits_255_with_the_aws_cli_words() {
+    let server = FaultServer::start(vec![], Reply::status(200, "<DisassociateIamInstanceProfileResponse>"));
+    let started = Instant::now();
+    let out = disassociate(&server.url, &[]);
+    assert_exit(&out, 255);
+    let err = stderr(&out);
+    assert!(err.contains("Unable to parse response ("), "{err}");
+    assert!(err.contains("), invalid XML received. Further retries may succeed:"), "{err}");
+    assert!(!err.contains("An error occurred (200)"), "{err}");
+    assert_eq!(stdout(&out), "");
+    assert_eq!(server.count(), 1);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+// --- 2: nothing raw on a terminal ---
+
+#[test]
+fn error_display_escapes_what_the_server_sent() {
+    let mut body = b"<html>".to_vec();
+    body.extend_from_slice(HOSTILE);
+    let server = FaultServer::start(vec![], Reply::Respond { status: 403, headers: vec![], body });
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedResponse { status: 403, .. }), "{err:?}");
+    let shown = err.to_string();
+    assert_terminal_safe(shown.as_bytes());
+    assert!(!shown.contains('\n'));
+    assert!(shown.contains("\\x1b[2J") && shown.contains("\\xff"), "{shown}");
+
+    // XML cannot hold C0 controls but for newline and tab; C1 controls and bidi overrides it can.
+    let code = "Bad\u{202e}Code";
+    let message = "line one\nforged: line\u{9b}2J";
+    let server = FaultServer::start(vec![], Reply::ec2_error(400, code, message));
+    let err = client(&server).disassociate_iam_instance_profile(ID).unwrap_err();
+    assert_eq!(err.code(), Some(code), "the field keeps the value as received");
+    let shown = err.to_string();
+    assert_terminal_safe(shown.as_bytes());
+    assert!(!shown.contains('\n') && shown.contains("line one\\nforged"), "{shown}");
+}
+
+#[test]
+fn cli_debug_and_errors_escape_bodies_headers_and_codes() {
+    let mut body = b"<Response><Errors><Error><Code>Evil\x1b]0;t\x07</Code><Message>m\r\x1b[2J".to_vec();
+    body.extend_from_slice(HOSTILE);
+    body.extend_from_slice(b"</Message></Error></Errors></Response>");
+    let server = FaultServer::start(vec![], Reply::Respond { status: 400, headers: vec![], body });
+    let started = Instant::now();
+    let out = disassociate(&server.url, &["--debug"]);
+    assert_exit(&out, 254);
+    assert_terminal_safe(&out.stderr);
+    let err = stderr(&out);
+    assert!(err.contains("debug: ") && err.contains("\\x1b"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    // A 2xx with control bytes and invalid UTF-8: the parse error quotes it escaped.
+    let mut body = b"<DisassociateIamInstanceProfileResponse>".to_vec();
+    body.extend_from_slice(HOSTILE);
+    let server = FaultServer::start(vec![], Reply::Respond { status: 200, headers: vec![], body });
+    let out = disassociate(&server.url, &["--debug"]);
+    assert_exit(&out, 255);
+    assert_terminal_safe(&out.stderr);
+    assert!(stderr(&out).contains("\\x1b]0;pwned\\x07"), "{}", stderr(&out));
+}
