@@ -149,3 +149,61 @@ fn cli_debug_and_errors_escape_bodies_headers_and_codes() {
     assert_terminal_safe(&out.stderr);
     assert!(stderr(&out).contains("\\x1b]0;pwned\\x07"), "{}", stderr(&out));
 }
+
+// --- 5: an IMDS token without its TTL header is accepted; an absurd TTL is clamped ---
+
+/// Credentials as IMDS and the container endpoints serve them, expiring at `expiration`.
+fn credentials_json(expiration: &str) -> String {
+    format!(
+        r#"{{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"ASIAIMDSEXAMPLE","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"{expiration}"}}"#
+    )
+}
+
+/// An IMDS on loopback: the token (with these headers), the role, its credentials, in turn.
+fn imds(token_headers: Vec<(String, String)>) -> FaultServer {
+    FaultServer::start_with(move |n| match n % 3 {
+        0 => Reply::Respond { status: 200, headers: token_headers.clone(), body: b"imds-session-token".to_vec() },
+        1 => Reply::status(200, "role"),
+        _ => Reply::status(200, &credentials_json("2099-01-01T00:00:00Z")),
+    })
+}
+
+/// A client whose only credential source is the chain, with this environment.
+fn chain_client(ec2: &FaultServer, env: &[(&str, &str)]) -> Result<Client, Error> {
+    let dir = std::env::temp_dir().join("ec2-lite-hardening-empty-home");
+    let mut vars = vec![
+        ("HOME", dir.to_str().unwrap_or("/nonexistent")),
+        ("AWS_CONFIG_FILE", "/nonexistent/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+    ];
+    vars.extend_from_slice(env);
+    Client::builder()
+        .region("us-east-1")
+        .endpoint_url(&ec2.url)
+        .env(ec2_lite::Env::from_pairs(vars))
+        .sleep(|_| {})
+        .build()
+}
+
+#[test]
+fn imds_token_without_ttl_header_is_used_with_the_ttl_asked_for() {
+    for headers in [vec![], vec![("x-aws-ec2-metadata-token-ttl-seconds".to_owned(), "18446744073709551615".to_owned())]]
+    {
+        let metadata = imds(headers.clone());
+        let ec2 = FaultServer::start(vec![], Reply::disassociated());
+        let started = Instant::now();
+        let client = chain_client(&ec2, &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &metadata.url)]).expect("client");
+        let out = client.disassociate_iam_instance_profile(ID);
+        assert!(out.is_ok(), "{headers:?}: {out:?}");
+        let signed = ec2.requests();
+        let auth = signed[0].header("authorization").unwrap_or_default().to_owned();
+        assert!(auth.contains("Credential=ASIAIMDSEXAMPLE/"), "{auth}");
+        assert_eq!(signed[0].header("x-amz-security-token"), Some("imds-token"));
+        // The token is asked with six hours, and a second call reuses it.
+        let token_request = &metadata.requests()[0];
+        assert_eq!(token_request.header("x-aws-ec2-metadata-token-ttl-seconds"), Some("21600"));
+        assert!(client.disassociate_iam_instance_profile(ID).is_ok());
+        assert_eq!(metadata.requests().iter().filter(|r| r.method == "PUT").count(), 1, "{headers:?}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
