@@ -187,7 +187,8 @@ fn chain_client(ec2: &FaultServer, env: &[(&str, &str)]) -> Result<Client, Error
 
 #[test]
 fn imds_token_without_ttl_header_is_used_with_the_ttl_asked_for() {
-    for headers in [vec![], vec![("x-aws-ec2-metadata-token-ttl-seconds".to_owned(), "18446744073709551615".to_owned())]]
+    for headers in
+        [vec![], vec![("x-aws-ec2-metadata-token-ttl-seconds".to_owned(), "18446744073709551615".to_owned())]]
     {
         let metadata = imds(headers.clone());
         let ec2 = FaultServer::start(vec![], Reply::disassociated());
@@ -206,4 +207,56 @@ fn imds_token_without_ttl_header_is_used_with_the_ttl_asked_for() {
         assert_eq!(metadata.requests().iter().filter(|r| r.method == "PUT").count(), 1, "{headers:?}");
         assert!(started.elapsed() < Duration::from_secs(10));
     }
+}
+
+// --- 7: a variable that is not UTF-8 is a configuration error naming it ---
+
+/// Runs the CLI as `cli::run` does, with one more variable whose value is not UTF-8.
+fn cli_with_raw_env(args: &[&str], env: &[(&str, &str)], raw: (&str, &[u8])) -> Output {
+    use std::os::unix::ffi::OsStrExt;
+    let home = std::env::temp_dir().join("ec2-lite-hardening-empty-home");
+    let mut cmd = std::process::Command::new(cli::EXE);
+    cmd.args(args).env_clear().stdin(std::process::Stdio::null());
+    cmd.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.env(raw.0, std::ffi::OsStr::from_bytes(raw.1));
+    cmd.output().expect("run ec2-lite")
+}
+
+#[test]
+fn non_utf8_environment_values_are_errors_naming_the_variable() {
+    let server = FaultServer::start(vec![], Reply::disassociated());
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", server.url.as_str()),
+    ];
+    let args = ["disassociate-iam-instance-profile", "--association-id", ID];
+    for (name, value) in [
+        ("AWS_PROFILE", &b"prod\xff"[..]),
+        ("AWS_ENDPOINT_URL", &b"http://127.0.0.1:1/\xff"[..]),
+        ("AWS_SECRET_ACCESS_KEY", &b"secret\xfe"[..]),
+        ("AWS_REGION", &b"us-east-1\xff"[..]),
+    ] {
+        let env: Vec<(&str, &str)> = keys.iter().copied().filter(|(k, _)| *k != name).collect();
+        let started = Instant::now();
+        let out = cli_with_raw_env(&args, &env, (name, value));
+        assert_exit(&out, 253);
+        let err = stderr(&out);
+        assert!(err.contains(name) && err.contains("not valid UTF-8"), "{name}: {err}");
+        assert!(!err.contains("secret"), "{err}");
+        assert_terminal_safe(&out.stderr);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+    assert_eq!(server.count(), 0, "nothing is sent with a half-read environment");
+    // The library says the same, from the environment it is handed.
+    let env = ec2_lite::Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKID")]).with_non_utf8("AWS_SECRET_ACCESS_KEY");
+    let err = Client::builder().region("us-east-1").env(env).build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)) && err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
 }

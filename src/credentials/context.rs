@@ -88,6 +88,7 @@ impl Context {
     /// endpoint. Configuration errors surface here; nothing is fetched yet.
     pub(crate) fn load(setup: Setup) -> Result<Context, Error> {
         let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http } = setup;
+        env.check()?;
         let mut profiles = profile::load(&env, &fs)?;
         let profile = profile.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         let profile_explicit = profile.is_some();
