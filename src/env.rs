@@ -123,6 +123,15 @@ impl Fs {
         std::fs::read(self.path(path))
     }
 
+    /// The bytes of a file, at most `limit` and one more: a larger file is never read whole
+    /// (the caller sees it is larger than `limit`).
+    pub(crate) fn read_limited(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::fs::File::open(self.path(path))?.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
     /// A UTF-8 file; other bytes are an `InvalidData` error.
     pub(crate) fn read_to_string(&self, path: &Path) -> io::Result<String> {
         String::from_utf8(self.read(path)?)

@@ -260,3 +260,150 @@ fn non_utf8_environment_values_are_errors_naming_the_variable() {
     let err = Client::builder().region("us-east-1").env(env).build().unwrap_err();
     assert!(matches!(err, Error::Config(_)) && err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
 }
+
+// --- 8: expired container credentials, a waiter with no delay, profile loops, huge files ---
+
+#[test]
+fn container_credentials_expired_on_arrival_are_refused_clearly() {
+    let container = FaultServer::start(vec![], Reply::status(200, &credentials_json("2020-01-01T00:00:00Z")));
+    let ec2 = FaultServer::start(vec![], Reply::disassociated());
+    let uri = format!("{}/creds", container.url);
+    let started = Instant::now();
+    let client = chain_client(&ec2, &[("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)]).expect("client");
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(err, Error::Credentials(_)), "{err:?}");
+    assert!(err.to_string().contains("had already expired (at 2020-01-01T00:00:00"), "{err}");
+    assert_eq!(ec2.count(), 0, "expired credentials are never sent");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // The CLI: a credentials error, exit 253, nothing sent.
+    let out = cli::run(
+        &["--endpoint-url", &ec2.url, "disassociate-iam-instance-profile", "--association-id", ID],
+        &[("AWS_REGION", "us-east-1"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)],
+    );
+    assert_exit(&out, 253);
+    assert!(stderr(&out).contains("already expired"), "{}", stderr(&out));
+    assert_eq!(ec2.count(), 0);
+}
+
+const DESCRIBE_EMPTY: &str = "<DescribeIamInstanceProfileAssociationsResponse><requestId>r</requestId><iamInstanceProfileAssociationSet/></DescribeIamInstanceProfileAssociationsResponse>";
+
+#[test]
+fn a_waiter_with_no_delay_does_not_spin() {
+    let server = FaultServer::start(vec![], Reply::status(200, DESCRIBE_EMPTY));
+    let started = Instant::now();
+    let options = ec2_lite::WaitOptions::new(Duration::ZERO, Duration::from_secs(1));
+    let err = client(&server)
+        .wait_until_associated(&ec2_lite::WaitTarget::InstanceId("i-0123456789abcdef0".into()), &options)
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::WaitFailed { timed_out: true, .. }), "{err:?}");
+    assert!((2..=12).contains(&server.count()), "{} polls in a second", server.count());
+    assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+
+    // The CLI's --delay 0 too.
+    let started = Instant::now();
+    let out = cli_at(
+        &server.url,
+        &[
+            "wait",
+            "iam-instance-profile-associated",
+            "--instance-id",
+            "i-0123456789abcdef0",
+            "--delay",
+            "0",
+            "--timeout",
+            "1",
+        ],
+        &[],
+    );
+    assert_exit(&out, 255);
+    let polls = server.count();
+    assert!(polls <= 12 + 12, "{polls} polls in two seconds of waiting");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A home with this config file, for the CLI.
+fn home_with_config(name: &str, config: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ec2-lite-hardening-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("home");
+    std::fs::write(dir.join("config"), config).expect("config");
+    dir
+}
+
+#[test]
+fn a_loop_among_100000_profiles_is_found_fast_and_said_briefly() {
+    let n = 100_000;
+    let mut config = String::from("[default]\nrole_arn = r\nsource_profile = p0\n");
+    for i in 0..n {
+        let next = if i + 1 == n { "p0".to_owned() } else { format!("p{}", i + 1) };
+        config.push_str(&format!("[profile p{i}]\nrole_arn = r\nsource_profile = {next}\n"));
+    }
+    let home = home_with_config("loop", config.as_bytes());
+    let cfg = home.join("config");
+    let started = Instant::now();
+    let (out, max_rss_kib) = run_measured(
+        &["disassociate-iam-instance-profile", "--association-id", ID],
+        &[("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default())],
+    );
+    let elapsed = started.elapsed();
+    if let Some(kib) = max_rss_kib {
+        eprintln!("100,000 profiles: {elapsed:?}, {kib} KiB peak");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+    assert_exit(&out, 253);
+    let err = stderr(&out);
+    assert!(err.contains("infinite loop") && err.contains("more)"), "{}", &err[..err.len().min(2000)]);
+    assert!(err.len() < 2000, "a {}-byte message", err.len());
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn a_50_mib_config_file_is_refused_without_reading_it_whole() {
+    let mut config = b"[default]\nregion = us-east-1\n".to_vec();
+    let line = b"# padding padding padding padding padding padding padding padding padding\n";
+    while config.len() < 50 * 1024 * 1024 {
+        config.extend_from_slice(line);
+    }
+    let home = home_with_config("huge", &config);
+    let cfg = home.join("config");
+    let started = Instant::now();
+    let out = run_measured(
+        &["disassociate-iam-instance-profile", "--association-id", ID],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY"),
+            ("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default()),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    let (out, max_rss_kib) = out;
+    assert_exit(&out, 253);
+    assert!(stderr(&out).contains("is larger than 8 MiB"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    if let Some(kib) = max_rss_kib {
+        assert!(kib < 64 * 1024, "{kib} KiB resident for a refused file");
+    }
+}
+
+/// Runs the CLI like `cli::run`, and reports its peak resident memory (Linux `getrusage` of
+/// children, read from `/proc/self/status` is not possible for a child: use `wait4` through
+/// `/usr/bin/time` when present).
+fn run_measured(args: &[&str], env: &[(&str, &str)]) -> (Output, Option<u64>) {
+    let time = std::path::Path::new("/usr/bin/time");
+    if !time.exists() {
+        return (cli::run(args, env), None);
+    }
+    let home = std::env::temp_dir().join("ec2-lite-hardening-empty-home");
+    let report = std::env::temp_dir().join(format!("ec2-lite-hardening-rss-{}", std::process::id()));
+    let mut cmd = std::process::Command::new(time);
+    cmd.arg("-f").arg("%M").arg("-o").arg(&report).arg(cli::EXE).args(args).env_clear();
+    cmd.env("HOME", &home).env("AWS_EC2_METADATA_DISABLED", "true").env("AWS_REGION", "us-east-1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run ec2-lite under /usr/bin/time");
+    let kib = std::fs::read_to_string(&report).ok().and_then(|s| s.trim().lines().last()?.trim().parse().ok());
+    let _ = std::fs::remove_file(&report);
+    (out, kib)
+}

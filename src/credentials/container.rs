@@ -113,6 +113,16 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
             let failure = match ctx.http.send(&request) {
                 Ok(response) if response.status == 200 => {
                     return Attempt::Done(match json::parse_credentials(&response.text()) {
+                        // As botocore: credentials already expired would be refused on every
+                        // call; say so once, here.
+                        Ok(JsonCredentials::Credentials(c)) if c.expiry().is_some_and(|t| t <= ctx.now()) => {
+                            let at = c.expiry().map(|t| crate::format_timestamp(t.into())).unwrap_or_default();
+                            Err(Error::credentials(
+                                PROVIDER,
+                                format!("the credentials {url} returned had already expired (at {at})"),
+                                None,
+                            ))
+                        }
                         Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
                         Ok(JsonCredentials::Error { code, message }) => {
                             Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
