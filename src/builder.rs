@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{DebugHook, Parts};
-use crate::config::{self, Endpoint, EndpointOptions};
+use crate::config::{self, EndpointOptions};
 use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, Setup};
 use crate::env::{Env, Fs};
+use crate::http::Url;
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
@@ -23,9 +24,18 @@ impl Client {
     /// endpoint from `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
     /// settings, else the region's EC2 endpoint.
     ///
+    /// It checks now: the shared `config` and `credentials` files, the
+    /// profile named by `AWS_PROFILE`, the region (asking instance metadata
+    /// when nothing else names one, which gives up within about a second off
+    /// EC2), the endpoint, and the retry, proxy and CA bundle settings.
+    /// It defers the credentials: they are looked up at the first call (and
+    /// refreshed before they expire), so `from_env` succeeds without any, and
+    /// that first call fails with an error saying what was tried.
+    ///
     /// # Errors
-    /// [`Error::Config`] when the region or the credentials cannot be found,
-    /// or a variable holds a bad value.
+    /// [`Error::Config`] when no region can be found, a named profile does not
+    /// exist, or a file or variable holds a bad value; never for missing
+    /// credentials.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::new().build()
     }
@@ -45,6 +55,22 @@ impl Client {
 /// metadata, the container endpoints or this machine), and `AWS_CA_BUNDLE` or the profile's
 /// `ca_bundle`: a PEM file of the certificates to trust, instead of the bundled Mozilla roots,
 /// as in botocore.
+///
+/// ```
+/// use std::time::Duration;
+/// use ec2_lite::{Client, Credentials, RetryConfig};
+///
+/// let client = Client::builder()
+///     .region("eu-west-1")
+///     .credentials(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None))
+///     // A local emulator: plain HTTP is allowed to loopback addresses only.
+///     .endpoint_url("http://127.0.0.1:5000")
+///     .connect_timeout(Duration::from_secs(1))
+///     .retry_config(RetryConfig::default().max_attempts(5))
+///     .build()?;
+/// assert_eq!(client.region(), "eu-west-1");
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 pub struct ClientBuilder {
     region: Option<String>,
     profile: Option<String>,
@@ -281,7 +307,7 @@ impl ClientBuilder {
         ctx.region = Some(region.clone());
 
         let endpoint = match self.endpoint_url {
-            Some(url) => Endpoint::parse(url.trim())?,
+            Some(url) => Url::endpoint(url.trim())?,
             None => match config::configured_endpoint("EC2", &ctx.env, &ctx.profiles)? {
                 // As botocore does, FIPS and dual-stack settings do not apply to a
                 // custom endpoint: the URL is used as given.
@@ -296,7 +322,7 @@ impl ClientBuilder {
                         None => config::use_dual_stack(&ctx.env, &ctx.profiles)?,
                     };
                     let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
-                    Endpoint::parse(&config::default_endpoint("ec2", &region, options))?
+                    Url::endpoint(&config::default_endpoint("ec2", &region, options))?
                 }
             },
         };

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::config::Endpoint;
 use crate::credentials::ProvideCredentials;
+use crate::http::Url;
 use crate::http::{Request, Response, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
@@ -36,7 +36,7 @@ pub struct Client {
 /// What a client is made of; the builder resolves it.
 pub(crate) struct Parts {
     pub(crate) region: String,
-    pub(crate) endpoint: Endpoint,
+    pub(crate) endpoint: Url,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) http: Arc<dyn Transport>,
     pub(crate) debug: Option<DebugHook>,
@@ -50,7 +50,7 @@ pub(crate) struct Parts {
 struct Inner {
     http: Arc<dyn Transport>,
     region: String,
-    endpoint: Endpoint,
+    endpoint: Url,
     url: String,
     credentials: Arc<dyn ProvideCredentials>,
     signer: Signer,

@@ -3,6 +3,7 @@
 
 use crate::Error;
 use crate::env::Env;
+use crate::http::Url;
 use crate::profile::LoadedProfiles;
 
 /// Region from the environment, then the selected profile's `region`, with where it came from.
@@ -101,8 +102,8 @@ pub(crate) struct ConfiguredEndpoint {
 
 impl ConfiguredEndpoint {
     /// The URL parsed, an error naming where it came from when it is not a URL.
-    pub(crate) fn parse(&self) -> Result<Endpoint, Error> {
-        Endpoint::parse(&self.url).map_err(|e| match e {
+    pub(crate) fn parse(&self) -> Result<Url, Error> {
+        Url::endpoint(&self.url).map_err(|e| match e {
             Error::Config(m) => Error::config(format!("{}: {m}", self.source)),
             other => other,
         })
@@ -265,91 +266,6 @@ pub fn default_endpoint(service: &str, region: &str, options: EndpointOptions) -
     format!("https://{service}{fips_suffix}.{region}.{suffix}")
 }
 
-/// A parsed endpoint URL: where requests go and the `Host` they are signed with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Endpoint {
-    /// `https` or `http`.
-    pub(crate) scheme: &'static str,
-    /// Host name or address, lowercase, IPv6 in brackets.
-    pub(crate) host: String,
-    /// The `Host` header: the host, plus `:port` when not the scheme's default.
-    pub(crate) authority: String,
-    /// The path, `/` when the URL has none.
-    pub(crate) path: String,
-}
-
-impl Endpoint {
-    /// Parses `scheme://host[:port][/path]`. Query, fragment and user info
-    /// are refused: they have no meaning for an AWS endpoint.
-    pub(crate) fn parse(url: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::config(format!("invalid endpoint url {url:?}: {why}"));
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("expected scheme://host"))?;
-        let scheme = match scheme.to_ascii_lowercase().as_str() {
-            "https" => "https",
-            "http" => "http",
-            _ => return Err(bad("the scheme must be http or https")),
-        };
-        if rest.contains(['?', '#']) {
-            return Err(bad("query and fragment are not allowed"));
-        }
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        if authority.contains('@') {
-            return Err(bad("user info is not allowed"));
-        }
-        if path.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(bad("the path has spaces or control characters"));
-        }
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (addr, after) = v6.split_once(']').ok_or_else(|| bad("unclosed ["))?;
-            if addr.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(bad("bad IPv6 address"));
-            }
-            let port = match after {
-                "" => None,
-                p => Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ]"))?),
-            };
-            (format!("[{}]", addr.to_ascii_lowercase()), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
-                None => (authority.to_ascii_lowercase(), None),
-            }
-        };
-        if host.is_empty() || host.trim_matches(['[', ']']).is_empty() {
-            return Err(bad("no host"));
-        }
-        if !host.starts_with('[') && !host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
-        {
-            return Err(bad("the host has characters a host name cannot have"));
-        }
-        let port = match port {
-            None => None,
-            Some(p) => Some(p.parse::<u16>().map_err(|_| bad("the port must be a number from 0 to 65535"))?),
-        };
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        let authority = match port {
-            Some(p) if p != default_port => format!("{host}:{p}"),
-            _ => host.clone(),
-        };
-        Ok(Endpoint { scheme, host, authority, path: path.to_owned() })
-    }
-
-    /// The URL requests are sent to, with a default port left out so that the
-    /// `Host` the HTTP client sends is the one that was signed.
-    pub(crate) fn url(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.authority, self.path)
-    }
-
-    /// Whether the host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
-    pub(crate) fn is_loopback(&self) -> bool {
-        let h = self.host.trim_start_matches('[').trim_end_matches(']');
-        h == "localhost" || h.ends_with(".localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,41 +301,6 @@ mod tests {
         for (region, fips, ds, want) in cases {
             let options = EndpointOptions::default().fips(fips).dual_stack(ds);
             assert_eq!(default_endpoint("ec2", region, options), want, "{region} fips={fips} ds={ds}");
-        }
-    }
-
-    #[test]
-    fn endpoint_urls() {
-        let e = Endpoint::parse("http://127.0.0.1:5055").unwrap();
-        assert_eq!(
-            (e.authority.as_str(), e.path.as_str(), e.url().as_str()),
-            ("127.0.0.1:5055", "/", "http://127.0.0.1:5055/")
-        );
-        assert!(e.is_loopback());
-        let e = Endpoint::parse("HTTPS://EC2.us-east-1.amazonaws.com:443/").unwrap();
-        assert_eq!(
-            (e.authority.as_str(), e.url().as_str()),
-            ("ec2.us-east-1.amazonaws.com", "https://ec2.us-east-1.amazonaws.com/")
-        );
-        assert!(!e.is_loopback());
-        let e = Endpoint::parse("http://[::1]:8080/prefix").unwrap();
-        assert_eq!((e.authority.as_str(), e.path.as_str()), ("[::1]:8080", "/prefix"));
-        assert!(e.is_loopback());
-        assert!(Endpoint::parse("http://localhost:1").unwrap().is_loopback());
-        for bad in [
-            "",
-            "ec2.amazonaws.com",
-            "ftp://x",
-            "http://",
-            "http://:80",
-            "http://h:99999",
-            "http://u@h",
-            "http://h/?q",
-            "http://h h/",
-            "http://[::1",
-            "http://h:x",
-        ] {
-            assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }
 

@@ -21,6 +21,23 @@ use std::fmt;
 /// Whatever came from outside (codes, messages, bodies) is shown by `Display` with control
 /// characters and bytes that are not UTF-8 escaped (see [`escape`](crate::escape)); the fields
 /// hold the values as received.
+/// ```
+/// use ec2_lite::{Error, wire};
+///
+/// // What a call returns when EC2 refuses it (here parsed from EC2's answer).
+/// let err = wire::parse_error(
+///     400,
+///     "<Response><Errors><Error><Code>InvalidAssociationID.NotFound</Code>\
+///      <Message>gone</Message></Error></Errors><RequestID>r-1</RequestID></Response>",
+/// );
+/// assert!(err.is_not_found() && !err.is_retryable());
+/// match &err {
+///     Error::Service(service) => assert_eq!((service.code.as_str(), service.status), ("InvalidAssociationID.NotFound", 400)),
+///     Error::Config(_) | Error::InvalidInput(_) => unreachable!("a setting or an argument, before any request"),
+///     Error::Transport(_) | Error::UnexpectedResponse { .. } => unreachable!("the network, or not EC2's XML"),
+///     _ => unreachable!("a waiter that gave up, or a kind added later"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

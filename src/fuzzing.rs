@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`, not part
+//! Entry points for the fuzz targets in `fuzz/` (feature `_fuzzing`, not part
 //! of the public API): every parser of outside input, fed arbitrary bytes.
 
 use crate::Credentials;

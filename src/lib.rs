@@ -42,12 +42,30 @@
 //! [`wire`] has each operation's request body and response parser, so the
 //! whole exchange can go through another HTTP client.
 //!
+//! # Layout
+//!
+//! One call, from the operation to the parsed struct: the operation's file in
+//! `ops/` builds the Query parameters ([`query`]); `Client::send` (`client.rs`)
+//! makes each attempt, getting credentials (`credentials/`), signing with
+//! [`sigv4`] at the time of the injected clock (`timestamp.rs`), and sending
+//! through the one request runner of the transport (`http/`: the agent, proxies,
+//! TLS and its trust roots, the URL type); `retry.rs` decides whether and when
+//! to try again, for EC2 calls and for every credential source alike. A 2xx
+//! body goes to the operation's parser
+//! (`xml.rs`, `model.rs`); anything else becomes an [`Error`]. `builder.rs`
+//! resolves what a [`Client`] needs from the environment (`env.rs`), the shared
+//! files (`profile/`) and the endpoint rules (`config.rs`). The waiters
+//! (`waiter.rs`) and `ensure.rs` are built on the operations. Dependencies
+//! point one way, down this path: no file imports one that imports it back.
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]. A refusal from EC2 is [`Error::Service`] with
 //! its code, message, request id and HTTP status; predicates such as
 //! [`Error::is_not_found`], [`Error::is_auth`], [`Error::is_throttling`] and
-//! [`Error::is_retryable`] answer the usual questions.
+//! [`Error::is_retryable`] answer the usual questions. A credential source that
+//! failed is [`Error::Credentials`], naming the source and keeping the error
+//! underneath (an STS throttling stays retryable).
 //!
 //! # Crate features
 //!
@@ -56,7 +74,6 @@
 #![forbid(unsafe_code)]
 
 mod builder;
-mod ca_bundle;
 mod client;
 mod config;
 mod credentials;
@@ -64,7 +81,7 @@ mod ensure;
 mod env;
 mod error;
 mod escape;
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
@@ -75,7 +92,6 @@ pub mod query;
 mod retry;
 pub mod sigv4;
 mod timestamp;
-mod tls;
 mod waiter;
 pub mod wire;
 mod xml;

@@ -37,6 +37,16 @@ pub(crate) fn random_fraction() -> f64 {
 }
 
 /// How a client retries.
+///
+/// ```
+/// use ec2_lite::{Client, RetryConfig};
+///
+/// let retry = RetryConfig::default().max_attempts(5);
+/// assert_eq!(retry.max_attempts, 5);
+/// let client = Client::builder().region("us-east-1").retry_config(retry).build()?;
+/// # let _ = client;
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryConfig {

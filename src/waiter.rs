@@ -24,6 +24,19 @@ pub enum WaitTarget {
 pub(crate) const MIN_DELAY: Duration = Duration::from_millis(100);
 
 /// How often to poll, and for how long.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ec2_lite::{WaitOptions, WaitTarget};
+///
+/// let client = ec2_lite::Client::from_env()?;
+/// // Poll every 2 s; give up after a minute with `Error::WaitFailed`.
+/// let options = WaitOptions::new(Duration::from_secs(2), Duration::from_secs(60));
+/// let target = WaitTarget::InstanceId("i-1234567890abcdef0".to_owned());
+/// let assoc = client.wait_until_associated(&target, &options)?.iam_instance_profile_association;
+/// println!("{} is {}", assoc.association_id, assoc.state);
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WaitOptions {

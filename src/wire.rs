@@ -38,7 +38,7 @@ use crate::{
 };
 
 /// The `Content-Type` of every EC2 Query request (sign it).
-pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+pub const CONTENT_TYPE: &str = crate::query::FORM_CONTENT_TYPE;
 
 /// The body of `DisassociateIamInstanceProfile`.
 ///

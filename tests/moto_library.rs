@@ -57,6 +57,11 @@ impl SeedPool {
     }
 }
 
+/// What `association_for_instance` finds for the instance.
+fn association_of(client: &Client, instance_id: &str) -> Option<IamInstanceProfileAssociation> {
+    client.association_for_instance(instance_id).expect("association_for_instance").iam_instance_profile_association
+}
+
 fn client(moto: &Moto) -> Client {
     client_with(moto, Credentials::new(&moto.access_key_id, &moto.secret_access_key, None))
 }
@@ -134,11 +139,7 @@ fn disassociate_returns_the_association_being_removed() {
     assert_matches_seed(&out, &seeded);
     assert_eq!(out.state, State::Disassociating);
 
-    assert_eq!(
-        client.association_for_instance(&seeded.instance_id).expect("describe").iam_instance_profile_association,
-        None,
-        "still associated"
-    );
+    assert_eq!(association_of(&client, &seeded.instance_id), None, "still associated");
 }
 
 #[test]
@@ -187,8 +188,7 @@ fn wrong_secret_or_unknown_key_is_a_401_auth_failure() {
         assert!(!shown.contains(&wrong_secret) && !shown.contains(&moto.secret_access_key), "{shown}");
     }
     // Nothing was removed.
-    let still =
-        client(moto).association_for_instance(&seeded.instance_id).expect("describe").iam_instance_profile_association;
+    let still = association_of(&client(moto), &seeded.instance_id);
     assert_eq!(still.map(|a| a.association_id), Some(seeded.association_id));
 }
 
@@ -208,10 +208,7 @@ fn assumed_role_session_credentials_work_and_need_their_token() {
     assert!(wrong.association_for_instance(&seeded.instance_id).expect_err("wrong token").is_auth());
 
     let session = client_with(moto, Credentials::new(&akid, &secret, Some(token.clone())));
-    let found = session
-        .association_for_instance(&seeded.instance_id)
-        .expect("describe with the session")
-        .iam_instance_profile_association;
+    let found = association_of(&session, &seeded.instance_id);
     assert_eq!(found.map(|a| a.association_id), Some(seeded.association_id.clone()));
     let out = session.disassociate_iam_instance_profile(&seeded.association_id).expect("disassociate");
     assert_eq!(out.iam_instance_profile_association.state, State::Disassociating);
@@ -473,11 +470,7 @@ fn associate_by_name_and_by_arn() {
     assert_eq!(out.iam_instance_profile.arn, moto.profile.arn);
     assert_eq!(out.iam_instance_profile.id, moto.profile.id);
     assert_eq!(out.state, State::Associating);
-    let current = client
-        .association_for_instance(&instance)
-        .expect("describe")
-        .iam_instance_profile_association
-        .expect("an association");
+    let current = association_of(&client, &instance).expect("an association");
     assert_eq!(current.association_id, out.association_id);
 
     client.disassociate_iam_instance_profile(&out.association_id).expect("disassociate");
@@ -488,11 +481,7 @@ fn associate_by_name_and_by_arn() {
     assert_eq!(out.iam_instance_profile.arn, moto.profile_b.arn);
     assert_eq!(out.iam_instance_profile.id, moto.profile_b.id);
     assert_eq!(out.state, State::Associating);
-    let current = client
-        .association_for_instance(&instance)
-        .expect("describe")
-        .iam_instance_profile_association
-        .expect("an association");
+    let current = association_of(&client, &instance).expect("an association");
     assert_eq!(current.iam_instance_profile.arn, moto.profile_b.arn);
 }
 
@@ -516,8 +505,7 @@ fn associating_an_instance_that_has_a_profile_is_incorrect_state() {
         service_error(&e).message,
         format!("There is an existing association for instance {}", seeded.instance_id)
     );
-    let current =
-        client(moto).association_for_instance(&seeded.instance_id).unwrap().iam_instance_profile_association.unwrap();
+    let current = association_of(&client(moto), &seeded.instance_id).unwrap();
     assert_eq!(current.iam_instance_profile.arn, moto.profile.arn, "the old profile stays");
 }
 
@@ -541,7 +529,7 @@ fn associating_an_unknown_profile_is_a_clean_service_error() {
         assert_eq!(s.message, format!("Instance profile {named} not found"));
         assert!(e.is_not_found() && !e.is_retryable(), "{e:?}");
     }
-    assert_eq!(client.association_for_instance(&instance).unwrap().iam_instance_profile_association, None);
+    assert_eq!(association_of(&client, &instance), None);
 }
 
 #[test]
@@ -625,11 +613,8 @@ fn association_for_instance_is_the_current_one_or_none() {
     let found = out.iam_instance_profile_association.expect("an association");
     assert_matches_seed(&found, &seeded);
     assert_eq!(found.state, State::Associated);
-    assert_eq!(client.association_for_instance(&bare).expect("describe").iam_instance_profile_association, None);
-    assert_eq!(
-        client.association_for_instance(UNKNOWN_INSTANCE).expect("describe").iam_instance_profile_association,
-        None
-    );
+    assert_eq!(association_of(&client, &bare), None);
+    assert_eq!(association_of(&client, UNKNOWN_INSTANCE), None);
 }
 
 #[test]
@@ -646,7 +631,7 @@ fn disassociate_instance_removes_whatever_is_there_and_can_run_twice() {
     let removed = removed.iam_instance_profile_association;
     assert_matches_seed(&removed, &seeded);
     assert_eq!(removed.state, State::Disassociating);
-    assert_eq!(client.association_for_instance(&seeded.instance_id).unwrap().iam_instance_profile_association, None);
+    assert_eq!(association_of(&client, &seeded.instance_id), None);
     assert_eq!(client.disassociate_instance(&seeded.instance_id).expect("second run"), None);
 }
 
@@ -807,11 +792,7 @@ fn clones_of_one_client_work_from_several_threads() {
         for one in &seeded {
             let client = client.clone();
             s.spawn(move || {
-                let found = client
-                    .association_for_instance(&one.instance_id)
-                    .expect("describe")
-                    .iam_instance_profile_association
-                    .expect("found");
+                let found = association_of(&client, &one.instance_id).expect("found");
                 assert_eq!(found.association_id, one.association_id);
                 let out = client.disassociate_iam_instance_profile(&one.association_id).expect("disassociate");
                 assert_eq!(out.iam_instance_profile_association.state, State::Disassociating);
@@ -819,6 +800,6 @@ fn clones_of_one_client_work_from_several_threads() {
         }
     });
     for one in &seeded {
-        assert_eq!(client.association_for_instance(&one.instance_id).unwrap().iam_instance_profile_association, None);
+        assert_eq!(association_of(&client, &one.instance_id), None);
     }
 }

@@ -628,6 +628,35 @@ mod found_by_botocore {
         );
     }
 
+    /// A URL with an IPv6 host on the default port and query escapes that are
+    /// not UTF-8, signed as sent.
+    #[test]
+    fn url_with_ipv6_host_and_non_utf8_escapes() {
+        let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None);
+        let request = SignableRequest::from_url("GET", "https://[2001:DB8::1]:443/?b=%FF&a=%C3%28").expect("a URL");
+        let params = SigningParams::new(&credentials, "us-east-1", "service", datetime!(2015-08-30 12:36:00 UTC));
+        let out = sigv4::sign(&request, &params);
+        assert_eq!(
+            out.canonical_request(),
+            "GET\n/\na=%C3%28&b=%FF\nhost:[2001:db8::1]\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\
+             e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert!(out.authorization().ends_with("8e280cdcca1303dcc4d189465a99f53555be568ebc45f0cf33f3c32c551216f9"));
+    }
+
+    /// A `Date` header: botocore signs the signing time in it, in Python's
+    /// `formatdate` form, and drops `X-Amz-Date`.
+    #[test]
+    fn date_header_replaces_x_amz_date() {
+        let headers = [("Date", "Tue, 15 Nov 1994 08:12:31 GMT"), ("X-Amz-Date", "20000101T000000Z")];
+        assert_eq!(
+            sign_at_suite_time("service", "GET", "example.amazonaws.com", &[], &headers),
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+             SignedHeaders=date;host, \
+             Signature=7680771e48fa28c7db272da980f990fa8ee39dee61905c4203f5da9d3d48ac86"
+        );
+    }
+
     /// With `X-Amz-Content-SHA256` repeated, botocore takes the first value as
     /// the payload hash (and signs both values in the header line).
     #[test]

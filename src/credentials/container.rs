@@ -9,8 +9,9 @@ use super::context::Resolve;
 use super::json::{self, JsonCredentials};
 use super::{Context, Load};
 use crate::env::Env;
-use crate::http::{Request, Url};
-use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::http::Request;
+use crate::http::Url;
+use crate::retry::{Attempt, RetryConfig, RetryKind};
 use crate::{CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -53,7 +54,8 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
         return Err(bad("the URI did not specify a host".into()));
     }
     let url = Url::parse(full).map_err(bad)?;
-    if url.scheme == "https" || url.is_loopback() {
+    // `localhost` by name; any other name must resolve to allowed addresses.
+    if url.scheme == "https" || url.host == "localhost" || url.ip().is_some_and(|ip| ip.is_loopback()) {
         return Ok(Some(full.to_owned()));
     }
     let addresses = match url.ip() {
@@ -100,57 +102,50 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
         return Ok(Load::NotConfigured(format!("neither {RELATIVE_URI} nor {FULL_URI} is set")));
     };
     let token = auth_token(ctx)?;
-    let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-    retry::run(
-        &retrier,
-        |_, _, _| {},
-        |_| {
-            let mut request =
-                Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-            if let Some(t) = &token {
-                request = request.header("authorization", t.as_str());
-            }
-            let failure = match ctx.http.send(&request) {
-                Ok(response) if response.status == 200 => {
-                    return Attempt::Done(match json::parse_credentials(&response.text()) {
-                        // As botocore: credentials already expired would be refused on every
-                        // call; say so once, here.
-                        Ok(JsonCredentials::Credentials(c)) if c.expiry().is_some_and(|t| t <= ctx.now()) => {
-                            let at = c.expiry().map(|t| crate::format_timestamp(t.into())).unwrap_or_default();
-                            Err(Error::credentials(
-                                PROVIDER,
-                                format!("the credentials {url} returned had already expired (at {at})"),
-                                None,
-                            ))
-                        }
-                        Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
-                        Ok(JsonCredentials::Error { code, message }) => {
-                            Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
-                        }
-                        Err(why) => Err(Error::credentials(
+    ctx.retry(&POLICY, |_| {
+        let mut request =
+            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+        if let Some(t) = &token {
+            request = request.header("authorization", t.as_str());
+        }
+        let failure = match ctx.http.send(&request) {
+            Ok(response) if response.status == 200 => {
+                return Attempt::Done(match json::parse_credentials(&response.text()) {
+                    // As botocore: credentials already expired would be refused on every call;
+                    // say so once, here.
+                    Ok(JsonCredentials::Credentials(c)) if c.expiry().is_some_and(|t| t <= ctx.now()) => {
+                        let at = c.expiry().map(|t| crate::format_timestamp(t.into())).unwrap_or_default();
+                        Err(Error::credentials(
                             PROVIDER,
-                            format!("the response of {url} is unreadable: {why}"),
+                            format!("the credentials {url} returned had already expired (at {at})"),
                             None,
-                        )),
-                    });
-                }
-                Ok(response) if response.status < 500 => {
-                    let detail = match json::parse_credentials(&response.text()) {
-                        Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
-                        _ => String::new(),
-                    };
-                    let context = format!("{url} answered {}{detail}", response.status);
-                    return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
-                }
-                Ok(response) => {
-                    let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
-                    (format!("{url} answered {}", response.status), cause)
-                }
-                Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
-            };
-            Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
-        },
-    )
+                        ))
+                    }
+                    Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
+                    Ok(JsonCredentials::Error { code, message }) => {
+                        Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
+                    }
+                    Err(why) => {
+                        Err(Error::credentials(PROVIDER, format!("the response of {url} is unreadable: {why}"), None))
+                    }
+                });
+            }
+            Ok(response) if response.status < 500 => {
+                let detail = match json::parse_credentials(&response.text()) {
+                    Ok(JsonCredentials::Error { code, message }) => format!(": [{code}] {message}"),
+                    _ => String::new(),
+                };
+                let context = format!("{url} answered {}{detail}", response.status);
+                return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
+            }
+            Ok(response) => {
+                let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
+                (format!("{url} answered {}", response.status), cause)
+            }
+            Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
+        };
+        Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
+    })
     .unwrap_or_else(|e| {
         let ((context, cause), attempts) = (e.error, e.attempts);
         // The context quotes the cause already, as it always did; the cause stays, typed.

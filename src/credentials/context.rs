@@ -7,14 +7,14 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::ImdsClient;
+use super::imds_client::ImdsClient;
 use crate::Error;
 use crate::config;
 use crate::env::{Env, Fs};
 use crate::http::{self, HttpClient, HttpSettings, Transport};
 use crate::profile::{self, LoadedProfiles};
 use crate::query;
-use crate::retry::{self, Rand, Sleep};
+use crate::retry::{self, Attempt, Exhausted, Rand, Retrier, RetryConfig, Sleep};
 use crate::timestamp::{self, Clock};
 
 /// Resolves a host name to its addresses (the container source checks where a full URI points).
@@ -127,6 +127,17 @@ impl Context {
 
     pub(crate) fn now(&self) -> SystemTime {
         (self.clock)()
+    }
+
+    /// Runs `attempt` under `policy` ([`retry::run`], no quota), waiting and drawing jitter
+    /// as this context does.
+    pub(crate) fn retry<T, E>(
+        &self,
+        policy: &RetryConfig,
+        attempt: impl FnMut(u32) -> Attempt<T, E>,
+    ) -> Result<T, Exhausted<E>> {
+        let retrier = Retrier { policy, quota: None, sleep: &self.sleep, rand: &self.rand };
+        retry::run(&retrier, |_, _, _| {}, attempt)
     }
 
     /// The region STS is called in: the configured one, else `us-east-1`, where the SDKs'

@@ -2,22 +2,17 @@
 //! or the instance's region.
 //! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html>
 
-use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
 use std::time::{Duration, SystemTime};
 
+use super::imds_client::ImdsClient;
 use super::json::{self, JsonCredentials};
 use super::{Context, Credentials, Load};
 use crate::Error;
-use crate::config::Endpoint;
-use crate::env::Env;
 use crate::error::TransportErrorKind;
 use crate::http::Request;
-use crate::profile::{ImdsEndpointMode, LoadedProfiles};
-use crate::retry::{self, Attempt, Retrier, RetryConfig, RetryKind};
+use crate::retry::{Attempt, RetryConfig, RetryKind};
 
-const IPV4_ENDPOINT: &str = "http://169.254.169.254";
-const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
 const TOKEN_PATH: &str = "/latest/api/token";
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 const REGION_PATH: &str = "/latest/meta-data/placement/region";
@@ -38,23 +33,6 @@ const STALE_EXTENSION: Duration = Duration::from_secs(10 * 60);
 /// more before IMDS is asked again.
 const FAILED_REFRESH_EXTENSION: Duration = Duration::from_secs(5 * 60);
 const EXTENSION_JITTER_SECONDS: u64 = 300;
-
-/// The IMDSv2 client shared by the credential source and the region lookup.
-pub(crate) struct ImdsClient {
-    /// `http://169.254.169.254`, no trailing slash.
-    endpoint: String,
-    /// Why IMDS is not to be used (`AWS_EC2_METADATA_DISABLED`), if so.
-    disabled: Option<String>,
-    token: Mutex<Option<(String, SystemTime)>>,
-    /// The last credentials IMDS gave, used when a refresh fails.
-    last: Mutex<Option<Credentials>>,
-}
-
-impl fmt::Debug for ImdsClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImdsClient").field("endpoint", &self.endpoint).field("disabled", &self.disabled).finish()
-    }
-}
 
 /// How an IMDS request failed.
 #[derive(Debug)]
@@ -84,56 +62,7 @@ impl ImdsError {
     }
 }
 
-/// The IMDS endpoint: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, the profile's
-/// `ec2_metadata_service_endpoint`, else the address of the mode (`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`,
-/// the profile's `ec2_metadata_service_endpoint_mode`), IPv4 by default.
-fn endpoint(env: &Env, profiles: &LoadedProfiles) -> Result<String, Error> {
-    let profile = profiles.profile();
-    let explicit = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
-        Some(url) => Some((url, "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned())),
-        None => profile.and_then(|p| {
-            Some((
-                p.ec2_metadata_service_endpoint()?,
-                format!("ec2_metadata_service_endpoint of profile `{}`", p.name()),
-            ))
-        }),
-    };
-    if let Some((url, source)) = explicit {
-        let parsed = Endpoint::parse(url.trim()).map_err(|e| super::bad_setting(&source, &e))?;
-        return Ok(parsed.url().trim_end_matches('/').to_owned());
-    }
-    let mode = match env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
-        Some(m) if m.trim().eq_ignore_ascii_case("ipv4") => Some(ImdsEndpointMode::Ipv4),
-        Some(m) if m.trim().eq_ignore_ascii_case("ipv6") => Some(ImdsEndpointMode::Ipv6),
-        Some(m) => {
-            return Err(Error::config(format!(
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6, not {m:?}"
-            )));
-        }
-        None => match profile {
-            Some(p) => p.ec2_metadata_service_endpoint_mode()?,
-            None => None,
-        },
-    };
-    Ok(match mode {
-        Some(ImdsEndpointMode::Ipv6) => IPV6_ENDPOINT,
-        _ => IPV4_ENDPOINT,
-    }
-    .to_owned())
-}
-
 impl ImdsClient {
-    /// The client the environment and the selected profile describe. A bad endpoint setting
-    /// is an error now, as in the Rust SDK, not a silent fallback later.
-    pub(crate) fn from_env(env: &Env, profiles: &LoadedProfiles) -> Result<Self, Error> {
-        // Any case of `true`, as in both SDKs; other values leave IMDS on, also as they do.
-        let disabled = env
-            .get("AWS_EC2_METADATA_DISABLED")
-            .filter(|v| v.trim().eq_ignore_ascii_case("true"))
-            .map(|_| "AWS_EC2_METADATA_DISABLED is true".to_owned());
-        Ok(ImdsClient { endpoint: endpoint(env, profiles)?, disabled, token: Mutex::new(None), last: Mutex::new(None) })
-    }
-
     /// The instance role's credentials. Not configured when IMDS is disabled, unreachable, or
     /// the instance has no role. When a refresh fails after an earlier success, the earlier
     /// credentials are returned, good for a few more minutes.
@@ -205,39 +134,34 @@ impl ImdsClient {
     /// `GET path` with a session token, retried on 5xx and, with a new token, on 401.
     fn get(&self, ctx: &Context, path: &str) -> Result<String, ImdsError> {
         let url = format!("{}{path}", self.endpoint);
-        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
         let status = |status| ImdsError::Status { status, path: path.to_owned() };
-        retry::run(
-            &retrier,
-            |_, _, _| {},
-            |_| {
-                let token = match self.token(ctx) {
-                    Ok(t) => t,
-                    Err(e) => return Attempt::Fail(e),
-                };
-                let request = Request::new("GET", &url)
-                    .header("x-aws-ec2-metadata-token", token)
-                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
-                let response = match ctx.http.send(&request) {
-                    Ok(r) => r,
-                    Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
-                };
-                match response.status {
-                    200 => match String::from_utf8(response.body) {
-                        Ok(text) => Attempt::Done(text),
-                        Err(_) => Attempt::Fail(ImdsError::Failed(format!(
-                            "instance metadata sent bytes that are not UTF-8 for {path}"
-                        ))),
-                    },
-                    401 => {
-                        self.forget_token();
-                        retry_status(status(401))
-                    }
-                    s if s >= 500 => retry_status(status(s)),
-                    s => Attempt::Fail(status(s)),
+        ctx.retry(&POLICY, |_| {
+            let token = match self.token(ctx) {
+                Ok(t) => t,
+                Err(e) => return Attempt::Fail(e),
+            };
+            let request = Request::new("GET", &url)
+                .header("x-aws-ec2-metadata-token", token)
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+            let response = match ctx.http.send(&request) {
+                Ok(r) => r,
+                Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
+            };
+            match response.status {
+                200 => match String::from_utf8(response.body) {
+                    Ok(text) => Attempt::Done(text),
+                    Err(_) => Attempt::Fail(ImdsError::Failed(format!(
+                        "instance metadata sent bytes that are not UTF-8 for {path}"
+                    ))),
+                },
+                401 => {
+                    self.forget_token();
+                    retry_status(status(401))
                 }
-            },
-        )
+                s if s >= 500 => retry_status(status(s)),
+                s => Attempt::Fail(status(s)),
+            }
+        })
         .map_err(|e| e.error)
     }
 
@@ -254,11 +178,8 @@ impl ImdsClient {
             return Ok(token.clone());
         }
         let url = format!("{}{TOKEN_PATH}", self.endpoint);
-        let retrier = Retrier { policy: &POLICY, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-        let response = retry::run(
-            &retrier,
-            |_, _, _| {},
-            |_| {
+        let response = ctx
+            .retry(&POLICY, |_| {
                 let request = Request::new("PUT", &url)
                     .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_HEADER)
                     .body(&[])
@@ -270,9 +191,8 @@ impl ImdsClient {
                     }
                     Err(e) => Attempt::Fail(unreachable_or_failed(e)),
                 }
-            },
-        )
-        .map_err(|e| e.error)?;
+            })
+            .map_err(|e| e.error)?;
         if response.status != 200 {
             return Err(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() });
         }
@@ -425,42 +345,6 @@ mod tests {
         let ctx = replay::context(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")], &server, None, clock().1);
         assert_eq!(ctx.imds.region(&ctx).as_deref(), Some("eu-south-2"));
         assert_eq!(server.received()[1].uri, "http://[fd00:ec2::254]/latest/meta-data/placement/region");
-    }
-
-    fn endpoint_of(env: &[(&str, &str)], config: &str) -> Result<String, Error> {
-        endpoint(&Env::from_pairs(env.iter().copied()), &LoadedProfiles::from_text(config, "default"))
-    }
-
-    #[test]
-    fn endpoint_selection() {
-        assert_eq!(endpoint_of(&[], "").unwrap(), "http://169.254.169.254");
-        assert_eq!(
-            endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")], "").unwrap(),
-            "http://[fd00:ec2::254]"
-        );
-        let config = "[default]\nec2_metadata_service_endpoint_mode = ipv6\n";
-        assert_eq!(endpoint_of(&[], config).unwrap(), "http://[fd00:ec2::254]");
-        assert_eq!(endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv4")], config).unwrap(), IPV4_ENDPOINT);
-        let with_url = "[default]\nec2_metadata_service_endpoint = http://127.0.0.1:1338/\n";
-        assert_eq!(endpoint_of(&[], with_url).unwrap(), "http://127.0.0.1:1338");
-        let env = [
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://localhost:9"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
-        ];
-        assert_eq!(endpoint_of(&env, with_url).unwrap(), "http://localhost:9");
-        let err = endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254")], "").unwrap_err().to_string();
-        assert!(err.contains("AWS_EC2_METADATA_SERVICE_ENDPOINT: invalid endpoint url"), "{err}");
-        let err = endpoint_of(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "v6")], "").unwrap_err().to_string();
-        assert!(err.contains("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6"), "{err}");
-    }
-
-    #[test]
-    fn disabled_by_any_case_of_true() {
-        for (value, disabled) in [("true", true), ("TRUE", true), (" True ", true), ("false", false), ("1", false)] {
-            let env = Env::from_pairs([("AWS_EC2_METADATA_DISABLED", value)]);
-            let client = ImdsClient::from_env(&env, &LoadedProfiles::default()).unwrap();
-            assert_eq!(client.disabled.is_some(), disabled, "{value}");
-        }
     }
 
     #[test]

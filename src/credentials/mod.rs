@@ -7,6 +7,7 @@ mod container;
 mod context;
 mod env;
 mod imds;
+mod imds_client;
 mod json;
 mod process;
 mod profile;
@@ -33,7 +34,6 @@ use std::time::SystemTime;
 use crate::Error;
 pub use chain::{DefaultCredentialsChain, DefaultCredentialsChainBuilder};
 pub(crate) use context::{Context, Setup};
-pub(crate) use imds::ImdsClient;
 
 /// A source of credentials, asked before every call. A source that fetches
 /// temporary credentials should cache them until they are about to expire.
@@ -57,6 +57,19 @@ impl ProvideCredentials for Credentials {
 ///
 /// Cheap to clone (one shared allocation). `Debug` shows the access key id
 /// only; the secret and the token are never printed by this crate.
+///
+/// ```
+/// use ec2_lite::{Client, Credentials};
+///
+/// // Long-term keys, or temporary ones with their session token.
+/// let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None);
+/// let temporary = Credentials::new("ASIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG", Some("FwoGZXIvYXdzEXAMPLE".to_owned()));
+/// let shown = format!("{keys:?} {temporary:?}");
+/// assert!(!shown.contains("wJalrXUtnFEMI") && !shown.contains("FwoGZXIv"));
+/// let client = Client::builder().region("us-east-1").credentials(temporary).build()?;
+/// # let _ = client;
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     inner: Arc<Inner>,
@@ -170,7 +183,7 @@ pub(crate) fn bad_setting(source: &str, e: &Error) -> Error {
 }
 
 /// Every parser of what a credential source answers, for the fuzz targets.
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 pub(crate) fn fuzz_parsers(text: &str) {
     let _ = json::parse_object(text);
     let _ = json::parse_credentials(text);

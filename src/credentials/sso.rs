@@ -12,7 +12,7 @@ use super::{Context, Credentials, sts};
 use crate::Error;
 use crate::http::{Request, Response};
 use crate::profile::{self, Platform, Sso};
-use crate::retry::{self, Attempt, Retrier, RetryConfig};
+use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::percent::encode_into;
 use crate::timestamp::{format_timestamp, parse_timestamp};
 
@@ -86,7 +86,6 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
     url.push_str("&role_name=");
     encode_into(&mut url, role.role_name, false);
     let policy = RetryConfig::default();
-    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
     let refused = |response: &Response| {
         let context = format!(
             "sso GetRoleCredentials refused the cached token for role {} in account {} ({}); run `aws sso login \
@@ -98,30 +97,22 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
         );
         Error::credentials(PROVIDER, context, None)
     };
-    retry::run(
-        &retrier,
-        |_, _, _| {},
-        |_| {
-            let request = Request::new("GET", &url).header("x-amz-sso_bearer_token", token);
-            match ctx.http.send(&request) {
-                Ok(response) if response.is_success() => {
-                    Attempt::Done(parse_role_credentials(&response.text(), role.account_id).map_err(|why| {
-                        Error::credentials(
-                            PROVIDER,
-                            format!("sso GetRoleCredentials: unreadable response ({why})"),
-                            None,
-                        )
-                    }))
-                }
-                Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(refused(&response))),
-                Ok(response) => retry::retry_if_retryable(
-                    Error::unexpected(response.status, &error_detail(&response.text(), response.status), b"", None),
-                    None,
-                ),
-                Err(e) => retry::retry_if_retryable(e, None),
+    ctx.retry(&policy, |_| {
+        let request = Request::new("GET", &url).header("x-amz-sso_bearer_token", token);
+        match ctx.http.send(&request) {
+            Ok(response) if response.is_success() => {
+                Attempt::Done(parse_role_credentials(&response.text(), role.account_id).map_err(|why| {
+                    Error::credentials(PROVIDER, format!("sso GetRoleCredentials: unreadable response ({why})"), None)
+                }))
             }
-        },
-    )
+            Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(refused(&response))),
+            Ok(response) => retry::retry_if_retryable(
+                Error::unexpected(response.status, &error_detail(&response.text(), response.status), b"", None),
+                None,
+            ),
+            Err(e) => retry::retry_if_retryable(e, None),
+        }
+    })
     .unwrap_or_else(|e| {
         let err = e.error.with_attempts(e.attempts);
         Err(Error::credentials(PROVIDER, format!("sso GetRoleCredentials at {url} failed"), Some(err)))

@@ -7,10 +7,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use time::OffsetDateTime;
 
 use super::{Context, Credentials};
-use crate::config::{self, Endpoint, EndpointOptions};
+use crate::config::{self, EndpointOptions};
 use crate::http::Request;
+use crate::http::Url;
 use crate::query::{FORM_CONTENT_TYPE, QueryBody};
-use crate::retry::{self, Attempt, Retrier, RetryConfig};
+use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
 use crate::{Error, xml};
 
@@ -80,17 +81,12 @@ pub(crate) fn parse_response(action: &str, text: &str) -> Result<Credentials, St
 /// Where STS calls go: the endpoint configured for `STS` (`AWS_ENDPOINT_URL_STS`,
 /// `AWS_ENDPOINT_URL`, the profile's), else the regional endpoint of the partition, with the
 /// FIPS and dual-stack settings. Plain HTTP only to this machine, unless allowed.
-pub(crate) fn endpoint(ctx: &Context, region: &str) -> Result<Endpoint, Error> {
+pub(crate) fn endpoint(ctx: &Context, region: &str) -> Result<Url, Error> {
     service_endpoint(ctx, "STS", "sts", region)
 }
 
 /// [`endpoint`] for any service of the credential sources (STS, the SSO portal).
-pub(crate) fn service_endpoint(
-    ctx: &Context,
-    service_id: &str,
-    host_prefix: &str,
-    region: &str,
-) -> Result<Endpoint, Error> {
+pub(crate) fn service_endpoint(ctx: &Context, service_id: &str, host_prefix: &str, region: &str) -> Result<Url, Error> {
     match config::configured_endpoint(service_id, &ctx.env, &ctx.profiles)? {
         Some(configured) => {
             let endpoint = configured.parse()?;
@@ -107,7 +103,7 @@ pub(crate) fn service_endpoint(
             let fips = config::use_fips(&ctx.env, &ctx.profiles)?;
             let dual_stack = config::use_dual_stack(&ctx.env, &ctx.profiles)?;
             let options = EndpointOptions::default().fips(fips).dual_stack(dual_stack);
-            Endpoint::parse(&format!("{}/", config::default_endpoint(host_prefix, region, options)))
+            Url::endpoint(&format!("{}/", config::default_endpoint(host_prefix, region, options)))
         }
     }
 }
@@ -125,35 +121,29 @@ pub(crate) fn call(
     let endpoint = endpoint(ctx, &region)?;
     let url = endpoint.url();
     let policy = RetryConfig::default();
-    let retrier = Retrier { policy: &policy, quota: None, sleep: &ctx.sleep, rand: &ctx.rand };
-    retry::run(
-        &retrier,
-        |_, _, _| {},
-        |_| {
-            let mut request =
-                Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
-            if let Some(credentials) = signing {
-                let headers = [("content-type", FORM_CONTENT_TYPE)];
-                let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
-                    .headers(headers)
-                    .body(body.as_bytes());
-                let now = OffsetDateTime::from(ctx.now());
-                let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
-                for (name, value) in signed.headers() {
-                    request = request.header(name, value.clone());
-                }
+    ctx.retry(&policy, |_| {
+        let mut request = Request::new("POST", &url).header("content-type", FORM_CONTENT_TYPE).body(body.as_bytes());
+        if let Some(credentials) = signing {
+            let headers = [("content-type", FORM_CONTENT_TYPE)];
+            let signable = SignableRequest::new("POST", &endpoint.authority, &endpoint.path)
+                .headers(headers)
+                .body(body.as_bytes());
+            let now = OffsetDateTime::from(ctx.now());
+            let signed = sigv4::sign(&signable, &SigningParams::new(credentials, &region, "sts", now));
+            for (name, value) in signed.headers() {
+                request = request.header(name, value.clone());
             }
-            match ctx.http.send(&request) {
-                Ok(response) if response.is_success() => {
-                    Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
-                        Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
-                    }))
-                }
-                Ok(response) => retry::retry_if_retryable(response.to_error(), None),
-                Err(e) => retry::retry_if_retryable(e, None),
+        }
+        match ctx.http.send(&request) {
+            Ok(response) if response.is_success() => {
+                Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
+                    Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
+                }))
             }
-        },
-    )
+            Ok(response) => retry::retry_if_retryable(response.to_error(), None),
+            Err(e) => retry::retry_if_retryable(e, None),
+        }
+    })
     .unwrap_or_else(|e| {
         let err = e.error.with_attempts(e.attempts);
         Err(Error::credentials("sts", format!("sts {action} at {url} failed"), Some(err)))

@@ -217,6 +217,10 @@ impl Client {
 }
 
 /// The pages of a `DescribeIamInstanceProfileAssociations`, fetched as needed.
+///
+/// A page that fails (after the client's retries) is yielded as `Err` and ends
+/// the iteration: every later `next()` returns `None`. To resume, start a new
+/// request from the last good page's `next_token`.
 #[derive(Debug)]
 pub struct Pages<'a> {
     client: &'a Client,
@@ -268,12 +272,17 @@ impl Iterator for Pages<'_> {
     }
 }
 
-/// The associations of every page.
+/// The associations of every page. As with [`Pages`], an error is yielded
+/// once and ends the iteration.
 #[derive(Debug)]
 pub struct Items<'a> {
     pages: Pages<'a>,
     current: std::vec::IntoIter<IamInstanceProfileAssociation>,
 }
+
+impl std::iter::FusedIterator for Pages<'_> {}
+
+impl std::iter::FusedIterator for Items<'_> {}
 
 impl Iterator for Items<'_> {
     type Item = Result<IamInstanceProfileAssociation, Error>;

@@ -10,10 +10,10 @@ mod settings;
 mod suites;
 
 pub(crate) use location::{LoadedProfiles, Platform, home_dir, load};
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 pub(crate) use parse::ProfileSet;
 pub(crate) use parse::Section;
-#[cfg(feature = "fuzzing")]
+#[cfg(feature = "_fuzzing")]
 pub(crate) use resolve::resolve_chain;
 pub(crate) use resolve::{BaseProvider, CredentialProcess, CredentialSource, RoleHop, Sso};
 pub(crate) use settings::ImdsEndpointMode;

@@ -103,7 +103,7 @@ pub(crate) struct ProfileSet {
 
 impl ProfileSet {
     /// Parses the two files' texts, `config` first. `None` stands for a missing file.
-    #[cfg(any(test, feature = "fuzzing"))]
+    #[cfg(any(test, feature = "_fuzzing"))]
     pub(crate) fn parse(config: Option<&str>, credentials: Option<&str>) -> Result<Self, Error> {
         let mut set = ProfileSet::default();
         if let Some(text) = config {

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::{Request, Response, Transport, Url};
+use crate::http::Url;
+use crate::http::{Request, Response, Transport};
 
 /// A recorded request.
 #[derive(Debug, Clone, Default)]
@@ -198,7 +199,7 @@ impl Redirect {
 
 impl Transport for Redirect {
     fn send(&self, request: &Request<'_>) -> Result<Response, crate::Error> {
-        let path = Url::parse(request.url).map(|u| u.path_and_query).unwrap_or_else(|_| "/".to_owned());
+        let path = Url::parse(request.url).map(|u| u.path_and_query()).unwrap_or_else(|_| "/".to_owned());
         let url = format!("{}{path}", self.base);
         let mut redirected = Request { url: &url, ..request.clone() };
         redirected.headers.push(("x-replay-url", request.url.into()));

@@ -9,32 +9,17 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::{ClientConnection, StreamOwned};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
     Transport, TransportAdapter,
 };
 
+use super::ca_bundle::TrustRoots;
 use crate::Error;
-use crate::ca_bundle::TrustRoots;
-
-/// The rustls configuration of every HTTPS connection: TLS 1.3 and 1.2, these roots, ring.
-pub(crate) fn client_config(roots: RootCertStore) -> ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
-    match builder {
-        Ok(b) => b.with_root_certificates(roots).with_no_client_auth(),
-        // The provider supports both versions; if it ever did not, the safe defaults.
-        Err(_) => ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS)
-            .with_root_certificates(RootCertStore::empty())
-            .with_no_client_auth(),
-    }
-}
 
 /// An agent with this configuration whose HTTPS connections trust `roots`: ureq's connector
 /// chain (a CONNECT proxy, TCP) with this module's TLS at the end.

@@ -62,7 +62,7 @@ impl TrustRoots {
         }
         let config = match &self.0.bundle {
             None => bundled(),
-            Some(bundle) => Arc::new(crate::tls::client_config(bundle.read()?)),
+            Some(bundle) => Arc::new(rustls_config(bundle.read()?)),
         };
         // Two threads may race to build it; the first one's is kept.
         Ok(Arc::clone(self.0.config.get_or_init(|| config)))
@@ -72,9 +72,8 @@ impl TrustRoots {
 /// The configuration with the bundled roots: one per process, whatever the agent.
 fn bundled() -> Arc<ClientConfig> {
     static BUNDLED: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    let config = BUNDLED.get_or_init(|| {
-        Arc::new(crate::tls::client_config(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }))
-    });
+    let config = BUNDLED
+        .get_or_init(|| Arc::new(rustls_config(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })));
     Arc::clone(config)
 }
 
@@ -268,15 +267,29 @@ impl Group {
     }
 }
 
+/// The rustls configuration of every HTTPS connection: TLS 1.3 and 1.2, these roots, ring.
+fn rustls_config(roots: RootCertStore) -> ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
+    match builder {
+        Ok(b) => b.with_root_certificates(roots).with_no_client_auth(),
+        // The provider supports both versions; if it ever did not, the safe defaults.
+        Err(_) => ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn bundles() {
-        let ca = include_bytes!("../tests/fixtures/tls/ca.pem");
+        let ca = include_bytes!("../../tests/fixtures/tls/ca.pem");
         assert_eq!(parse_ca_bundle(ca).unwrap().len(), 1);
-        let key = include_bytes!("../tests/fixtures/tls/localhost.key");
+        let key = include_bytes!("../../tests/fixtures/tls/localhost.key");
         assert_eq!(parse_ca_bundle(key).unwrap_err(), "holds no PEM certificates");
         assert_eq!(parse_ca_bundle(b"").unwrap_err(), "holds no PEM certificates");
         assert_eq!(parse_ca_bundle(b"not a bundle at all\n").unwrap_err(), "holds no PEM certificates");
@@ -290,9 +303,9 @@ mod tests {
     #[test]
     fn decodes_as_rustls_does() {
         use rustls::pki_types::pem::PemObject;
-        let ca = include_bytes!("../tests/fixtures/tls/ca.pem");
-        let leaf = include_bytes!("../tests/fixtures/tls/localhost.pem");
-        let key = include_bytes!("../tests/fixtures/tls/localhost.key");
+        let ca = include_bytes!("../../tests/fixtures/tls/ca.pem");
+        let leaf = include_bytes!("../../tests/fixtures/tls/localhost.pem");
+        let key = include_bytes!("../../tests/fixtures/tls/localhost.key");
         let text = [ca.as_slice(), b"explanatory text\n", key, leaf].concat();
         let want: Vec<_> = CertificateDer::pem_slice_iter(&text).collect::<Result<_, _>>().unwrap();
         assert_eq!(want.len(), 2);

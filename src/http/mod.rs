@@ -1,0 +1,269 @@
+//! The transport: every request of this crate (EC2's, and the credential sources') goes
+//! through one runner, [`HttpClient`], behind the crate-private [`Transport`] trait that tests
+//! replace. `agent.rs` builds the ureq agent (timeouts, buffers), `proxy.rs` chooses a proxy
+//! per request, `tls.rs` and `ca_bundle.rs` make the TLS connections and their trust roots,
+//! `url.rs` is the one URL type.
+
+mod agent;
+mod ca_bundle;
+mod proxy;
+mod tls;
+mod url;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{TransportError, TransportErrorKind};
+use crate::{Error, xml};
+pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
+pub(crate) use agent::{HttpSettings, agent};
+pub(crate) use url::Url;
+
+/// Sends one request and reads its response whole: the seam between the crate and the
+/// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test
+/// connector does), to send every request to a loopback server.
+pub(crate) trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` and reads the response, its body capped at the request's limit.
+    fn send(&self, request: &Request<'_>) -> Result<Response, Error>;
+}
+
+/// The one request runner: an agent and its settings. The EC2 client's agent is built for its
+/// endpoint (proxy included); the credential sources' chooses a proxy per request.
+#[derive(Clone)]
+pub(crate) struct HttpClient {
+    agent: ureq::Agent,
+    settings: Arc<HttpSettings>,
+    /// Every request goes to the endpoint the agent was built for: its proxy and timeouts
+    /// are the agent's, and no request needs configuring.
+    one_endpoint: bool,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// One request. Headers may be borrowed (EC2's signed headers) or owned.
+#[derive(Clone)]
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'static str,
+    pub(crate) url: &'a str,
+    /// Names lowercase. Values may be secrets: never print a request whole.
+    pub(crate) headers: Vec<(&'static str, Cow<'a, str>)>,
+    pub(crate) body: Option<&'a [u8]>,
+    /// Connect and read timeouts, when not the client's.
+    pub(crate) timeouts: Option<(Duration, Duration)>,
+    /// The largest body read; a larger one is refused.
+    pub(crate) body_limit: u64,
+}
+
+impl<'a> Request<'a> {
+    pub(crate) fn new(method: &'static str, url: &'a str) -> Self {
+        Request {
+            method,
+            url,
+            // An EC2 request has seven.
+            headers: Vec::with_capacity(8),
+            body: None,
+            timeouts: None,
+            body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,
+        }
+    }
+
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<Cow<'a, str>>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub(crate) fn body(mut self, body: &'a [u8]) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub(crate) fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.timeouts = Some((connect, read));
+        self
+    }
+
+    pub(crate) fn body_limit(mut self, limit: u64) -> Self {
+        self.body_limit = limit;
+        self
+    }
+}
+
+impl fmt::Debug for Request<'_> {
+    // Header values and bodies carry tokens: names and sizes only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body_bytes", &self.body.map(<[u8]>::len))
+            .finish()
+    }
+}
+
+/// A response, its body read whole (and capped).
+#[derive(Clone)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: ureq::http::HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl fmt::Debug for Response {
+    // The body holds credentials: its size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response").field("status", &self.status).field("body_bytes", &self.body.len()).finish()
+    }
+}
+
+impl Response {
+    /// The first value of header `name` (lowercase), if it is text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The request id AWS sent in a header.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        self.header("x-amzn-requestid").or_else(|| self.header("x-amz-request-id"))
+    }
+
+    /// The body as text; bytes that are not UTF-8 are replaced.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The AWS error this response carries: the Query error document when there is one,
+    /// else [`Error::UnexpectedResponse`] with the start of the body.
+    pub(crate) fn to_error(&self) -> Error {
+        let text = self.text();
+        let request_id = self.request_id();
+        match xml::service_error(self.status, &text, request_id) {
+            Some(e) => Error::Service(e),
+            None => {
+                Error::unexpected(self.status, "not an AWS error document", &self.body, request_id.map(str::to_owned))
+            }
+        }
+    }
+}
+
+/// Credential responses are small; anything near this is not what was asked for.
+pub(crate) const MAX_CREDENTIALS_RESPONSE_BYTES: u64 = 1024 * 1024;
+
+impl HttpClient {
+    /// A runner for requests to any URL: each gets the proxy its URL calls for.
+    pub(crate) fn new(agent: ureq::Agent, settings: HttpSettings) -> Self {
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: false }
+    }
+
+    /// A runner for requests to the endpoint `agent` was built for ([`agent`] with `Some`).
+    pub(crate) fn for_endpoint(agent: ureq::Agent, settings: HttpSettings) -> Self {
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: true }
+    }
+
+    /// Runs one request, configured with these timeouts and this proxy unless the agent's
+    /// own apply.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        req: ureq::http::Request<B>,
+        request: &Request<'_>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        if self.one_endpoint && request.timeouts.is_none() {
+            return self.agent.run(req);
+        }
+        let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
+        let mut configured =
+            self.agent.configure_request(req).timeout_connect(Some(connect)).timeout_per_read(Some(read));
+        if !self.one_endpoint {
+            configured = configured.proxy(self.settings.proxies.for_url(request.url).cloned());
+        }
+        self.agent.run(configured.build())
+    }
+}
+
+impl Transport for HttpClient {
+    /// Sends a request with the proxy its URL calls for, and reads the whole response.
+    fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
+        let mut builder = ureq::http::Request::builder().method(request.method).uri(request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_ref());
+        }
+        let result = match request.body {
+            Some(body) => self.run(builder.body(body).map_err(|_| invalid(request.url))?, request),
+            None => self.run(builder.body(()).map_err(|_| invalid(request.url))?, request),
+        };
+        let response = result.map_err(transport_error)?;
+        let (parts, body) = response.into_parts();
+        let body = body.into_with_config().limit(request.body_limit).read_to_vec().map_err(transport_error)?;
+        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body })
+    }
+}
+
+fn invalid(url: &str) -> Error {
+    Error::config(format!(
+        "cannot send a request to {url}: the URL or a header value has characters HTTP does not allow"
+    ))
+}
+
+/// A transport failure, described without the URL's secrets (there are none in the URLs this
+/// crate builds, but the message stays generic like the EC2 client's).
+pub(crate) fn transport_error(e: ureq::Error) -> Error {
+    use TransportErrorKind as K;
+    if let Some(config) = tls::config_error(&e) {
+        return config;
+    }
+    let (kind, message) = match &e {
+        ureq::Error::Timeout(t) => (K::Timeout, format!("request timed out ({t})")),
+        ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
+        ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
+        ureq::Error::BodyExceedsLimit(n) => (K::BodyTooLarge, format!("response body larger than {n} bytes, refused")),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
+            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+                (K::Connect, "network unreachable".to_owned())
+            }
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                (K::Timeout, "request timed out".to_owned())
+            }
+            std::io::ErrorKind::UnexpectedEof => {
+                (K::Io, "connection closed before the response was complete".to_owned())
+            }
+            _ => (K::Io, "i/o error".to_owned()),
+        },
+        ureq::Error::Tls(_) => (K::Other, "tls error".to_owned()),
+        ureq::Error::Protocol(_) => (K::Io, "malformed http response".to_owned()),
+        _ => (K::Other, "http error".to_owned()),
+    };
+    Error::Transport(TransportError::new(kind, message).with_source(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_responses_hide_their_contents() {
+        let r =
+            Request::new("GET", "http://169.254.170.2/v2").header("authorization", "pod-token").body(b"secret-body");
+        let shown = format!("{r:?}");
+        assert!(
+            shown.contains("authorization") && !shown.contains("pod-token") && !shown.contains("secret"),
+            "{shown}"
+        );
+        let r = Response {
+            status: 200,
+            headers: ureq::http::HeaderMap::new(),
+            body: b"{\"SecretAccessKey\":\"s3cr3t\"}".to_vec(),
+        };
+        assert!(!format!("{r:?}").contains("s3cr3t"));
+    }
+}
