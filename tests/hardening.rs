@@ -407,3 +407,49 @@ fn run_measured(args: &[&str], env: &[(&str, &str)]) -> (Output, Option<u64>) {
     let _ = std::fs::remove_file(&report);
     (out, kib)
 }
+
+#[test]
+fn json_error_documents_and_process_output_reach_the_terminal_escaped() {
+    let ec2 = FaultServer::start(vec![], Reply::disassociated());
+    let hostile_json = r#"{"Code":"Evil\u001b]0;pwned\u0007","Message":"clear\u001b[2J\rforged: line\u009b"}"#;
+    let container = FaultServer::start(vec![], Reply::status(400, hostile_json));
+    let uri = format!("{}/creds", container.url);
+    let args = ["--endpoint-url", ec2.url.as_str(), "disassociate-iam-instance-profile", "--association-id", ID];
+    let started = Instant::now();
+    let out = cli::run(&args, &[("AWS_REGION", "us-east-1"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)]);
+    assert_exit(&out, 253);
+    assert_terminal_safe(&out.stderr);
+    assert!(stderr(&out).contains("Evil\\x1b]0;pwned\\x07"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A 200 from IMDS with a JSON error document.
+    let metadata = FaultServer::start_with(move |n| match n % 3 {
+        0 => Reply::status(200, "tok").header("x-aws-ec2-metadata-token-ttl-seconds", "21600"),
+        1 => Reply::status(200, "role"),
+        _ => Reply::status(200, r#"{"Code":"Failed\u001b[31m","Message":"no\u0007"}"#),
+    });
+    let out = cli::run(
+        &args,
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &metadata.url),
+        ],
+    );
+    assert_exit(&out, 253);
+    assert_terminal_safe(&out.stderr);
+
+    // credential_process writing control bytes and invalid UTF-8 instead of JSON.
+    let script = std::env::temp_dir().join(format!("ec2-lite-hardening-process-{}.sh", std::process::id()));
+    std::fs::write(&script, "#!/bin/sh\nprintf '\\033]0;pwned\\007\\377not json'\nprintf 'oops\\033[2J' >&2\nexit 1\n")
+        .expect("script");
+    let config = format!("[default]\ncredential_process = sh {}\n", script.display());
+    let home = home_with_config("process", config.as_bytes());
+    let cfg = home.join("config");
+    let out = cli::run(&args, &[("AWS_REGION", "us-east-1"), ("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default())]);
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_file(&script);
+    assert_exit(&out, 253);
+    assert_terminal_safe(&out.stderr);
+    assert_eq!(ec2.count(), 0);
+}
