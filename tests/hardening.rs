@@ -453,3 +453,35 @@ fn json_error_documents_and_process_output_reach_the_terminal_escaped() {
     assert_terminal_safe(&out.stderr);
     assert_eq!(ec2.count(), 0);
 }
+
+// --- 6: plain HTTP with credentials only to a loopback address, or `localhost` itself ---
+
+#[test]
+fn plain_http_goes_only_to_loopback_literals_or_localhost_itself() {
+    let build = |url: &str| {
+        Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+            .endpoint_url(url)
+            .build()
+    };
+    for ok in [
+        "http://localhost:1",
+        "http://LOCALHOST:1",
+        "http://127.0.0.2:1",
+        "http://[::1]:1",
+        "http://[::ffff:127.0.0.1]:1",
+    ] {
+        assert!(build(ok).is_ok(), "{ok}: {:?}", build(ok).err());
+    }
+    for refused in ["http://evil.localhost:1", "http://localhost.evil.example:1", "http://10.0.0.1:1", "http://[::2]:1"]
+    {
+        let err = build(refused).unwrap_err();
+        assert!(matches!(err, Error::Config(_)) && err.to_string().contains("plain http"), "{refused}: {err}");
+    }
+    let server = FaultServer::start(vec![], Reply::disassociated());
+    let out = disassociate("http://evil.localhost:9", &[]);
+    assert_exit(&out, 253);
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+    assert_eq!(server.count(), 0);
+}

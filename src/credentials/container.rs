@@ -55,14 +55,14 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
     }
     let url = Url::parse(full).map_err(bad)?;
     // `localhost` by name; any other name must resolve to allowed addresses.
-    if url.scheme == "https" || url.host == "localhost" || url.ip().is_some_and(|ip| ip.is_loopback()) {
+    if url.scheme == "https" || url.is_loopback() {
         return Ok(Some(full.to_owned()));
     }
     let addresses = match url.ip() {
         Some(ip) => vec![ip],
         None => resolve(&url.host, url.port).map_err(|e| bad(format!("could not resolve {}: {e}", url.host)))?,
     };
-    let allowed = |ip: &IpAddr| ip.is_loopback() || ALLOWED.contains(ip);
+    let allowed = |ip: &IpAddr| crate::http::is_loopback_ip(*ip) || ALLOWED.contains(ip);
     if addresses.is_empty() || !addresses.iter().all(allowed) {
         return Err(bad(format!(
             "plain http is allowed only to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23, \

@@ -19,7 +19,7 @@ use crate::error::{TransportError, TransportErrorKind};
 use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub(crate) use agent::{HttpSettings, agent};
-pub(crate) use url::Url;
+pub(crate) use url::{Url, is_loopback_ip};
 
 /// Sends one request and reads its response whole: the seam between the crate and the
 /// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test
