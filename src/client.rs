@@ -45,7 +45,22 @@ pub(crate) struct Parts {
     pub(crate) clock: Clock,
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
+    pub(crate) timeouts: Timeouts,
 }
+
+/// The deadlines of a call, as aws-sdk-rust's `TimeoutConfig` has them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// The whole call, retries and their waits included.
+    pub(crate) operation: Option<Duration>,
+    /// One attempt: connecting, sending, and reading the whole response.
+    pub(crate) attempt: Duration,
+}
+
+/// The longest one attempt may take by default: botocore's 60 s read timeout, applied to the
+/// whole answer rather than to each read, so that a body trickled a byte at a time or an
+/// endless run of `102 Processing` ends. See the README's Behaviour section.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Inner {
     http: Arc<dyn Transport>,
@@ -64,6 +79,7 @@ struct Inner {
     clock: Clock,
     sleep: Sleep,
     rand: Rand,
+    timeouts: Timeouts,
 }
 
 const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
@@ -109,7 +125,8 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client from resolved settings; the builder does the resolving.
     pub(crate) fn from_parts(parts: Parts) -> Client {
-        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand } = parts;
+        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand, timeouts } =
+            parts;
         let url = endpoint.url();
         Client {
             inner: Arc::new(Inner {
@@ -127,6 +144,7 @@ impl Client {
                 clock,
                 sleep,
                 rand,
+                timeouts,
             }),
         }
     }
@@ -200,8 +218,26 @@ impl Client {
             }
             None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
         };
+        let started = std::time::Instant::now();
         retry::run(&retrier, on_retry, |attempt| {
-            let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max);
+            // The operation's deadline bounds every attempt, and ends the call when it passes.
+            let mut budget = inner.timeouts.attempt;
+            if let Some(limit) = inner.timeouts.operation {
+                let left = limit.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Attempt::Fail(operation_timed_out(limit));
+                }
+                budget = budget.min(left);
+            }
+            let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max, budget);
+            let result = match (result, inner.timeouts.operation) {
+                (Err(Error::Transport(t)), Some(limit))
+                    if t.kind() == crate::TransportErrorKind::Timeout && started.elapsed() >= limit =>
+                {
+                    return Attempt::Fail(operation_timed_out(limit));
+                }
+                (result, _) => result,
+            };
             let err = match result {
                 Ok(raw) => return Attempt::Done(raw),
                 // The source retried already, as its own policy says.
@@ -245,6 +281,7 @@ impl Client {
         invocation_id: &str,
         attempt: u32,
         max: u32,
+        budget: Duration,
     ) -> (Result<RawResponse, Error>, Option<i64>, Option<Duration>) {
         let inner = &*self.inner;
         let credentials = match inner.credentials.provide_credentials() {
@@ -280,7 +317,8 @@ impl Client {
             .header("amz-sdk-invocation-id", invocation_id)
             .header("amz-sdk-request", request_header.as_str())
             .body(body.as_bytes())
-            .body_limit(MAX_RESPONSE_BYTES);
+            .body_limit(MAX_RESPONSE_BYTES)
+            .total_timeout(budget);
         for (name, value) in signed.headers() {
             request = request.header(name, value.as_str());
         }
@@ -339,6 +377,12 @@ impl Client {
         parse(&raw.body)
             .map_err(|reason| Error::malformed(raw.status, &reason, raw.body.as_bytes(), raw.request_id.clone()))
     }
+}
+
+/// The error of a call that passed its operation timeout.
+fn operation_timed_out(limit: Duration) -> Error {
+    let message = format!("the operation did not complete within its timeout of {:.1}s", limit.as_secs_f64());
+    Error::Transport(crate::error::TransportError::new(crate::TransportErrorKind::Timeout, message))
 }
 
 /// Header values safe to print: the signature and the token are cut out.

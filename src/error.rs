@@ -127,7 +127,8 @@ pub struct CredentialsError {
 
 impl CredentialsError {
     /// The source that failed: `environment`, `profile`, `process`, `web identity`, `sts`,
-    /// `sso`, `container` or `instance metadata`.
+    /// `sso`, `container` or `instance metadata`; `chain` when loading took longer than its
+    /// timeout.
     pub fn provider(&self) -> &'static str {
         self.provider
     }

@@ -97,9 +97,12 @@ pub mod wire;
 mod xml;
 
 pub use builder::ClientBuilder;
-pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
+pub use client::{Client, DEFAULT_ATTEMPT_TIMEOUT, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{EndpointOptions, default_endpoint, partition_of};
-pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
+pub use credentials::{
+    Credentials, DEFAULT_CREDENTIALS_LOAD_TIMEOUT, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
+    ProvideCredentials,
+};
 pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
 #[doc(hidden)]
 pub use env::{Env, Fs};

@@ -485,3 +485,191 @@ fn plain_http_goes_only_to_loopback_literals_or_localhost_itself() {
     assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
     assert_eq!(server.count(), 0);
 }
+
+// --- 1: deadlines: no default configuration hangs ---
+
+/// A loopback server that hands each connection, once its request head is read, to `serve`.
+fn raw_server(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let serve = std::sync::Arc::new(serve);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let serve = serve.clone();
+            std::thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else { return };
+                let mut reader = BufReader::new(read_half);
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                serve(stream);
+            });
+        }
+    });
+    url
+}
+
+/// Sends `bytes` a few at a time, `every` apart, for at most `for_at_most`.
+fn trickle(mut stream: std::net::TcpStream, head: &[u8], every: Duration, for_at_most: Duration) {
+    use std::io::Write;
+    let _ = stream.write_all(head);
+    let end = Instant::now() + for_at_most;
+    while Instant::now() < end {
+        if stream.write_all(b"<x").is_err() {
+            return;
+        }
+        std::thread::sleep(every);
+    }
+}
+
+fn trickling_body_server() -> String {
+    raw_server(|s| {
+        trickle(
+            s,
+            b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n",
+            Duration::from_millis(500),
+            Duration::from_secs(60),
+        )
+    })
+}
+
+fn endless_processing_server() -> String {
+    raw_server(|mut s| {
+        use std::io::Write;
+        let end = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < end && s.write_all(b"HTTP/1.1 102 Processing\r\n\r\n").is_ok() {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    })
+}
+
+fn client_at(url: &str) -> ec2_lite::ClientBuilder {
+    Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(url)
+        .sleep(|_| {})
+}
+
+#[test]
+fn a_trickling_body_and_endless_102s_end_at_the_attempt_timeout() {
+    for url in [trickling_body_server(), endless_processing_server()] {
+        let client = client_at(&url).operation_attempt_timeout(Duration::from_secs(1)).build().expect("client");
+        let started = Instant::now();
+        let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(matches!(&err, Error::Transport(t) if t.kind() == ec2_lite::TransportErrorKind::Timeout), "{err:?}");
+        assert_eq!(err.attempts(), 3, "{err}");
+        // Three attempts of one second each, with slack for a loaded machine.
+        assert!(elapsed >= Duration::from_millis(2900) && elapsed < Duration::from_secs(6), "{url}: {elapsed:?}");
+    }
+    assert_eq!(ec2_lite::DEFAULT_ATTEMPT_TIMEOUT, Duration::from_secs(60), "a finite total per attempt by default");
+}
+
+#[test]
+fn the_operation_timeout_ends_the_call_retries_included() {
+    let url = trickling_body_server();
+    let client = client_at(&url).operation_timeout(Duration::from_millis(1500)).build().expect("client");
+    let started = Instant::now();
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(&err, Error::Transport(t) if t.kind() == ec2_lite::TransportErrorKind::Timeout), "{err:?}");
+    assert!(err.to_string().contains("within its timeout of 1.5s"), "{err}");
+    assert!(!err.is_retryable() || err.attempts() == 1, "{err}");
+    assert!(elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(4), "{elapsed:?}");
+
+    // The CLI: the option and the variable (an extension), exit 255.
+    for (args, env) in
+        [(vec!["--operation-timeout", "1.5"], vec![]), (vec![], vec![("EC2_LITE_OPERATION_TIMEOUT", "1.5")])]
+    {
+        let mut all = args.clone();
+        all.extend(["disassociate-iam-instance-profile", "--association-id", ID]);
+        let started = Instant::now();
+        let out = cli_at(&url, &all, &env);
+        let elapsed = started.elapsed();
+        assert_exit(&out, 255);
+        assert_terminal_safe(&out.stderr);
+        assert!(elapsed < Duration::from_secs(5), "{args:?} {env:?}: {elapsed:?}");
+    }
+    let out = cli_at(
+        &url,
+        &["--operation-timeout", "soon", "disassociate-iam-instance-profile", "--association-id", ID],
+        &[],
+    );
+    assert_exit(&out, 252);
+    let help = cli::run(&["help"], &[]);
+    assert!(stdout(&help).contains("--operation-timeout") && stdout(&help).contains("extension"), "{}", stdout(&help));
+}
+
+#[test]
+fn credential_loading_ends_at_its_timeout() {
+    // A container endpoint that trickles its answer: each read is quick, the whole never ends.
+    let container = raw_server(|s| {
+        trickle(
+            s,
+            b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n",
+            Duration::from_millis(200),
+            Duration::from_secs(60),
+        )
+    });
+    let ec2 = FaultServer::start(vec![], Reply::disassociated());
+    let uri = format!("{container}/creds");
+    let started = Instant::now();
+    let out = cli::run(
+        &["--endpoint-url", &ec2.url, "disassociate-iam-instance-profile", "--association-id", ID],
+        &[("AWS_REGION", "us-east-1"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)],
+    );
+    let elapsed = started.elapsed();
+    assert_exit(&out, 255);
+    assert!(stderr(&out).contains("took longer than 5.0s"), "{}", stderr(&out));
+    assert!(elapsed >= Duration::from_millis(4900) && elapsed < Duration::from_secs(9), "{elapsed:?}");
+    assert_eq!(ec2.count(), 0);
+}
+
+#[test]
+fn a_credential_process_that_hangs_is_killed_with_its_children() {
+    let dir = std::env::temp_dir().join(format!("ec2-lite-hardening-hang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let pids = dir.join("pids");
+    let script = dir.join("hang.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nsleep 300 &\necho $! > {}\nread answer\nsleep 300\n", pids.display()))
+        .expect("script");
+    let config = format!("[default]\ncredential_process = sh {}\n", script.display());
+    std::fs::write(dir.join("config"), config).expect("config");
+    let cfg = dir.join("config");
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url("http://127.0.0.1:9")
+        .env(ec2_lite::Env::from_pairs([
+            ("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default()),
+            ("HOME", "/nonexistent"),
+        ]))
+        .credentials_load_timeout(Duration::from_secs(1))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::Credentials(_)), "{err:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    // The process is stopped at its deadline, with the `sleep` it started.
+    std::thread::sleep(Duration::from_millis(500));
+    let grandchild = std::fs::read_to_string(&pids).expect("the script wrote its child's pid");
+    // Gone, or a zombie waiting for a reaper: either way no longer running.
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", grandchild.trim())).unwrap_or_default();
+    let state = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()).unwrap_or("gone");
+    let alive = !matches!(state, "gone" | "Z" | "X");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!alive, "the credential_process's child {} outlived the timeout", grandchild.trim());
+}

@@ -71,6 +71,8 @@ pub(crate) struct Context {
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
     pub(crate) resolve: Resolve,
+    /// How long one walk of the chain may take, a `credential_process` included.
+    pub(crate) load_timeout: Duration,
 }
 
 impl fmt::Debug for Context {
@@ -122,6 +124,7 @@ impl Context {
             sleep: retry::thread_sleep(),
             rand: retry::system_rand(),
             resolve: Arc::new(dns_lookup),
+            load_timeout: super::DEFAULT_CREDENTIALS_LOAD_TIMEOUT,
         })
     }
 

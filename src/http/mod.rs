@@ -56,6 +56,9 @@ pub(crate) struct Request<'a> {
     pub(crate) body: Option<&'a [u8]>,
     /// Connect and read timeouts, when not the client's.
     pub(crate) timeouts: Option<(Duration, Duration)>,
+    /// The longest the whole exchange may take, body included: a server that trickles its
+    /// body or sends `102 Processing` for ever is cut off at this.
+    pub(crate) total: Option<Duration>,
     /// The largest body read; a larger one is refused.
     pub(crate) body_limit: u64,
 }
@@ -69,6 +72,7 @@ impl<'a> Request<'a> {
             headers: Vec::with_capacity(8),
             body: None,
             timeouts: None,
+            total: None,
             body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,
         }
     }
@@ -85,6 +89,11 @@ impl<'a> Request<'a> {
 
     pub(crate) fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.timeouts = Some((connect, read));
+        self
+    }
+
+    pub(crate) fn total_timeout(mut self, total: Duration) -> Self {
+        self.total = Some(total);
         self
     }
 
@@ -177,12 +186,16 @@ impl HttpClient {
         req: ureq::http::Request<B>,
         request: &Request<'_>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        if self.one_endpoint && request.timeouts.is_none() {
+        if self.one_endpoint && request.timeouts.is_none() && request.total.is_none() {
             return self.agent.run(req);
         }
         let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
-        let mut configured =
-            self.agent.configure_request(req).timeout_connect(Some(connect)).timeout_per_read(Some(read));
+        let mut configured = self
+            .agent
+            .configure_request(req)
+            .timeout_connect(Some(connect))
+            .timeout_per_read(Some(read))
+            .timeout_global(request.total);
         if !self.one_endpoint {
             configured = configured.proxy(self.settings.proxies.for_url(request.url).cloned());
         }

@@ -59,6 +59,13 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
         help: "seconds to wait for each read (default 60; 0: no limit)",
     },
     Opt {
+        name: "operation-timeout",
+        kind: Kind::One,
+        required: false,
+        help: "extension: seconds a whole call may take, retries included (env EC2_LITE_OPERATION_TIMEOUT; \
+               default: none beyond 60 s per attempt)",
+    },
+    Opt {
         name: "debug",
         kind: Kind::Flag,
         required: false,

@@ -154,6 +154,29 @@ fn timeout(parsed: &args::Parsed, name: &str) -> Result<Option<std::time::Durati
     }
 }
 
+/// `--operation-timeout`, else `EC2_LITE_OPERATION_TIMEOUT`: seconds, `0` for none.
+fn operation_timeout(parsed: &args::Parsed) -> Result<Option<std::time::Duration>, CliError> {
+    let from_env = || match std::env::var_os("EC2_LITE_OPERATION_TIMEOUT") {
+        None => Ok(None),
+        Some(v) => v.into_string().map(Some).map_err(|_| CliError {
+            code: exit::CONFIG,
+            message: "EC2_LITE_OPERATION_TIMEOUT is not valid UTF-8".to_owned(),
+        }),
+    };
+    let (v, name) = match parsed.one("operation-timeout") {
+        Some(v) => (v.to_owned(), "argument --operation-timeout"),
+        None => match from_env()? {
+            Some(v) => (v, "EC2_LITE_OPERATION_TIMEOUT"),
+            None => return Ok(None),
+        },
+    };
+    match v.trim().parse::<f64>() {
+        Ok(0.0) => Ok(None),
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
+        _ => Err(CliError::usage(format!("{name}: expected a number of seconds, got {v:?}"))),
+    }
+}
+
 /// Writes an error on stderr as the AWS CLI does (after a blank line). A
 /// stderr that cannot be written must not turn the exit code into a panic.
 fn print_error(message: &str) {
@@ -239,6 +262,10 @@ fn run(args: &[String]) -> Result<String, CliError> {
     }
     if let Some(t) = timeout(&parsed, "cli-connect-timeout")? {
         builder = builder.connect_timeout(t);
+    }
+    // An extension: the operation timeout, from the option or EC2_LITE_OPERATION_TIMEOUT.
+    if let Some(t) = operation_timeout(&parsed)? {
+        builder = builder.operation_timeout(t);
     }
     if let Some(t) = timeout(&parsed, "cli-read-timeout")? {
         builder = builder.read_timeout(t);
