@@ -673,3 +673,29 @@ fn a_credential_process_that_hangs_is_killed_with_its_children() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!alive, "the credential_process's child {} outlived the timeout", grandchild.trim());
 }
+
+#[test]
+fn a_malformed_2xx_from_sts_is_a_parse_error_exit_255() {
+    let sts = FaultServer::start(vec![], Reply::status(200, "<AssumeRoleResponse><unclosed"));
+    let ec2 = FaultServer::start(vec![], Reply::disassociated());
+    let config = "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+                  [profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
+    let home = home_with_config("sts", config.as_bytes());
+    let cfg = home.join("config");
+    let started = Instant::now();
+    let out = cli::run(
+        &["--endpoint-url", &ec2.url, "disassociate-iam-instance-profile", "--association-id", ID],
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default()),
+            ("AWS_ENDPOINT_URL_STS", &sts.url),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    assert_exit(&out, 255);
+    assert!(stderr(&out).contains("unreadable response"), "{}", stderr(&out));
+    assert_terminal_safe(&out.stderr);
+    assert_eq!(sts.count(), 1, "a parse error is not retried");
+    assert_eq!(ec2.count(), 0);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -71,7 +71,7 @@ impl CliError {
             Error::Credentials(c) => {
                 let code = match c.cause().map(root_cause) {
                     Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => exit::SERVICE,
-                    Some(Error::Transport(_)) => exit::OTHER,
+                    Some(Error::Transport(_) | Error::MalformedResponse { .. }) => exit::OTHER,
                     _ => exit::CONFIG,
                 };
                 (code, capitalize(&c.to_string()))
