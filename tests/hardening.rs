@@ -699,3 +699,37 @@ fn a_malformed_2xx_from_sts_is_a_parse_error_exit_255() {
     assert_eq!(ec2.count(), 0);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn slow_imds_headers_end_in_seconds_for_the_region_and_the_credentials() {
+    let imds = raw_server(|s| {
+        trickle(s, b"HTTP/1.1 200 OK\r\nx-slow: ", Duration::from_millis(200), Duration::from_secs(60))
+    });
+    let ec2 = FaultServer::start(vec![], Reply::disassociated());
+    let started = Instant::now();
+    // No region anywhere: the builder asks IMDS, which sends its headers a byte at a time.
+    let err = Client::builder()
+        .endpoint_url(&ec2.url)
+        .env(ec2_lite::Env::from_pairs([
+            ("HOME", "/nonexistent"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str()),
+        ]))
+        .sleep(|_| {})
+        .build()
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::Config(_)) && err.to_string().contains("no region"), "{err}");
+    assert!(elapsed < Duration::from_secs(12), "{elapsed:?}");
+
+    // Credentials from it: its request ends at its total timeout (a timeout at IMDS reads as
+    // "no IMDS here", as a missing route does), within the 5 s load timeout in any case.
+    let client = chain_client(&ec2, &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds)]).expect("client");
+    let started = Instant::now();
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.to_string().contains("timed out") || err.to_string().contains("took longer"), "{err}");
+    assert!(elapsed < Duration::from_millis(5900), "{elapsed:?}");
+    assert_eq!(ec2.count(), 0);
+}

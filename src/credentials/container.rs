@@ -23,6 +23,8 @@ const ECS_HOST: &str = "http://169.254.170.2";
 /// The Rust SDK's timeouts and botocore's attempts and pause.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The whole of one request, so that an answer trickled a byte at a time ends.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
 const ATTEMPTS: u32 = 3;
 const PROVIDER: &str = "container";
 const POLICY: RetryConfig = RetryConfig::transient_only(ATTEMPTS, Duration::from_secs(1));
@@ -103,8 +105,10 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
     };
     let token = auth_token(ctx)?;
     ctx.retry(&POLICY, |_| {
-        let mut request =
-            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+        let mut request = Request::new("GET", &url)
+            .header("accept", "application/json")
+            .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+            .total_timeout(TOTAL_TIMEOUT);
         if let Some(t) = &token {
             request = request.header("authorization", t.as_str());
         }

@@ -24,6 +24,9 @@ const TOKEN_REFRESH_BEFORE: Duration = Duration::from_secs(120);
 /// Fail fast off EC2: nothing answers at the link-local address there.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// The whole of one IMDS request: headers or a body sent a byte at a time end here (the
+/// region lookup of a client without a region runs outside the credential load timeout).
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(2);
 /// The Rust SDK's IMDS retry policy: four attempts on 5xx and 401, 1 s base backoff.
 const POLICY: RetryConfig = RetryConfig::transient_only(4, Duration::from_secs(1));
 /// Expired credentials from IMDS (during an outage IMDS keeps serving the last ones) are used
@@ -142,7 +145,8 @@ impl ImdsClient {
             };
             let request = Request::new("GET", &url)
                 .header("x-aws-ec2-metadata-token", token)
-                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+                .total_timeout(TOTAL_TIMEOUT);
             let response = match ctx.http.send(&request) {
                 Ok(r) => r,
                 Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
@@ -183,7 +187,8 @@ impl ImdsClient {
                 let request = Request::new("PUT", &url)
                     .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_HEADER)
                     .body(&[])
-                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+                    .total_timeout(TOTAL_TIMEOUT);
                 match ctx.http.send(&request) {
                     Ok(response) if response.status < 500 => Attempt::Done(response),
                     Ok(response) => {
