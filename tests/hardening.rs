@@ -702,9 +702,8 @@ fn a_malformed_2xx_from_sts_is_a_parse_error_exit_255() {
 
 #[test]
 fn slow_imds_headers_end_in_seconds_for_the_region_and_the_credentials() {
-    let imds = raw_server(|s| {
-        trickle(s, b"HTTP/1.1 200 OK\r\nx-slow: ", Duration::from_millis(200), Duration::from_secs(60))
-    });
+    let imds =
+        raw_server(|s| trickle(s, b"HTTP/1.1 200 OK\r\nx-slow: ", Duration::from_millis(200), Duration::from_secs(60)));
     let ec2 = FaultServer::start(vec![], Reply::disassociated());
     let started = Instant::now();
     // No region anywhere: the builder asks IMDS, which sends its headers a byte at a time.
