@@ -210,15 +210,22 @@ impl Client {
         let max = inner.retry.max_attempts.max(1);
         let invocation_id = invocation_id();
         let mut skew_corrected = false;
-        let retrier =
-            Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &inner.sleep, rand: &inner.rand };
+        let started = std::time::Instant::now();
+        // With an operation timeout, a wait between attempts never runs past it either.
+        let sleep = match inner.timeouts.operation {
+            None => Arc::clone(&inner.sleep),
+            Some(limit) => {
+                let sleep = Arc::clone(&inner.sleep);
+                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(started.elapsed())))) as Sleep
+            }
+        };
+        let retrier = Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &sleep, rand: &inner.rand };
         let on_retry = |err: &Error, attempt: u32, delay: Option<Duration>| match delay {
             Some(delay) => {
                 self.debug(|| format!("attempt {attempt} failed ({err}); retrying in {} ms", delay.as_millis()))
             }
             None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
         };
-        let started = std::time::Instant::now();
         retry::run(&retrier, on_retry, |attempt| {
             // The operation's deadline bounds every attempt, and ends the call when it passes.
             let mut budget = inner.timeouts.attempt;

@@ -732,3 +732,24 @@ fn slow_imds_headers_end_in_seconds_for_the_region_and_the_credentials() {
     assert!(elapsed < Duration::from_millis(5900), "{elapsed:?}");
     assert_eq!(ec2.count(), 0);
 }
+
+#[test]
+fn the_operation_timeout_cuts_the_wait_between_attempts_too() {
+    let server = FaultServer::start(vec![], Reply::ec2_error(503, "RequestLimitExceeded", "slow down"));
+    // Real sleeps, the longest jitter: the throttling backoff alone would wait seconds.
+    let client = Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(&server.url)
+        .max_attempts(10)
+        .random(|| 1.0)
+        .operation_timeout(Duration::from_millis(1200))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.to_string().contains("within its timeout of 1.2s"), "{err}");
+    assert!(elapsed >= Duration::from_millis(1100) && elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(server.count() >= 1 && server.count() <= 3, "{}", server.count());
+}
