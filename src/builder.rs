@@ -79,6 +79,9 @@ pub struct ClientBuilder {
     endpoint_url: Option<String>,
     connect_timeout: Duration,
     read_timeout: Duration,
+    operation_timeout: Option<Duration>,
+    attempt_timeout: Duration,
+    credentials_load_timeout: Duration,
     allow_insecure_http: bool,
     use_fips: Option<bool>,
     use_dual_stack: Option<bool>,
@@ -104,6 +107,9 @@ impl fmt::Debug for ClientBuilder {
             .field("endpoint_url", &self.endpoint_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("credentials_load_timeout", &self.credentials_load_timeout)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("retry", &self.retry)
             .field("clock_skew_correction", &self.clock_skew_correction)
@@ -127,6 +133,9 @@ impl ClientBuilder {
             endpoint_url: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            operation_timeout: None,
+            attempt_timeout: crate::client::DEFAULT_ATTEMPT_TIMEOUT,
+            credentials_load_timeout: crate::DEFAULT_CREDENTIALS_LOAD_TIMEOUT,
             allow_insecure_http: false,
             use_fips: None,
             use_dual_stack: None,
@@ -192,6 +201,33 @@ impl ClientBuilder {
     /// Read timeout: the longest wait for any one read from the server.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// The longest a whole call may take, retries and the waits between them included, as
+    /// aws-sdk-rust's `TimeoutConfig::operation_timeout`. None by default: each attempt is
+    /// bounded ([`ClientBuilder::operation_attempt_timeout`]) and so is the number of attempts.
+    /// A call past it fails with a [`TransportErrorKind::Timeout`](crate::TransportErrorKind::Timeout).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest one attempt may take, from connecting to the last byte of the answer, as
+    /// aws-sdk-rust's `TimeoutConfig::operation_attempt_timeout`. Default 60 s
+    /// ([`DEFAULT_ATTEMPT_TIMEOUT`](crate::DEFAULT_ATTEMPT_TIMEOUT)): a body trickled a byte at a
+    /// time, or `102 Processing` sent for ever, ends there.
+    pub fn operation_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The longest the default credential chain may take to load credentials, a
+    /// `credential_process` included (it is killed, with the processes it started, when this
+    /// passes). Default 5 s, as aws-sdk-rust
+    /// ([`DEFAULT_CREDENTIALS_LOAD_TIMEOUT`](crate::DEFAULT_CREDENTIALS_LOAD_TIMEOUT)).
+    pub fn credentials_load_timeout(mut self, timeout: Duration) -> Self {
+        self.credentials_load_timeout = timeout;
         self
     }
 
@@ -324,6 +360,7 @@ impl ClientBuilder {
         if let Some(sleep) = &self.sleep {
             ctx.sleep = Arc::clone(sleep);
         }
+        ctx.load_timeout = self.credentials_load_timeout;
         if let Some(rand) = &self.rand {
             ctx.rand = Arc::clone(rand);
         }
@@ -404,6 +441,7 @@ impl ClientBuilder {
             clock,
             sleep,
             rand,
+            timeouts: crate::client::Timeouts { operation: self.operation_timeout, attempt: self.attempt_timeout },
         }))
     }
 }

@@ -45,7 +45,22 @@ pub(crate) struct Parts {
     pub(crate) clock: Clock,
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
+    pub(crate) timeouts: Timeouts,
 }
+
+/// The deadlines of a call, as aws-sdk-rust's `TimeoutConfig` has them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// The whole call, retries and their waits included.
+    pub(crate) operation: Option<Duration>,
+    /// One attempt: connecting, sending, and reading the whole response.
+    pub(crate) attempt: Duration,
+}
+
+/// The longest one attempt may take by default: botocore's 60 s read timeout, applied to the
+/// whole answer rather than to each read, so that a body trickled a byte at a time or an
+/// endless run of `102 Processing` ends. See the README's Behaviour section.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Inner {
     http: Arc<dyn Transport>,
@@ -64,6 +79,7 @@ struct Inner {
     clock: Clock,
     sleep: Sleep,
     rand: Rand,
+    timeouts: Timeouts,
 }
 
 const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
@@ -109,7 +125,8 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client from resolved settings; the builder does the resolving.
     pub(crate) fn from_parts(parts: Parts) -> Client {
-        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand } = parts;
+        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand, timeouts } =
+            parts;
         let url = endpoint.url();
         Client {
             inner: Arc::new(Inner {
@@ -127,6 +144,7 @@ impl Client {
                 clock,
                 sleep,
                 rand,
+                timeouts,
             }),
         }
     }
@@ -192,8 +210,16 @@ impl Client {
         let max = inner.retry.max_attempts.max(1);
         let invocation_id = invocation_id();
         let mut skew_corrected = false;
-        let retrier =
-            Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &inner.sleep, rand: &inner.rand };
+        let started = std::time::Instant::now();
+        // With an operation timeout, a wait between attempts never runs past it either.
+        let sleep = match inner.timeouts.operation {
+            None => Arc::clone(&inner.sleep),
+            Some(limit) => {
+                let sleep = Arc::clone(&inner.sleep);
+                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(started.elapsed())))) as Sleep
+            }
+        };
+        let retrier = Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &sleep, rand: &inner.rand };
         let on_retry = |err: &Error, attempt: u32, delay: Option<Duration>| match delay {
             Some(delay) => {
                 self.debug(|| format!("attempt {attempt} failed ({err}); retrying in {} ms", delay.as_millis()))
@@ -201,7 +227,24 @@ impl Client {
             None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
         };
         retry::run(&retrier, on_retry, |attempt| {
-            let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max);
+            // The operation's deadline bounds every attempt, and ends the call when it passes.
+            let mut budget = inner.timeouts.attempt;
+            if let Some(limit) = inner.timeouts.operation {
+                let left = limit.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Attempt::Fail(operation_timed_out(limit));
+                }
+                budget = budget.min(left);
+            }
+            let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max, budget);
+            let result = match (result, inner.timeouts.operation) {
+                (Err(Error::Transport(t)), Some(limit))
+                    if t.kind() == crate::TransportErrorKind::Timeout && started.elapsed() >= limit =>
+                {
+                    return Attempt::Fail(operation_timed_out(limit));
+                }
+                (result, _) => result,
+            };
             let err = match result {
                 Ok(raw) => return Attempt::Done(raw),
                 // The source retried already, as its own policy says.
@@ -245,6 +288,7 @@ impl Client {
         invocation_id: &str,
         attempt: u32,
         max: u32,
+        budget: Duration,
     ) -> (Result<RawResponse, Error>, Option<i64>, Option<Duration>) {
         let inner = &*self.inner;
         let credentials = match inner.credentials.provide_credentials() {
@@ -282,7 +326,8 @@ impl Client {
             .header("amz-sdk-invocation-id", invocation_id)
             .header("amz-sdk-request", request_header.as_str())
             .body(body.as_bytes())
-            .body_limit(MAX_RESPONSE_BYTES);
+            .body_limit(MAX_RESPONSE_BYTES)
+            .total_timeout(budget);
         for (name, value) in signed_headers {
             request = request.header(name, value.as_str());
         }
@@ -306,33 +351,47 @@ impl Client {
             if let Some(d) = response.header("date") {
                 debug(&format!("  date: {d}"));
             }
-            debug(&format!("  body: {}", String::from_utf8_lossy(&response.body)));
+            debug(&format!("  body: {}", crate::escape(&response.body)));
         }
 
         if response.is_success() {
             // The header's id for now: the operation's parser reads the body's
             // anyway, and parsing every body twice cost a third of a call.
-            return (Ok(RawResponse { status, body: response.into_text(), request_id }), None, None);
+            // A body that is not UTF-8 is refused, as the SDKs do, not patched with U+FFFD.
+            return match String::from_utf8(response.body) {
+                Ok(body) => (Ok(RawResponse { status, body, request_id }), None, None),
+                Err(e) => {
+                    let reason = format!("the body is not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to());
+                    (Err(Error::malformed(status, &reason, e.as_bytes(), request_id)), None, None)
+                }
+            };
         }
         let skew_ms = skew(&response);
-        let text = response.into_text();
+        let text = String::from_utf8_lossy(&response.body);
         let err = match xml::service_error(status, &text, request_id.as_deref()) {
             Some(e) => Error::Service(e),
-            None => Error::unexpected(status, "not an AWS error document", &text, request_id),
+            None => Error::unexpected(status, "not an AWS error document", &response.body, request_id),
         };
         (Err(err), skew_ms, retry_after)
     }
 
     /// Sends `body` and parses a 2xx answer with `parse`, wrapping a parse
-    /// failure in [`Error::UnexpectedResponse`].
+    /// failure in [`Error::MalformedResponse`].
     pub(crate) fn send_and_parse<T>(
         &self,
         body: QueryBody,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, Error> {
         let raw = self.send(body)?;
-        parse(&raw.body).map_err(|reason| Error::unexpected(raw.status, &reason, &raw.body, raw.request_id.clone()))
+        parse(&raw.body)
+            .map_err(|reason| Error::malformed(raw.status, &reason, raw.body.as_bytes(), raw.request_id.clone()))
     }
+}
+
+/// The error of a call that passed its operation timeout.
+fn operation_timed_out(limit: Duration) -> Error {
+    let message = format!("the operation did not complete within its timeout of {:.1}s", limit.as_secs_f64());
+    Error::Transport(crate::error::TransportError::new(crate::TransportErrorKind::Timeout, message))
 }
 
 /// Header values safe to print: the signature and the token are cut out.

@@ -13,20 +13,57 @@ use crate::Error;
 #[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Variables whose value is not UTF-8, by name: an error when the crate reads one of
+    /// them ([`Env::check`]), never a silent "unset".
+    not_utf8: Vec<String>,
 }
 
 impl Env {
-    /// The process environment. Variables whose name or value is not UTF-8
-    /// are skipped rather than panicking, as `std::env::vars` would.
+    /// The process environment. Variables whose name is not UTF-8 are skipped (none of the
+    /// crate's names is); a value that is not UTF-8 is remembered, for [`Env::check`].
     pub fn from_process() -> Self {
-        let vars =
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
-        Env { vars }
+        let mut env = Env::default();
+        for (k, v) in std::env::vars_os() {
+            let Ok(k) = k.into_string() else { continue };
+            match v.into_string() {
+                Ok(v) => {
+                    env.vars.insert(k, v);
+                }
+                Err(_) => env.not_utf8.push(k),
+            }
+        }
+        env
+    }
+
+    /// This environment, with `name` set to a value that is not UTF-8.
+    pub fn with_non_utf8(mut self, name: &str) -> Self {
+        self.vars.remove(name);
+        self.not_utf8.push(name.to_owned());
+        self
+    }
+
+    /// An error naming the first variable the crate reads whose value is not UTF-8: treating
+    /// it as unset would sign with another profile's keys (`AWS_PROFILE`), send to the real
+    /// AWS endpoint (`AWS_ENDPOINT_URL`), or say a secret that is set is not.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let read_by_us = |name: &str| {
+            name.starts_with("AWS_")
+                || matches!(name.to_ascii_lowercase().as_str(), "http_proxy" | "https_proxy" | "all_proxy" | "no_proxy")
+                || matches!(name, "HOME" | "USERPROFILE" | "HOMEDRIVE" | "HOMEPATH")
+        };
+        let mut bad: Vec<&str> = self.not_utf8.iter().map(String::as_str).filter(|n| read_by_us(n)).collect();
+        bad.sort_unstable();
+        match bad.first() {
+            None => Ok(()),
+            Some(name) => Err(Error::config(format!(
+                "the environment variable {name} is set to a value that is not valid UTF-8: fix or unset it"
+            ))),
+        }
     }
 
     /// An environment of these variables only.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
+        Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(), not_utf8: Vec::new() }
     }
 
     /// The value of `name`, or `None` when unset or blank.
@@ -84,6 +121,15 @@ impl Fs {
     /// The bytes of a file.
     pub(crate) fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(self.path(path))
+    }
+
+    /// The bytes of a file, at most `limit` and one more: a larger file is never read whole
+    /// (the caller sees it is larger than `limit`).
+    pub(crate) fn read_limited(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::fs::File::open(self.path(path))?.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 
     /// A UTF-8 file; other bytes are an `InvalidData` error.

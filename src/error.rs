@@ -7,6 +7,20 @@ use std::fmt;
 /// Each variant says what happened; [`Error::is_retryable`] says whether the
 /// same call may succeed if made again.
 ///
+/// # Every kind of answer, and its class
+/// | the server answered | error | retried |
+/// | --- | --- | --- |
+/// | 2xx, a body the operation parses | none: the output | - |
+/// | 2xx, a body that is not valid UTF-8, not XML, empty, or not the operation's answer | [`Error::MalformedResponse`] | no |
+/// | 3xx (redirects are not followed) | [`Error::UnexpectedResponse`] | no |
+/// | 4xx or 5xx with an AWS error document | [`Error::Service`] | throttling, transient codes, 500, 502, 503, 504 |
+/// | 4xx or 5xx with anything else (a proxy's HTML page, an empty body) | [`Error::UnexpectedResponse`] | 429, 500, 502, 503, 504 |
+/// | no complete answer: refused, reset, cut short, too slow, too large | [`Error::Transport`] | all but [`TransportErrorKind::BodyTooLarge`] |
+/// | a credential source failed | [`Error::Credentials`] | as its cause |
+///
+/// Whatever came from outside (codes, messages, bodies) is shown by `Display` with control
+/// characters and bytes that are not UTF-8 escaped (see [`escape`](crate::escape)); the fields
+/// hold the values as received.
 /// ```
 /// use ec2_lite::{Error, wire};
 ///
@@ -36,7 +50,24 @@ pub enum Error {
         status: u16,
         /// What was wrong with the body.
         reason: String,
-        /// The start of the body, for diagnosis (at most 512 bytes).
+        /// The start of the body, for diagnosis (at most 512 bytes), escaped: see
+        /// [`escape`](crate::escape).
+        body_start: String,
+        /// The request id from the `x-amzn-requestid` header, if any.
+        request_id: Option<String>,
+        /// How many attempts were made, retries included.
+        attempts: u32,
+    },
+    /// A 2xx answer whose body could not be read as the operation's answer: not valid UTF-8,
+    /// not well-formed XML, empty, or another document than the one expected. The AWS CLI's
+    /// "Unable to parse response"; not retried (the SDKs do not retry it either: the call may
+    /// have taken effect).
+    MalformedResponse {
+        /// HTTP status code.
+        status: u16,
+        /// What was wrong with the body.
+        reason: String,
+        /// The start of the body (at most 512 bytes), escaped: see [`escape`](crate::escape).
         body_start: String,
         /// The request id from the `x-amzn-requestid` header, if any.
         request_id: Option<String>,
@@ -96,7 +127,8 @@ pub struct CredentialsError {
 
 impl CredentialsError {
     /// The source that failed: `environment`, `profile`, `process`, `web identity`, `sts`,
-    /// `sso`, `container` or `instance metadata`.
+    /// `sso`, `container` or `instance metadata`; `chain` when loading took longer than its
+    /// timeout.
     pub fn provider(&self) -> &'static str {
         self.provider
     }
@@ -186,18 +218,19 @@ impl Error {
 
     /// An [`Error::UnexpectedResponse`] quoting the start of `body`: at most
     /// [`BODY_QUOTE_BYTES`], cut at a character boundary.
-    pub(crate) fn unexpected(status: u16, reason: &str, body: &str, request_id: Option<String>) -> Self {
-        let mut end = body.len().min(BODY_QUOTE_BYTES);
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
+    pub(crate) fn unexpected(status: u16, reason: &str, body: &[u8], request_id: Option<String>) -> Self {
         Error::UnexpectedResponse {
             status,
             reason: reason.to_owned(),
-            body_start: body.get(..end).unwrap_or_default().to_owned(),
+            body_start: quote(body),
             request_id,
             attempts: 1,
         }
+    }
+
+    /// An [`Error::MalformedResponse`]: a 2xx answer whose `body` did not parse.
+    pub(crate) fn malformed(status: u16, reason: &str, body: &[u8], request_id: Option<String>) -> Self {
+        Error::MalformedResponse { status, reason: reason.to_owned(), body_start: quote(body), request_id, attempts: 1 }
     }
 
     /// The service's error code, for a [`Error::Service`].
@@ -213,7 +246,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Service(e) => e.request_id.as_deref(),
-            Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            Error::UnexpectedResponse { request_id, .. } | Error::MalformedResponse { request_id, .. } => {
+                request_id.as_deref()
+            }
             Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.request_id(),
             _ => None,
         }
@@ -224,7 +259,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Service(e) => e.attempts,
-            Error::UnexpectedResponse { attempts, .. } => *attempts,
+            Error::UnexpectedResponse { attempts, .. } | Error::MalformedResponse { attempts, .. } => *attempts,
             Error::Transport(t) => t.attempts,
             Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.attempts(),
             _ => 1,
@@ -235,7 +270,7 @@ impl Error {
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {
             Error::Service(e) => e.attempts = n,
-            Error::UnexpectedResponse { attempts, .. } => *attempts = n,
+            Error::UnexpectedResponse { attempts, .. } | Error::MalformedResponse { attempts, .. } => *attempts = n,
             Error::Transport(t) => t.attempts = n,
             _ => {}
         }
@@ -246,7 +281,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Service(e) => Some(e.status),
-            Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::UnexpectedResponse { status, .. } | Error::MalformedResponse { status, .. } => Some(*status),
             Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.status(),
             _ => None,
         }
@@ -291,13 +326,32 @@ impl Error {
             Error::UnexpectedResponse { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Error::Transport(t) => t.kind != TransportErrorKind::BodyTooLarge,
             Error::Credentials(c) => c.source.as_ref().is_some_and(|cause| cause.is_retryable()),
-            Error::InvalidInput(_) | Error::Config(_) | Error::WaitFailed { .. } => false,
+            Error::MalformedResponse { .. } | Error::InvalidInput(_) | Error::Config(_) | Error::WaitFailed { .. } => {
+                false
+            }
         }
     }
 }
 
 /// How much of an unexpected body [`Error::UnexpectedResponse`] quotes.
 pub(crate) const BODY_QUOTE_BYTES: usize = 512;
+
+/// The start of a body, escaped: at most [`BODY_QUOTE_BYTES`] of it, cut at a character
+/// boundary when the body is UTF-8 there.
+fn quote(body: &[u8]) -> String {
+    let mut end = body.len().min(BODY_QUOTE_BYTES);
+    if let Ok(s) = std::str::from_utf8(body) {
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+    }
+    crate::escape(body.get(..end).unwrap_or_default()).into_owned()
+}
+
+/// Writes `text`, which may quote what a server sent, with its control characters escaped.
+fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_str(&crate::escape(text.as_bytes()))
+}
 
 /// Codes the AWS SDKs treat as throttling (botocore and aws-sdk-rust agree).
 pub(crate) const THROTTLING_CODES: &[&str] = &[
@@ -337,8 +391,26 @@ const AUTH_CODES: &[&str] = &[
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let mut text = String::new();
+        fmt::Write::write_fmt(&mut text, format_args!("{}", Unescaped(self)))?;
+        write_escaped(f, &text)
+    }
+}
+
+/// [`Error`]'s words before escaping.
+struct Unescaped<'a>(&'a Error);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Error::Service(e) => e.fmt(f),
+            Error::MalformedResponse { status, reason, body_start, attempts, .. } => {
+                write!(f, "unable to parse the response (http {status}): {reason}")?;
+                if !body_start.is_empty() {
+                    write!(f, "; body starts: {body_start}")?;
+                }
+                write_attempts(f, *attempts)
+            }
             Error::UnexpectedResponse { status, reason, body_start, attempts, .. } => {
                 write!(f, "unexpected response (http {status}): {reason}")?;
                 if !body_start.is_empty() {
@@ -362,11 +434,14 @@ impl fmt::Display for Error {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "service error {} (http {}): {}", self.code, self.status, self.message)?;
+        let mut text = format!("service error {} (http {}): {}", self.code, self.status, self.message);
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            text.push_str(&format!(" (request id {id})"));
         }
-        write_attempts(f, self.attempts)
+        if self.attempts > 1 {
+            text.push_str(&format!(" (after {} attempts)", self.attempts));
+        }
+        write_escaped(f, &text)
     }
 }
 
@@ -376,14 +451,14 @@ fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
+        write_escaped(f, &self.message)?;
         write_attempts(f, self.attempts)
     }
 }
 
 impl fmt::Display for CredentialsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        write_escaped(f, &self.message)
     }
 }
 

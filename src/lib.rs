@@ -80,6 +80,7 @@ mod credentials;
 mod ensure;
 mod env;
 mod error;
+mod escape;
 #[cfg(feature = "_fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -96,13 +97,17 @@ pub mod wire;
 mod xml;
 
 pub use builder::ClientBuilder;
-pub use client::{Client, MAX_RESPONSE_BYTES, RawResponse};
+pub use client::{Client, DEFAULT_ATTEMPT_TIMEOUT, MAX_RESPONSE_BYTES, RawResponse};
 pub use config::{EndpointOptions, default_endpoint, partition_of};
-pub use credentials::{Credentials, DefaultCredentialsChain, DefaultCredentialsChainBuilder, ProvideCredentials};
+pub use credentials::{
+    Credentials, DEFAULT_CREDENTIALS_LOAD_TIMEOUT, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
+    ProvideCredentials,
+};
 pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};
+pub use escape::{escape, escape_lines};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,

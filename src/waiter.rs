@@ -19,6 +19,10 @@ pub enum WaitTarget {
     InstanceId(String),
 }
 
+/// The shortest wait between two polls, whatever the delay asked: ten calls a second at most,
+/// below EC2's request rate limits, where a delay of zero would poll in a tight loop.
+pub(crate) const MIN_DELAY: Duration = Duration::from_millis(100);
+
 /// How often to poll, and for how long.
 ///
 /// ```no_run
@@ -36,7 +40,7 @@ pub enum WaitTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WaitOptions {
-    /// Time between two polls. Default 5 s.
+    /// Time between two polls. Default 5 s; at least 100 ms, whatever is set.
     pub delay: Duration,
     /// Give up after this long. Default 10 minutes.
     pub timeout: Duration,
@@ -225,7 +229,8 @@ impl Client {
             let Some(left) = options.timeout.checked_sub(waited).filter(|d| !d.is_zero()) else {
                 return Err(Error::WaitFailed { waiter, timed_out: true, last_seen, waited });
             };
-            std::thread::sleep(options.delay.min(left));
+            // A delay of zero must not poll in a tight loop for the whole timeout.
+            std::thread::sleep(options.delay.max(MIN_DELAY).min(left));
         }
     }
 }

@@ -91,7 +91,8 @@ pub fn describe_iam_instance_profile_associations_body(
 ///
 /// # Errors
 /// [`Error::Service`] for an AWS error document, [`Error::UnexpectedResponse`]
-/// for a body that is neither.
+/// for an error status with a body that is not one, [`Error::MalformedResponse`] for a 2xx
+/// body that does not parse.
 pub fn parse_disassociate_iam_instance_profile(
     status: u16,
     body: &str,
@@ -137,7 +138,7 @@ pub fn parse_describe_iam_instance_profile_associations(
 pub fn parse_error(status: u16, body: &str) -> Error {
     match xml::service_error(status, body, None) {
         Some(e) => Error::Service(e),
-        None => Error::unexpected(status, "not an AWS error document", body, None),
+        None => Error::unexpected(status, "not an AWS error document", body.as_bytes(), None),
     }
 }
 
@@ -145,7 +146,7 @@ fn parse_with<T>(status: u16, body: &str, parse: fn(&str) -> Result<T, String>) 
     if !(200..300).contains(&status) {
         return Err(parse_error(status, body));
     }
-    parse(body).map_err(|reason| Error::unexpected(status, &reason, body, None))
+    parse(body).map_err(|reason| Error::malformed(status, &reason, body.as_bytes(), None))
 }
 
 #[cfg(test)]
@@ -169,6 +170,7 @@ mod tests {
         assert!(matches!(err, Error::UnexpectedResponse { status: 503, .. }));
         assert!(err.is_retryable());
         let err = parse_associate_iam_instance_profile(200, "<nope/>").unwrap_err();
-        assert!(matches!(err, Error::UnexpectedResponse { status: 200, .. }));
+        assert!(matches!(err, Error::MalformedResponse { status: 200, .. }));
+        assert!(!err.is_retryable());
     }
 }

@@ -8,6 +8,7 @@ use super::cache::LazyCache;
 use super::context::Setup;
 use super::{Context, Credentials, Load, ProvideCredentials, container, env, profile, web_identity};
 use crate::Error;
+use crate::error::{TransportError, TransportErrorKind};
 
 /// The credentials of the AWS SDKs' default chain, looked up where the AWS CLI would look.
 ///
@@ -110,7 +111,34 @@ impl DefaultCredentialsChain {
 
 impl ProvideCredentials for DefaultCredentialsChain {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        self.inner.cache.get(|| resolve(&self.inner.ctx))
+        self.inner.cache.get(|| resolve_within(&self.inner.ctx))
+    }
+}
+
+/// [`resolve`], given up after the context's load timeout (5 s by default, as in the Rust
+/// SDK): a slow IMDS, a container endpoint that trickles, a `credential_process` waiting on a
+/// prompt must not hang the call. The walk goes on in its thread until its own timeouts end
+/// it (the process is killed at the same deadline); its result is dropped.
+fn resolve_within(ctx: &Context) -> Result<Credentials, Error> {
+    let timeout = ctx.load_timeout;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let walker = ctx.clone();
+    let spawned = std::thread::Builder::new().name("ec2-lite-credentials".into()).spawn(move || {
+        let _ = tx.send(resolve(&walker));
+    });
+    if spawned.is_err() {
+        // No thread to spare: walk here, bounded by the sources' own timeouts.
+        return resolve(ctx);
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(_) => {
+            let cause = TransportError::new(
+                TransportErrorKind::Timeout,
+                format!("loading credentials took longer than {:.1}s", timeout.as_secs_f64()),
+            );
+            Err(Error::credentials("chain", "could not load credentials", Some(Error::Transport(cause))))
+        }
     }
 }
 

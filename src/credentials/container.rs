@@ -23,6 +23,8 @@ const ECS_HOST: &str = "http://169.254.170.2";
 /// The Rust SDK's timeouts and botocore's attempts and pause.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The whole of one request, so that an answer trickled a byte at a time ends.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
 const ATTEMPTS: u32 = 3;
 const PROVIDER: &str = "container";
 const POLICY: RetryConfig = RetryConfig::transient_only(ATTEMPTS, Duration::from_secs(1));
@@ -55,14 +57,14 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
     }
     let url = Url::parse(full).map_err(bad)?;
     // `localhost` by name; any other name must resolve to allowed addresses.
-    if url.scheme == "https" || url.host == "localhost" || url.ip().is_some_and(|ip| ip.is_loopback()) {
+    if url.scheme == "https" || url.is_loopback() {
         return Ok(Some(full.to_owned()));
     }
     let addresses = match url.ip() {
         Some(ip) => vec![ip],
         None => resolve(&url.host, url.port).map_err(|e| bad(format!("could not resolve {}: {e}", url.host)))?,
     };
-    let allowed = |ip: &IpAddr| ip.is_loopback() || ALLOWED.contains(ip);
+    let allowed = |ip: &IpAddr| crate::http::is_loopback_ip(*ip) || ALLOWED.contains(ip);
     if addresses.is_empty() || !addresses.iter().all(allowed) {
         return Err(bad(format!(
             "plain http is allowed only to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23, \
@@ -103,14 +105,26 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
     };
     let token = auth_token(ctx)?;
     ctx.retry(&POLICY, |_| {
-        let mut request =
-            Request::new("GET", &url).header("accept", "application/json").timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+        let mut request = Request::new("GET", &url)
+            .header("accept", "application/json")
+            .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+            .total_timeout(TOTAL_TIMEOUT);
         if let Some(t) = &token {
             request = request.header("authorization", t.as_str());
         }
         let failure = match ctx.http.send(&request) {
             Ok(response) if response.status == 200 => {
                 return Attempt::Done(match json::parse_credentials(&response.text()) {
+                    // As botocore: credentials already expired would be refused on every call;
+                    // say so once, here.
+                    Ok(JsonCredentials::Credentials(c)) if c.expiry().is_some_and(|t| t <= ctx.now()) => {
+                        let at = c.expiry().map(|t| crate::format_timestamp(t.into())).unwrap_or_default();
+                        Err(Error::credentials(
+                            PROVIDER,
+                            format!("the credentials {url} returned had already expired (at {at})"),
+                            None,
+                        ))
+                    }
                     Ok(JsonCredentials::Credentials(c)) => Ok(Load::Loaded(c)),
                     Ok(JsonCredentials::Error { code, message }) => {
                         Err(Error::credentials(PROVIDER, format!("{url} refused: [{code}] {message}"), None))
@@ -129,7 +143,7 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                 return Attempt::Done(Err(Error::credentials(PROVIDER, context, None)));
             }
             Ok(response) => {
-                let cause = Error::unexpected(response.status, "container endpoint error", &response.text(), None);
+                let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
                 (format!("{url} answered {}", response.status), cause)
             }
             Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),

@@ -71,6 +71,8 @@ pub(crate) struct Context {
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
     pub(crate) resolve: Resolve,
+    /// How long one walk of the chain may take, a `credential_process` included.
+    pub(crate) load_timeout: Duration,
 }
 
 impl fmt::Debug for Context {
@@ -88,6 +90,7 @@ impl Context {
     /// endpoint. Configuration errors surface here; nothing is fetched yet.
     pub(crate) fn load(setup: Setup) -> Result<Context, Error> {
         let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http } = setup;
+        env.check()?;
         let mut profiles = profile::load(&env, &fs)?;
         let profile = profile.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         let profile_explicit = profile.is_some();
@@ -121,6 +124,7 @@ impl Context {
             sleep: retry::thread_sleep(),
             rand: retry::system_rand(),
             resolve: Arc::new(dns_lookup),
+            load_timeout: super::DEFAULT_CREDENTIALS_LOAD_TIMEOUT,
         })
     }
 

@@ -18,11 +18,15 @@ const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 const REGION_PATH: &str = "/latest/meta-data/placement/region";
 /// Six hours, the most IMDS grants and what the SDKs ask for.
 const TOKEN_TTL_HEADER: &str = "21600";
+const TOKEN_TTL: Duration = Duration::from_secs(21_600);
 /// A token is renewed this long before it expires, as in the Rust SDK.
 const TOKEN_REFRESH_BEFORE: Duration = Duration::from_secs(120);
 /// Fail fast off EC2: nothing answers at the link-local address there.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// The whole of one IMDS request: headers or a body sent a byte at a time end here (the
+/// region lookup of a client without a region runs outside the credential load timeout).
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(2);
 /// The Rust SDK's IMDS retry policy: four attempts on 5xx and 401, 1 s base backoff.
 const POLICY: RetryConfig = RetryConfig::transient_only(4, Duration::from_secs(1));
 /// Expired credentials from IMDS (during an outage IMDS keeps serving the last ones) are used
@@ -141,7 +145,8 @@ impl ImdsClient {
             };
             let request = Request::new("GET", &url)
                 .header("x-aws-ec2-metadata-token", token)
-                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+                .total_timeout(TOTAL_TIMEOUT);
             let response = match ctx.http.send(&request) {
                 Ok(r) => r,
                 Err(e) => return Attempt::Fail(unreachable_or_failed(e)),
@@ -182,7 +187,8 @@ impl ImdsClient {
                 let request = Request::new("PUT", &url)
                     .header("x-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_HEADER)
                     .body(&[])
-                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT);
+                    .timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+                    .total_timeout(TOTAL_TIMEOUT);
                 match ctx.http.send(&request) {
                     Ok(response) if response.status < 500 => Attempt::Done(response),
                     Ok(response) => {
@@ -195,17 +201,19 @@ impl ImdsClient {
         if response.status != 200 {
             return Err(ImdsError::Status { status: response.status, path: TOKEN_PATH.to_owned() });
         }
-        // The Rust SDK insists on the TTL header: without it the token's lifetime is unknown.
+        // Real IMDS always sends the TTL; emulators often do not, and botocore goes on with the
+        // TTL it asked for: so does this crate. A TTL is never trusted beyond what was asked
+        // for (an absurd one must not overflow the expiry).
         let ttl = response
             .header("x-aws-ec2-metadata-token-ttl-seconds")
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .ok_or_else(|| ImdsError::Failed("the IMDS token response has no valid TTL header".into()))?;
+            .map_or(TOKEN_TTL, |s| Duration::from_secs(s).min(TOKEN_TTL));
         let token = String::from_utf8(response.body)
             .ok()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
             .ok_or_else(|| ImdsError::Failed("the IMDS token response is not a token".into()))?;
-        *cached = Some((token.clone(), ctx.now() + Duration::from_secs(ttl)));
+        *cached = Some((token.clone(), ctx.now() + ttl));
         Ok(token)
     }
 }
@@ -321,7 +329,6 @@ mod tests {
     #[test]
     fn broken_answers_are_errors_not_a_silent_fallback() {
         for (answers, want) in [
-            (vec![answer(200, &[], "token-without-ttl")], "no valid TTL header"),
             (vec![answer(400, &[], "")], "invalid parameters"),
             (
                 vec![

@@ -30,6 +30,11 @@ use std::time::SystemTime;
 
 use crate::Error;
 pub use chain::{DefaultCredentialsChain, DefaultCredentialsChainBuilder};
+
+/// How long the default chain may take to load credentials, a `credential_process` included,
+/// unless [`ClientBuilder::credentials_load_timeout`](crate::ClientBuilder::credentials_load_timeout)
+/// says otherwise: 5 s, the Rust SDK's default.
+pub const DEFAULT_CREDENTIALS_LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 pub(crate) use context::{Context, Setup};
 
 /// A source of credentials, asked before every call. A source that fetches

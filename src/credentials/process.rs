@@ -3,7 +3,9 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use tinyjson::JsonValue;
 
@@ -21,7 +23,11 @@ const MAX_STDERR_CHARS: usize = 1024;
 /// Windows), so that the pipes and quoting users write work; botocore splits the line itself
 /// and runs no shell. The output is read into credentials; the command's arguments, which may
 /// hold secrets, are never shown.
-pub(crate) fn load(_ctx: &Context, process: &CredentialProcess) -> Result<Credentials, Error> {
+///
+/// The command has the context's load timeout (5 s by default) to finish; past it, it is
+/// killed with every process it started (its process group, on Unix), so that a command
+/// waiting on a prompt cannot hang the call.
+pub(crate) fn load(ctx: &Context, process: &CredentialProcess) -> Result<Credentials, Error> {
     let program = program_name(&process.command);
     let mut command = if cfg!(windows) {
         let mut c = Command::new("cmd.exe");
@@ -33,14 +39,59 @@ pub(crate) fn load(_ctx: &Context, process: &CredentialProcess) -> Result<Creden
         c
     };
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so that a timeout can stop what it started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let deadline = Instant::now() + ctx.load_timeout;
     let mut child =
         command.spawn().map_err(|e| Error::config(format!("could not run credential_process `{program}`: {e}")))?;
-    // Both pipes are drained at once, so a chatty stderr cannot block the child.
-    let stderr = child.stderr.take().map(|s| thread::spawn(move || read_capped(s)));
-    let stdout = child.stdout.take().map(read_capped).unwrap_or_default();
-    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
-    let status =
-        child.wait().map_err(|e| Error::config(format!("could not run credential_process `{program}`: {e}")))?;
+    // Both pipes are drained at once, so a chatty stderr cannot block the child; the pipes
+    // close when the command and whatever inherited them are gone.
+    let (tx, rx) = mpsc::channel();
+    for (which, pipe) in [
+        (0, child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+        (1, child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+    ] {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let _ = tx.send((which, pipe.map(read_capped).unwrap_or_default()));
+        });
+    }
+    drop(tx);
+    let (mut stdout, mut stderr) = (None, None);
+    let mut status = None;
+    while stdout.is_none() || stderr.is_none() || status.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            kill_tree(&mut child);
+            return Err(Error::config(format!(
+                "credential_process `{program}` did not finish within {:.1}s: it was stopped, with the \
+                 processes it started",
+                ctx.load_timeout.as_secs_f64()
+            )));
+        }
+        if status.is_none() {
+            status = child
+                .try_wait()
+                .map_err(|e| Error::config(format!("could not run credential_process `{program}`: {e}")))?;
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(10))) {
+            Ok((0, bytes)) => stdout = Some(bytes),
+            Ok((_, bytes)) => stderr = Some(bytes),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                stdout.get_or_insert_with(Vec::new);
+                stderr.get_or_insert_with(Vec::new);
+                if status.is_none() {
+                    thread::sleep(left.min(Duration::from_millis(10)));
+                }
+            }
+        }
+    }
+    let (stdout, stderr) = (stdout.unwrap_or_default(), stderr.unwrap_or_default());
+    let Some(status) = status else {
+        return Err(Error::config(format!("could not run credential_process `{program}`")));
+    };
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
         let stderr: String = stderr.trim().chars().take(MAX_STDERR_CHARS).collect();
@@ -56,6 +107,25 @@ pub(crate) fn load(_ctx: &Context, process: &CredentialProcess) -> Result<Creden
         (Some(account), None) => credentials.with_account_id(account),
         _ => credentials,
     })
+}
+
+/// Kills the command and, on Unix, its process group: what it started goes too.
+fn kill_tree(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // The group's id is the command's pid (`process_group(0)`); `kill -KILL -PGID` reaches
+        // every process in it without unsafe code.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .arg(format!("-{}", child.id()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Up to [`MAX_OUTPUT_BYTES`] of a pipe; the rest is read and dropped so that the child never

@@ -107,7 +107,7 @@ fn get_role_credentials(ctx: &Context, role: &SsoRole<'_>, token: &str) -> Resul
             }
             Ok(response) if matches!(response.status, 401 | 403) => Attempt::Done(Err(refused(&response))),
             Ok(response) => retry::retry_if_retryable(
-                Error::unexpected(response.status, &error_detail(&response.text(), response.status), "", None),
+                Error::unexpected(response.status, &error_detail(&response.text(), response.status), b"", None),
                 None,
             ),
             Err(e) => retry::retry_if_retryable(e, None),

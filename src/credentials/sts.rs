@@ -135,11 +135,17 @@ pub(crate) fn call(
             }
         }
         match ctx.http.send(&request) {
-            Ok(response) if response.is_success() => {
-                Attempt::Done(parse_response(action, &response.text()).map_err(|why| {
-                    Error::credentials("sts", format!("sts {action}: unreadable response ({why})"), None)
-                }))
-            }
+            // A 2xx that is not UTF-8 or does not parse is a malformed answer, as for EC2.
+            Ok(response) if response.is_success() => Attempt::Done(
+                std::str::from_utf8(&response.body)
+                    .map_err(|_| "the body is not valid UTF-8".to_owned())
+                    .and_then(|text| parse_response(action, text))
+                    .map_err(|why| {
+                        let id = response.request_id().map(str::to_owned);
+                        let cause = Error::malformed(response.status, &why, &response.body, id);
+                        Error::credentials("sts", format!("sts {action}: unreadable response"), Some(cause))
+                    }),
+            ),
             Ok(response) => retry::retry_if_retryable(response.to_error(), None),
             Err(e) => retry::retry_if_retryable(e, None),
         }

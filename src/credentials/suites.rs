@@ -203,7 +203,20 @@ const INSECURE_HTTP: &[&str] = &[
 ];
 
 /// Cases not run, with the reason. None: every case uses a source this crate implements.
-const SKIPPED: &[(&str, &str)] = &[];
+const SKIPPED: &[(&str, &str)] = &[(
+    "ecs_assume_role",
+    "its container endpoint serves credentials that expired in 2009 and then signs an AssumeRole recorded in 2021; \
+     botocore and this crate refuse credentials expired on arrival (tests/hardening.rs pins that)",
+)];
+
+/// Cases whose container endpoint serves credentials that expired (2009-02-13T23:31:30Z) years
+/// before the recording: the Rust SDK takes them, botocore and this crate refuse credentials
+/// expired on arrival. These run on a clock a minute before that expiry.
+const EXPIRED_ON_ARRIVAL: &[(&str, u64)] = &[
+    ("ecs_credentials", 1_234_567_890),
+    ("ecs_credentials_invalid_profile", 1_234_567_890),
+    ("eks_pod_identity_credentials", 1_234_567_890),
+];
 
 /// Session names recorded by an SDK version whose default was fixed; today's Rust SDK and this
 /// crate use the base and the time in milliseconds.
@@ -511,7 +524,10 @@ fn run_case(suite: Suite, name: &str) -> Result<(), String> {
     let mut chain_debug = String::new();
     let outcome = Context::load(setup).and_then(|mut ctx| {
         super::replay::Redirect::install(&mut ctx, &server.base);
-        let at = recording_time(&exchanges).unwrap_or_else(SystemTime::now);
+        let at = match EXPIRED_ON_ARRIVAL.iter().find(|(c, _)| *c == name) {
+            Some((_, expiry)) => UNIX_EPOCH + Duration::from_secs(*expiry) - Duration::from_secs(60),
+            None => recording_time(&exchanges).unwrap_or_else(SystemTime::now),
+        };
         ctx.clock = Arc::new(move || at);
         ctx.sleep = Arc::new(|_| {});
         ctx.resolve = Arc::new(|host, _| Err(std::io::Error::other(format!("no dns in the replay ({host})"))));
@@ -600,7 +616,7 @@ fn run_suite(suite: Suite, expected_cases: usize) {
 
 #[test]
 fn default_credential_provider_chain_suite() {
-    run_suite(Suite::Chain, 29);
+    run_suite(Suite::Chain, 28);
 }
 
 #[test]

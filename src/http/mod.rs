@@ -20,7 +20,7 @@ use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub(crate) use agent::{HttpSettings, agent};
 pub(crate) use ca_bundle::TrustRoots;
-pub(crate) use url::Url;
+pub(crate) use url::{Url, is_loopback_ip};
 
 /// Sends one request and reads its response whole: the seam between the crate and the
 /// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test
@@ -57,6 +57,9 @@ pub(crate) struct Request<'a> {
     pub(crate) body: Option<&'a [u8]>,
     /// Connect and read timeouts, when not the client's.
     pub(crate) timeouts: Option<(Duration, Duration)>,
+    /// The longest the whole exchange may take, body included: a server that trickles its
+    /// body or sends `102 Processing` for ever is cut off at this.
+    pub(crate) total: Option<Duration>,
     /// The largest body read; a larger one is refused.
     pub(crate) body_limit: u64,
 }
@@ -70,6 +73,7 @@ impl<'a> Request<'a> {
             headers: Vec::with_capacity(8),
             body: None,
             timeouts: None,
+            total: None,
             body_limit: MAX_CREDENTIALS_RESPONSE_BYTES,
         }
     }
@@ -86,6 +90,11 @@ impl<'a> Request<'a> {
 
     pub(crate) fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.timeouts = Some((connect, read));
+        self
+    }
+
+    pub(crate) fn total_timeout(mut self, total: Duration) -> Self {
+        self.total = Some(total);
         self
     }
 
@@ -139,14 +148,6 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// [`Response::text`], without a copy when the body is UTF-8.
-    pub(crate) fn into_text(self) -> String {
-        match String::from_utf8(self.body) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }
-    }
-
     pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -158,7 +159,9 @@ impl Response {
         let request_id = self.request_id();
         match xml::service_error(self.status, &text, request_id) {
             Some(e) => Error::Service(e),
-            None => Error::unexpected(self.status, "not an AWS error document", &text, request_id.map(str::to_owned)),
+            None => {
+                Error::unexpected(self.status, "not an AWS error document", &self.body, request_id.map(str::to_owned))
+            }
         }
     }
 }
@@ -184,12 +187,16 @@ impl HttpClient {
         req: ureq::http::Request<B>,
         request: &Request<'_>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        if self.one_endpoint && request.timeouts.is_none() {
+        if self.one_endpoint && request.timeouts.is_none() && request.total.is_none() {
             return self.agent.run(req);
         }
         let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
-        let mut configured =
-            self.agent.configure_request(req).timeout_connect(Some(connect)).timeout_per_read(Some(read));
+        let mut configured = self
+            .agent
+            .configure_request(req)
+            .timeout_connect(Some(connect))
+            .timeout_per_read(Some(read))
+            .timeout_global(request.total);
         if !self.one_endpoint {
             configured = configured.proxy(self.settings.proxies.for_url(request.url).cloned());
         }

@@ -87,10 +87,10 @@ impl ProxySettings {
 
 /// Loopback, link-local, and the IPv6 addresses of instance metadata and EKS Pod Identity.
 fn is_local(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if bare.eq_ignore_ascii_case("localhost") {
+    if super::url::is_loopback_host(host) {
         return true;
     }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<IpAddr>() {
         Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local(),
         Ok(IpAddr::V6(ip)) => {

@@ -54,9 +54,27 @@ impl Url {
         self.host.trim_start_matches('[').trim_end_matches(']').parse().ok()
     }
 
-    /// Whether the host is this machine: `localhost`, `*.localhost`, 127.0.0.0/8 or `::1`.
+    /// Whether the host is this machine: see [`is_loopback_host`].
     pub(crate) fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.host.ends_with(".localhost") || self.ip().is_some_and(|ip| ip.is_loopback())
+        is_loopback_host(&self.host)
+    }
+}
+
+/// Whether `host` (a name, an address, an IPv6 address in brackets) is this machine: a loopback
+/// address written out (127.0.0.0/8, `::1`, `::ffff:127.0.0.1`), or the name `localhost`
+/// itself. The one rule for plain HTTP with credentials, the container endpoints and proxies.
+/// Not `*.localhost`: such names go to the system resolver, and a hostile resolver would
+/// receive a signed request and its session token in clear text.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(is_loopback_ip)
+}
+
+/// A loopback address, an IPv4-mapped one included.
+pub(crate) fn is_loopback_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
     }
 }
 

@@ -260,13 +260,8 @@ impl Iterator for Pages<'_> {
             None => self.done = true,
             Some(t) if self.previous_token.as_ref() == Some(t) => {
                 self.done = true;
-                return Some(Err(Error::UnexpectedResponse {
-                    status: 200,
-                    reason: format!("the same next token was received twice: {t:?}"),
-                    body_start: String::new(),
-                    request_id: page.request_id.clone(),
-                    attempts: 1,
-                }));
+                let reason = format!("the same next token was received twice: {t:?}");
+                return Some(Err(Error::malformed(200, &reason, b"", page.request_id.clone())));
             }
             Some(t) => {
                 self.previous_token = Some(t.clone());

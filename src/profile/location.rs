@@ -164,9 +164,14 @@ impl LoadedProfiles {
     }
 }
 
+/// The largest config or credentials file read. Real ones are a few kilobytes; parsing takes
+/// about fourteen times the file's size in memory, so a cap keeps a hostile or mistaken file
+/// (a log written to the wrong path) from taking hundreds of megabytes.
+pub(crate) const MAX_PROFILE_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Reads and parses the two files.
 pub(crate) fn load(env: &Env, fs: &Fs) -> Result<LoadedProfiles, Error> {
-    load_with(env, Platform::current(), |path| fs.read(path))
+    load_with(env, Platform::current(), |path| fs.read_limited(path, MAX_PROFILE_FILE_BYTES))
 }
 
 /// [`load`] with the platform and the file reader as parameters. A file that does not exist
@@ -192,6 +197,13 @@ pub(crate) fn load_with(
                 return Err(Error::config(format!("could not read the {what} file {}: {e}", path.display())));
             }
         };
+        if bytes.len() as u64 > MAX_PROFILE_FILE_BYTES {
+            return Err(Error::config(format!(
+                "the {what} file {} is larger than {} MiB: not a configuration file",
+                path.display(),
+                MAX_PROFILE_FILE_BYTES >> 20
+            )));
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             Error::config(format!("the {what} file {} is not valid UTF-8 (byte {at})", path.display()))

@@ -193,6 +193,8 @@ pub(super) fn resolve(set: &ProfileSet, selected: &str) -> Result<ProfileChain, 
         return Err(Unresolved::NotConfigured("no default profile is defined".into()));
     }
     let mut visited: Vec<&str> = Vec::new();
+    // The same names, for a check in constant time: a chain of 100,000 profiles is linear.
+    let mut seen = std::collections::HashSet::new();
     let mut roles = Vec::new();
     let mut name = selected;
     let base = loop {
@@ -203,9 +205,9 @@ pub(super) fn resolve(set: &ProfileSet, selected: &str) -> Result<ProfileChain, 
             };
             return Err(Unresolved::Invalid(message));
         };
-        if visited.contains(&name) {
+        if !seen.insert(name) {
             visited.push(name);
-            return Err(Unresolved::Invalid(format!("profile formed an infinite loop: {}", visited.join(" -> "))));
+            return Err(Unresolved::Invalid(format!("profile formed an infinite loop: {}", loop_path(&visited))));
         }
         visited.push(name);
         // Past the first profile, a source profile's own keys win over its own `role_arn`, as
@@ -379,6 +381,18 @@ fn sso(set: &ProfileSet, profile: &Section) -> Result<Option<Sso>, Unresolved> {
         return Err(invalid("SSO needs both `sso_region` and `sso_start_url`".into()));
     };
     Ok(Some(Sso { sso_session, sso_region, sso_start_url, sso_account_id, sso_role_name }))
+}
+
+/// A loop of profiles as `a -> b -> a`; a long one shortened to its first and last five names,
+/// so that the message stays short whatever the files hold.
+fn loop_path(visited: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    if visited.len() <= 2 * SHOWN + 1 {
+        return visited.join(" -> ");
+    }
+    let (head, tail) = (&visited[..SHOWN], &visited[visited.len() - SHOWN..]);
+    let skipped = visited.len() - 2 * SHOWN;
+    format!("{} -> ... ({skipped} more) ... -> {}", head.join(" -> "), tail.join(" -> "))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod doc_promises;
 mod ensure_moto;
 mod ensure_offline;
 mod faults;
+mod hardening;
 mod load;
 mod moto_cli;
 mod moto_harness;

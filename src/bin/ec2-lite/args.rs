@@ -100,6 +100,11 @@ pub(crate) const GLOBAL_OPTIONS: &[Opt] = &[
     Opt::flag("no-cli-auto-prompt", "Accepted: this tool never prompts."),
     Opt::one("cli-error-format", "The formatting style for error output: legacy, json, yaml, text, table, enhanced.")
         .choices(ERROR_FORMATS),
+    Opt::one(
+        "operation-timeout",
+        "Seconds a whole call may take, retries included (else EC2_LITE_OPERATION_TIMEOUT; default: none beyond 60 s per attempt).",
+    )
+    .extension(),
     Opt::flag("help", "Print help and exit, as the `help` word does.").extension(),
 ];
 

@@ -176,7 +176,9 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
         Err(e) => {
             let (code, message) = match e {
                 Error::Service(s) => (s.code.clone(), s.message.clone()),
-                Error::UnexpectedResponse { status, .. } => (status.to_string(), e.to_string()),
+                Error::UnexpectedResponse { status, .. } | Error::MalformedResponse { status, .. } => {
+                    (status.to_string(), e.to_string())
+                }
                 Error::InvalidInput(_) => ("InvalidInput".to_owned(), e.to_string()),
                 Error::Config(_) => ("ConfigError".to_owned(), e.to_string()),
                 Error::Transport(_) => ("TransportError".to_owned(), e.to_string()),

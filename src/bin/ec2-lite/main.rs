@@ -105,7 +105,8 @@ impl CliError {
                 code: exit::SERVICE,
                 message: format!(
                     "An error occurred ({}) when calling the {operation} operation: {}",
-                    e.code, e.message
+                    ec2_lite::escape(e.code.as_bytes()),
+                    ec2_lite::escape(e.message.as_bytes())
                 ),
                 shape: Shape::Service { code: e.code.clone(), message: e.message.clone() },
             },
@@ -114,6 +115,11 @@ impl CliError {
                 message: format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
                 shape: Shape::Service { code: status.to_string(), message: reason.to_string() },
             },
+            // botocore's ResponseParserError, in its words.
+            Error::MalformedResponse { reason, body_start, .. } => CliError::general(format!(
+                "Unable to parse response ({}), invalid XML received. Further retries may succeed:\n{body_start}",
+                ec2_lite::escape(reason.as_bytes())
+            )),
             Error::InvalidInput(m) => CliError::param(format!("Parameter validation failed:\n{m}")),
             Error::Config(m) => config_error(m),
             // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
@@ -267,7 +273,31 @@ fn main() -> ExitCode {
 
 /// A stderr that cannot be written must not turn the exit code into a panic.
 fn eprint(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    // Nothing from outside reaches the terminal raw: control characters are escaped.
+    let _ = std::io::stderr().write_all(ec2_lite::escape_lines(text).as_bytes());
+}
+
+/// `--operation-timeout`, else `EC2_LITE_OPERATION_TIMEOUT`: seconds, `0` for none.
+fn operation_timeout(parsed: &Parsed) -> Result<Option<std::time::Duration>, CliError> {
+    let from_env = || match std::env::var_os("EC2_LITE_OPERATION_TIMEOUT") {
+        None => Ok(None),
+        Some(v) => v
+            .into_string()
+            .map(Some)
+            .map_err(|_| CliError::configuration("EC2_LITE_OPERATION_TIMEOUT is not valid UTF-8")),
+    };
+    let (v, name) = match parsed.one("operation-timeout") {
+        Some(v) => (v.to_owned(), "argument --operation-timeout"),
+        None => match from_env()? {
+            Some(v) => (v, "EC2_LITE_OPERATION_TIMEOUT"),
+            None => return Ok(None),
+        },
+    };
+    match v.trim().parse::<f64>() {
+        Ok(0.0) => Ok(None),
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
+        _ => Err(CliError::param(format!("{name}: expected a number of seconds, got {v:?}"))),
+    }
 }
 
 /// `ec2-lite/0.1.0 Linux exe/x86_64`: the shape of v2's
@@ -418,7 +448,9 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     state.profile = Some(profile);
     DEBUG.store(settings.debug, std::sync::atomic::Ordering::Relaxed);
 
-    let client = build_client(&parsed, &settings).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    let operation = operation_timeout(&parsed)?;
+    let client =
+        build_client(&parsed, &settings, operation).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
     if !settings.verify_ssl
         && let Some(rest) = client.endpoint_url().strip_prefix("https://")
     {
@@ -482,7 +514,7 @@ fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
     Ok(Waiter::Named(waiter, op_args))
 }
 
-fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
+fn build_client(parsed: &Parsed, s: &Settings, operation: Option<std::time::Duration>) -> Result<Client, Error> {
     let mut builder = Client::builder();
     if let Some(profile) = parsed.one("profile") {
         builder = builder.profile(profile);
@@ -501,6 +533,9 @@ fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
     if let Some(t) = s.read_timeout {
         builder = builder.read_timeout(t.unwrap_or(DAY));
     }
+    if let Some(t) = operation {
+        builder = builder.operation_timeout(t);
+    }
     if let Some(bundle) = &s.ca_bundle {
         builder = builder.ca_bundle(bundle);
     }
@@ -512,7 +547,7 @@ fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
     }
     if s.debug {
         builder = builder.on_debug(|line| {
-            let _ = writeln!(std::io::stderr(), "debug: {line}");
+            let _ = writeln!(std::io::stderr(), "debug: {}", ec2_lite::escape(line.as_bytes()));
         });
     }
     builder.build()
