@@ -59,7 +59,14 @@ struct World {
 
 fn world() -> World {
     let listing = listing();
-    let (shared, pool) = Moto::shared_with_seeds(0, POOL);
+    // A private server for the changing scenarios: the shared one's seed pool is
+    // sized by the modules that list it.
+    static CHANGES: OnceLock<(Moto, SeedPool)> = OnceLock::new();
+    let (shared, pool) = CHANGES.get_or_init(|| {
+        let moto = Moto::start();
+        let pool = SeedPool::seed(&moto, 0, POOL);
+        (moto, pool)
+    });
     World { listing, shared, pool }
 }
 

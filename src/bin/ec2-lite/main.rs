@@ -130,7 +130,7 @@ impl CliError {
                     Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
                         CliError { code: exit::SERVICE, message, shape: Shape::Plain }
                     }
-                    Some(Error::Transport(_)) => CliError::general(message),
+                    Some(Error::Transport(_) | Error::MalformedResponse { .. }) => CliError::general(message),
                     _ => CliError::configuration(message),
                 }
             }

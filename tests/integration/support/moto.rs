@@ -108,6 +108,13 @@ pub struct SeedPool {
 }
 
 impl SeedPool {
+    /// Seeds `paged + pool` associations on `moto`, in one call.
+    pub fn seed(moto: &Moto, paged: usize, pool: usize) -> SeedPool {
+        let mut all = moto.seed_associations(paged + pool);
+        let spare = all.split_off(paged);
+        SeedPool { paged: all, pool: Mutex::new(spare) }
+    }
+
     /// A fresh instance with `crate-profile` associated, for this test alone.
     pub fn association(&self, moto: &Moto) -> Seeded {
         let taken = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -121,11 +128,9 @@ impl Moto {
     pub fn shared_with_seeds(paged: usize, pool: usize) -> (&'static Moto, &'static SeedPool) {
         let moto = Moto::shared();
         static SEEDS: OnceLock<SeedPool> = OnceLock::new();
-        let seeds = SEEDS.get_or_init(|| {
-            let mut all = moto.seed_associations(paged + pool);
-            let spare = all.split_off(paged);
-            SeedPool { paged: all, pool: Mutex::new(spare) }
-        });
+        // The first caller decides the counts: every module that lists the shared
+        // server's associations asks for the same ones.
+        let seeds = SEEDS.get_or_init(|| SeedPool::seed(moto, paged, pool));
         (moto, seeds)
     }
 
