@@ -137,7 +137,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         operation: "DescribeIamInstanceProfileAssociations",
         summary: "Describes your IAM instance profile associations (every page, unless --no-paginate).",
         options: &[
-            Opt::many("association-ids", "The IAM instance profile associations."),
+            Opt::any("association-ids", "The IAM instance profile associations."),
             Opt::many("filters", "The filters (instance-id, state): Name=string,Values=string,string ... (or JSON)."),
             Opt::one("max-results", "The maximum number of items per request (5 to 1000): one page only."),
             Opt::one("next-token", "The token of the page to get: one page only."),

@@ -350,7 +350,20 @@ fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliErro
         let [value] = values.as_mut_slice() else { continue };
         match read_paramfile(value).map_err(|e| CliError::param(format!("Error parsing parameter '--{name}': {e}")))? {
             None => {}
-            Some(Loaded::Text(text)) => *value = text,
+            Some(Loaded::Text(text)) => {
+                let strings = matches!(
+                    members(command.name).iter().find(|(_, cli, _)| *cli == name),
+                    Some((_, _, Ty::List(Ty::Str)))
+                );
+                if strings && text.trim_start().chars().next().is_some_and(|c| c != '[') {
+                    // The file's text is one `str` for a list of strings: not JSON, it is
+                    // iterated, one character per item (`_unpack_complex_cli_arg`,
+                    // `awscli/argprocess.py`).
+                    *values = text.chars().map(String::from).collect();
+                } else {
+                    *value = text;
+                }
+            }
             Some(Loaded::Bytes(bytes)) if name.starts_with("cli-input-") => {
                 // json.loads and ruamel read bytes as UTF-8.
                 *value = String::from_utf8(bytes).map_err(|_| {
@@ -560,14 +573,17 @@ pub(crate) fn skeleton(command: &Command, kind: &str) -> Result<String, CliError
 
 /// `--generate-cli-skeleton output`: the response `ArgumentGenerator(use_member_names=True)`
 /// makes (strings are their member names, timestamps 1970-01-01), printed as a
-/// response is.
-pub(crate) fn output_skeleton(command: &Command) -> Value {
+/// response is. The timestamp is a naive `datetime` there
+/// (`awscli/botocore/utils.py`), not the service's: the JSON encoder writes its
+/// `isoformat()` (`awscli/utils.py`), the text and table formatters its `str()`.
+pub(crate) fn output_skeleton(command: &Command, output: &str) -> Value {
+    let epoch = if matches!(output, "text" | "table") { "1970-01-01 00:00:00" } else { "1970-01-01T00:00:00" };
     let association = Value::map(vec![
         ("AssociationId", Value::str("AssociationId")),
         ("InstanceId", Value::str("InstanceId")),
         ("IamInstanceProfile", Value::map(vec![("Arn", Value::str("Arn")), ("Id", Value::str("Id"))])),
         ("State", Value::str("State")),
-        ("Timestamp", Value::str("1970-01-01T00:00:00")),
+        ("Timestamp", Value::str(epoch)),
     ]);
     if command.name == "describe-iam-instance-profile-associations" {
         Value::map(vec![

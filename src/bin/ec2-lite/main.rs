@@ -418,7 +418,14 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     state.profile = Some(profile);
     DEBUG.store(settings.debug, std::sync::atomic::Ordering::Relaxed);
 
-    let client = build_client(&parsed, &settings).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    let client = build_client(&parsed, &settings).map_err(|e| match (&e, parsed.one("endpoint-url")) {
+        // botocore's `ValueError` for a URL without a host (`awscli/botocore/endpoint.py`),
+        // which v2 prints plain, exit 255.
+        (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") => {
+            CliError::general(format!("Invalid endpoint: {url}"))
+        }
+        _ => CliError::from_error(&e, command.operation, ""),
+    })?;
     if !settings.verify_ssl
         && let Some(rest) = client.endpoint_url().strip_prefix("https://")
     {
@@ -433,7 +440,11 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     if skeleton.is_some() {
         // v2 makes the call against a stubbed client (`StubbedCLIOperationCaller`):
         // the configuration is resolved, a region needed, nothing sent.
-        return render(Printable::Single(input::output_skeleton(command)), command.operation, &settings);
+        return render(
+            Printable::Single(input::output_skeleton(command, &settings.output)),
+            command.operation,
+            &settings,
+        );
     }
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx)?;
