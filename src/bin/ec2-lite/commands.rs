@@ -183,7 +183,7 @@ fn profile_params(ctx: &Ctx<'_>, out: &mut Vec<(String, String)>) -> Result<(), 
     let Some(raw) = ctx.parsed.one("iam-instance-profile") else { return Ok(()) };
     let fields = shorthand::structure(raw, &["Arn", "Name"], PARAM).map_err(CliError::usage)?;
     for member in ["Arn", "Name"] {
-        if let Some(v) = shorthand::single(&fields, member, PARAM).map_err(CliError::usage)? {
+        if let Some(v) = shorthand::single(&fields, member, "IamInstanceProfile").map_err(CliError::usage)? {
             out.push((format!("IamInstanceProfile.{member}"), v.to_owned()));
         }
     }
@@ -256,7 +256,7 @@ fn describe_params(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, CliError> {
         let parsed = shorthand::structures(raw, &["Name", "Values"], "--filters").map_err(CliError::usage)?;
         for (i, f) in parsed.iter().enumerate() {
             let n = i + 1;
-            if let Some(name) = shorthand::single(f, "Name", "--filters").map_err(CliError::usage)? {
+            if let Some(name) = shorthand::single(f, "Name", &format!("Filters[{i}]")).map_err(CliError::usage)? {
                 params.push((format!("Filter.{n}.Name"), name.to_owned()));
             }
             let values = f.iter().rev().find(|(k, _)| k == "Values").map(|(_, v)| v.clone()).unwrap_or_default();
