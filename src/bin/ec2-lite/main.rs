@@ -421,7 +421,7 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     let client = build_client(&parsed, &settings).map_err(|e| match (&e, parsed.one("endpoint-url")) {
         // botocore's `ValueError` for a URL without a host (`awscli/botocore/endpoint.py`),
         // which v2 prints plain, exit 255.
-        (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") => {
+        (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") && !botocore_valid_endpoint(url) => {
             CliError::general(format!("Invalid endpoint: {url}"))
         }
         _ => CliError::from_error(&e, command.operation, ""),
@@ -491,6 +491,39 @@ fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
         op_args.remove(at);
     }
     Ok(Waiter::Named(waiter, op_args))
+}
+
+/// botocore's `is_valid_endpoint_url` (`awscli/botocore/utils.py`): `urlsplit`
+/// finds a host name made of DNS labels (or an IPv6 literal).
+fn botocore_valid_endpoint(url: &str) -> bool {
+    if url.contains(['\t', '\n', '\r']) {
+        return false;
+    }
+    let after_scheme = match url.split_once(':') {
+        Some((scheme, rest))
+            if scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            rest
+        }
+        _ => url,
+    };
+    let Some(rest) = after_scheme.strip_prefix("//") else { return false };
+    let netloc = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return true;
+    }
+    let host = host_port.split(':').next().unwrap_or_default();
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 255
+        && host.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn build_client(parsed: &Parsed, s: &Settings) -> Result<Client, Error> {
@@ -569,6 +602,22 @@ mod robustness {
             "[-=a-z0-9 \\[\\]{}\",:]{0,12}",
             any::<String>(),
         ]
+    }
+
+    #[test]
+    fn endpoints_botocore_refuses() {
+        for bad in ["localhost:1", "localhost", "http://", "http:///x", "http://-a.b", "http://a b", "http://a\tb"] {
+            assert!(!botocore_valid_endpoint(bad), "{bad}");
+        }
+        for good in [
+            "http://localhost:1",
+            "https://ec2.us-east-1.amazonaws.com/",
+            "ftp://127.0.0.1",
+            "http://u@h.",
+            "http://[::1]:5",
+        ] {
+            assert!(botocore_valid_endpoint(good), "{good}");
+        }
     }
 
     proptest! {
