@@ -330,7 +330,7 @@ pub(crate) fn parse_known(
             }
         }
         if opt.int
-            && let Some(bad) = values.iter().find(|v| crate::settings::python_int(v).is_none())
+            && let Some(bad) = values.iter().find(|v| python_int(v).is_none())
         {
             return Err(format!("argument {what}: invalid int value: {}", py_repr(bad)));
         }
@@ -378,6 +378,21 @@ impl Parsed {
     pub(crate) fn flag(&self, name: &str) -> bool {
         self.values.contains_key(name)
     }
+}
+
+/// Python's `int()` of a string: surrounding blanks, a sign, digits with
+/// single underscores between them.
+pub(crate) fn python_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let n: i64 = digits.replace('_', "").parse().ok()?;
+    Some(if neg { -n } else { n })
 }
 
 #[cfg(test)]

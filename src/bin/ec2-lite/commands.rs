@@ -8,6 +8,7 @@ use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTa
 
 use crate::CliError;
 use crate::args::{Opt, Parsed};
+pub(crate) use crate::output::Printable;
 use crate::output::Value;
 use crate::paging::{self, Resume};
 use crate::settings::{Settings, python_int};
@@ -84,16 +85,6 @@ fn check_min(model: &str, n: i64, min: Option<i64>) -> Result<(), CliError> {
         }
         _ => Ok(()),
     }
-}
-
-/// What a command prints.
-pub(crate) enum Printable {
-    /// One response.
-    Single(Value),
-    /// An auto-paginated listing: the items of each page under `key`, the
-    /// service's token after each page, and where to resume when
-    /// `--max-items` cut it short.
-    Paged { key: &'static str, pages: Vec<Vec<Value>>, page_tokens: Vec<Option<String>>, resume: Option<String> },
 }
 
 /// One command of the tool.

@@ -13,6 +13,7 @@ use crate::CliError;
 use crate::args::{Opt, Parsed, py_repr};
 use crate::commands::Command;
 use crate::output::{self, Value};
+pub(crate) use crate::shorthand::{MAX_DEPTH, too_deep};
 
 /// The options v2 adds to every operation's argument table.
 pub(crate) const INPUT_OPTIONS: &[Opt] = &[
@@ -28,38 +29,6 @@ pub(crate) const INPUT_OPTIONS: &[Opt] = &[
         .choices(&["input", "output", "yaml-input"])
         .optional("input"),
 ];
-
-/// The deepest nesting any JSON or YAML document of the command line may
-/// have: deeper input is refused, never recursed into.
-pub(crate) const MAX_DEPTH: usize = 128;
-
-/// Whether JSON text nests deeper than [`MAX_DEPTH`], counted without parsing.
-pub(crate) fn too_deep(json: &str) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for c in json.chars() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return true;
-                }
-            }
-            ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
 
 /// A parsed input document, as Python's `json` / ruamel's safe loader give it.
 #[derive(Debug, Clone, PartialEq)]

@@ -51,7 +51,7 @@ fn decode_plain(s: &str) -> Resume {
 fn decode_json(s: &str) -> Option<Result<Resume, String>> {
     let bytes = base64_decode(s)?;
     let text = String::from_utf8(bytes).ok()?;
-    if crate::input::too_deep(&text) {
+    if crate::shorthand::too_deep(&text) {
         return Some(Err("invalid --starting-token: nested too deep".to_owned()));
     }
     let JsonValue::Object(map) = text.parse::<JsonValue>().ok()? else {

@@ -7,12 +7,44 @@ use tinyjson::JsonValue;
 /// A parsed structure: member name to one or more string values.
 pub(crate) type Fields = Vec<(String, Vec<String>)>;
 
-/// JSON text, refused when deeper than `input::MAX_DEPTH`: never recursed into.
+/// The deepest nesting any JSON or YAML document of the command line may
+/// have: deeper input is refused, never recursed into.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Whether JSON text nests deeper than [`MAX_DEPTH`], counted without parsing.
+pub(crate) fn too_deep(json: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in json.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// JSON text, refused when deeper than [`MAX_DEPTH`]: never recursed into.
 pub(crate) fn json(text: &str, param: &str) -> Result<JsonValue, String> {
-    if crate::input::too_deep(text) {
+    if too_deep(text) {
         return Err(format!(
             "Error parsing parameter '{param}': Invalid JSON: nested deeper than {} levels",
-            crate::input::MAX_DEPTH
+            MAX_DEPTH
         ));
     }
     text.parse().map_err(|e| format!("invalid JSON for {param}: {e}"))
