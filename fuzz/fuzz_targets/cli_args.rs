@@ -31,6 +31,11 @@ const OPTIONS: &[Opt] = &[
     Opt::flag("dry-run", ""),
 ];
 
+/// `format` with v2's defaults (`RenderOptions::new` is the binary's tests' only).
+fn options(format: OutputFormat) -> RenderOptions {
+    RenderOptions { format, query: None, timestamps: Default::default(), color: false, width: 80 }
+}
+
 /// A listing shaped like Describe's, with every kind of value.
 fn document() -> Value {
     let item = |n: i64| {
@@ -90,7 +95,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 OutputFormat::Yaml,
                 OutputFormat::YamlStream,
             ][usize::from(selector >> 5) % 5];
-            let mut opts = RenderOptions::new(format);
+            let mut opts = options(format);
             opts.query = Some(query);
             let pages = vec![document_items(), document_items()];
             let printable = Printable::Paged {
@@ -107,7 +112,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             output::write_json_string(&mut out, &text, true);
             let v = Value::map(vec![("K", Value::List(vec![Value::str(text.as_ref()), Value::str("x")]))]);
             for format in [OutputFormat::Json, OutputFormat::Text, OutputFormat::Table, OutputFormat::Yaml] {
-                let _ = output::render(Printable::Single(v.clone()), "Operation", &RenderOptions::new(format));
+                let _ = output::render(Printable::Single(v.clone()), "Operation", &options(format));
             }
         }
     }

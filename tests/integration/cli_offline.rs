@@ -241,10 +241,8 @@ fn unknown_options_and_options_without_values_are_usage_errors() {
         &["disassociate-iam-instance-profile", "--association-id", "-x"],
         "argument --association-id: expected one argument",
     );
-    assert_refused_offline(
-        &[DESCRIBE, "--association-ids"],
-        "argument --association-ids: expected at least one argument",
-    );
+    // A list of structures is nargs='+'; a list of strings, nargs='*' (`awscli/arguments.py`).
+    assert_refused_offline(&[DESCRIBE, "--filters"], "argument --filters: expected at least one argument");
     assert_refused_offline(&["--debug=yes", DESCRIBE], "argument --debug: ignored explicit argument 'yes'");
     assert_refused_offline(&[DESCRIBE, "--max", "5"], "ambiguous option: --max could match --max-results, --max-items");
     // A global option without its value never takes the next option, nor the command.

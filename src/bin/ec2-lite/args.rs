@@ -35,15 +35,31 @@ pub(crate) struct Opt {
     pub(crate) extension: bool,
     /// argparse's `type=int`: checked as it is read.
     pub(crate) int: bool,
+    /// A `Many` option that may be given no value (`nargs='*'`, v2's
+    /// `ListArgument` for a list of scalars, `awscli/arguments.py`).
+    pub(crate) empty_ok: bool,
     pub(crate) help: &'static str,
 }
 
 impl Opt {
     pub(crate) const fn one(name: &'static str, help: &'static str) -> Opt {
-        Opt { name, kind: Kind::One, required: false, choices: &[], extension: false, int: false, help }
+        Opt {
+            name,
+            kind: Kind::One,
+            required: false,
+            choices: &[],
+            extension: false,
+            int: false,
+            empty_ok: false,
+            help,
+        }
     }
     pub(crate) const fn many(name: &'static str, help: &'static str) -> Opt {
         Opt { kind: Kind::Many, ..Opt::one(name, help) }
+    }
+    /// `Many`, with `nargs='*'`.
+    pub(crate) const fn any(name: &'static str, help: &'static str) -> Opt {
+        Opt { empty_ok: true, ..Opt::many(name, help) }
     }
     pub(crate) const fn flag(name: &'static str, help: &'static str) -> Opt {
         Opt { kind: Kind::Flag, ..Opt::one(name, help) }
@@ -307,7 +323,7 @@ pub(crate) fn parse_known(
                 while is_arg(i) {
                     i += 1;
                 }
-                if i == start {
+                if i == start && !opt.empty_ok {
                     return Err(format!("argument {what}: expected at least one argument"));
                 }
                 args.get(start..i).map(<[String]>::to_vec).unwrap_or_default()
@@ -319,7 +335,7 @@ pub(crate) fn parse_known(
             }
         }
         if opt.int
-            && let Some(bad) = values.iter().find(|v| crate::settings::python_int(v).is_none())
+            && let Some(bad) = values.iter().find(|v| python_int(v).is_none())
         {
             return Err(format!("argument {what}: invalid int value: {}", py_repr(bad)));
         }
@@ -369,6 +385,21 @@ impl Parsed {
     }
 }
 
+/// Python's `int()` of a string: surrounding blanks, a sign, digits with
+/// single underscores between them.
+pub(crate) fn python_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let n: i64 = digits.replace('_', "").parse().ok()?;
+    Some(if neg { -n } else { n })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +409,7 @@ mod tests {
         Opt::many("association-ids", ""),
         Opt::one("max-items", ""),
         Opt::one("max-results", ""),
+        Opt::any("instance-ids", ""),
     ];
 
     fn strings(args: &[&str]) -> Vec<String> {
@@ -432,6 +464,10 @@ mod tests {
             op_pass(&["--association-ids"]).unwrap_err(),
             "argument --association-ids: expected at least one argument"
         );
+        // nargs='*': no value is an empty list.
+        let empty = op_pass(&["--association-id", "a", "--instance-ids", "--max-items", "3"]).unwrap();
+        assert_eq!(empty.values["instance-ids"], Vec::<String>::new());
+        assert_eq!(empty.values["max-items"], ["3"]);
         assert_eq!(op_pass(&[]).unwrap_err(), "the following arguments are required: --association-id");
         assert_eq!(main_pass(&["--debug=1", "cmd"]).unwrap_err(), "argument --debug: ignored explicit argument '1'");
     }

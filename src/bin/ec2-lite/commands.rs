@@ -8,6 +8,7 @@ use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTa
 
 use crate::CliError;
 use crate::args::{Opt, Parsed};
+pub(crate) use crate::output::Printable;
 use crate::output::Value;
 use crate::paging::{self, Resume};
 use crate::settings::{Settings, python_int};
@@ -86,16 +87,6 @@ fn check_min(model: &str, n: i64, min: Option<i64>) -> Result<(), CliError> {
     }
 }
 
-/// What a command prints.
-pub(crate) enum Printable {
-    /// One response.
-    Single(Value),
-    /// An auto-paginated listing: the items of each page under `key`, the
-    /// service's token after each page, and where to resume when
-    /// `--max-items` cut it short.
-    Paged { key: &'static str, pages: Vec<Vec<Value>>, page_tokens: Vec<Option<String>>, resume: Option<String> },
-}
-
 /// One command of the tool.
 pub(crate) struct Command {
     pub(crate) name: &'static str,
@@ -137,7 +128,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         operation: "DescribeIamInstanceProfileAssociations",
         summary: "Describes your IAM instance profile associations (every page, unless --no-paginate).",
         options: &[
-            Opt::many("association-ids", "The IAM instance profile associations."),
+            Opt::any("association-ids", "The IAM instance profile associations."),
             Opt::many("filters", "The filters (instance-id, state): Name=string,Values=string,string ... (or JSON)."),
             Opt::one("max-results", "The maximum number of items per request (5 to 1000): one page only."),
             Opt::one("next-token", "The token of the page to get: one page only."),
@@ -183,7 +174,7 @@ fn profile_params(ctx: &Ctx<'_>, out: &mut Vec<(String, String)>) -> Result<(), 
     let Some(raw) = ctx.parsed.one("iam-instance-profile") else { return Ok(()) };
     let fields = shorthand::structure(raw, &["Arn", "Name"], PARAM).map_err(CliError::usage)?;
     for member in ["Arn", "Name"] {
-        if let Some(v) = shorthand::single(&fields, member, PARAM).map_err(CliError::usage)? {
+        if let Some(v) = shorthand::single(&fields, member, "IamInstanceProfile").map_err(CliError::usage)? {
             out.push((format!("IamInstanceProfile.{member}"), v.to_owned()));
         }
     }
@@ -256,7 +247,7 @@ fn describe_params(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, CliError> {
         let parsed = shorthand::structures(raw, &["Name", "Values"], "--filters").map_err(CliError::usage)?;
         for (i, f) in parsed.iter().enumerate() {
             let n = i + 1;
-            if let Some(name) = shorthand::single(f, "Name", "--filters").map_err(CliError::usage)? {
+            if let Some(name) = shorthand::single(f, "Name", &format!("Filters[{i}]")).map_err(CliError::usage)? {
                 params.push((format!("Filter.{n}.Name"), name.to_owned()));
             }
             let values = f.iter().rev().find(|(k, _)| k == "Values").map(|(_, v)| v.clone()).unwrap_or_default();

@@ -102,8 +102,8 @@ fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
 fn profile(raw: &str) -> Result<IamInstanceProfileSpecification, CliError> {
     const PARAM: &str = "--iam-instance-profile";
     let fields = shorthand::structure(raw, &["Arn", "Name"], PARAM).map_err(CliError::usage)?;
-    let arn = shorthand::single(&fields, "Arn", PARAM).map_err(CliError::usage)?;
-    let name = shorthand::single(&fields, "Name", PARAM).map_err(CliError::usage)?;
+    let arn = shorthand::single(&fields, "Arn", "IamInstanceProfile").map_err(CliError::usage)?;
+    let name = shorthand::single(&fields, "Name", "IamInstanceProfile").map_err(CliError::usage)?;
     if arn.is_none() && name.is_none() {
         return Err(CliError::usage(format!("{PARAM} needs Name=NAME or Arn=ARN")));
     }

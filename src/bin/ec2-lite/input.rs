@@ -13,6 +13,7 @@ use crate::CliError;
 use crate::args::{Opt, Parsed, py_repr};
 use crate::commands::Command;
 use crate::output::{self, Value};
+pub(crate) use crate::shorthand::{MAX_DEPTH, too_deep};
 
 /// The options v2 adds to every operation's argument table.
 pub(crate) const INPUT_OPTIONS: &[Opt] = &[
@@ -28,38 +29,6 @@ pub(crate) const INPUT_OPTIONS: &[Opt] = &[
         .choices(&["input", "output", "yaml-input"])
         .optional("input"),
 ];
-
-/// The deepest nesting any JSON or YAML document of the command line may
-/// have: deeper input is refused, never recursed into.
-pub(crate) const MAX_DEPTH: usize = 128;
-
-/// Whether JSON text nests deeper than [`MAX_DEPTH`], counted without parsing.
-pub(crate) fn too_deep(json: &str) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for c in json.chars() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return true;
-                }
-            }
-            ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
 
 /// A parsed input document, as Python's `json` / ruamel's safe loader give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -350,7 +319,20 @@ fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliErro
         let [value] = values.as_mut_slice() else { continue };
         match read_paramfile(value).map_err(|e| CliError::param(format!("Error parsing parameter '--{name}': {e}")))? {
             None => {}
-            Some(Loaded::Text(text)) => *value = text,
+            Some(Loaded::Text(text)) => {
+                let strings = matches!(
+                    members(command.name).iter().find(|(_, cli, _)| *cli == name),
+                    Some((_, _, Ty::List(Ty::Str)))
+                );
+                if strings && text.trim_start().chars().next().is_some_and(|c| c != '[') {
+                    // The file's text is one `str` for a list of strings: not JSON, it is
+                    // iterated, one character per item (`_unpack_complex_cli_arg`,
+                    // `awscli/argprocess.py`).
+                    *values = text.chars().map(String::from).collect();
+                } else {
+                    *value = text;
+                }
+            }
             Some(Loaded::Bytes(bytes)) if name.starts_with("cli-input-") => {
                 // json.loads and ruamel read bytes as UTF-8.
                 *value = String::from_utf8(bytes).map_err(|_| {
@@ -560,14 +542,17 @@ pub(crate) fn skeleton(command: &Command, kind: &str) -> Result<String, CliError
 
 /// `--generate-cli-skeleton output`: the response `ArgumentGenerator(use_member_names=True)`
 /// makes (strings are their member names, timestamps 1970-01-01), printed as a
-/// response is.
-pub(crate) fn output_skeleton(command: &Command) -> Value {
+/// response is. The timestamp is a naive `datetime` there
+/// (`awscli/botocore/utils.py`), not the service's: the JSON encoder writes its
+/// `isoformat()` (`awscli/utils.py`), the text and table formatters its `str()`.
+pub(crate) fn output_skeleton(command: &Command, output: &str) -> Value {
+    let epoch = if matches!(output, "text" | "table") { "1970-01-01 00:00:00" } else { "1970-01-01T00:00:00" };
     let association = Value::map(vec![
         ("AssociationId", Value::str("AssociationId")),
         ("InstanceId", Value::str("InstanceId")),
         ("IamInstanceProfile", Value::map(vec![("Arn", Value::str("Arn")), ("Id", Value::str("Id"))])),
         ("State", Value::str("State")),
-        ("Timestamp", Value::str("1970-01-01T00:00:00")),
+        ("Timestamp", Value::str(epoch)),
     ]);
     if command.name == "describe-iam-instance-profile-associations" {
         Value::map(vec![

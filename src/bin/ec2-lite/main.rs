@@ -449,8 +449,14 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     DEBUG.store(settings.debug, std::sync::atomic::Ordering::Relaxed);
 
     let operation = operation_timeout(&parsed)?;
-    let client =
-        build_client(&parsed, &settings, operation).map_err(|e| CliError::from_error(&e, command.operation, ""))?;
+    let client = build_client(&parsed, &settings, operation).map_err(|e| match (&e, parsed.one("endpoint-url")) {
+        // botocore's `ValueError` for a URL without a host (`awscli/botocore/endpoint.py`),
+        // which v2 prints plain, exit 255.
+        (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") && !botocore_valid_endpoint(url) => {
+            CliError::general(format!("Invalid endpoint: {url}"))
+        }
+        _ => CliError::from_error(&e, command.operation, ""),
+    })?;
     if !settings.verify_ssl
         && let Some(rest) = client.endpoint_url().strip_prefix("https://")
     {
@@ -465,7 +471,11 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     if skeleton.is_some() {
         // v2 makes the call against a stubbed client (`StubbedCLIOperationCaller`):
         // the configuration is resolved, a region needed, nothing sent.
-        return render(Printable::Single(input::output_skeleton(command)), command.operation, &settings);
+        return render(
+            Printable::Single(input::output_skeleton(command, &settings.output)),
+            command.operation,
+            &settings,
+        );
     }
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx)?;
@@ -512,6 +522,39 @@ fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
         op_args.remove(at);
     }
     Ok(Waiter::Named(waiter, op_args))
+}
+
+/// botocore's `is_valid_endpoint_url` (`awscli/botocore/utils.py`): `urlsplit`
+/// finds a host name made of DNS labels (or an IPv6 literal).
+fn botocore_valid_endpoint(url: &str) -> bool {
+    if url.contains(['\t', '\n', '\r']) {
+        return false;
+    }
+    let after_scheme = match url.split_once(':') {
+        Some((scheme, rest))
+            if scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            rest
+        }
+        _ => url,
+    };
+    let Some(rest) = after_scheme.strip_prefix("//") else { return false };
+    let netloc = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return true;
+    }
+    let host = host_port.split(':').next().unwrap_or_default();
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 255
+        && host.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn build_client(parsed: &Parsed, s: &Settings, operation: Option<std::time::Duration>) -> Result<Client, Error> {
@@ -593,6 +636,22 @@ mod robustness {
             "[-=a-z0-9 \\[\\]{}\",:]{0,12}",
             any::<String>(),
         ]
+    }
+
+    #[test]
+    fn endpoints_botocore_refuses() {
+        for bad in ["localhost:1", "localhost", "http://", "http:///x", "http://-a.b", "http://a b", "http://a\tb"] {
+            assert!(!botocore_valid_endpoint(bad), "{bad}");
+        }
+        for good in [
+            "http://localhost:1",
+            "https://ec2.us-east-1.amazonaws.com/",
+            "ftp://127.0.0.1",
+            "http://u@h.",
+            "http://[::1]:5",
+        ] {
+            assert!(botocore_valid_endpoint(good), "{good}");
+        }
     }
 
     proptest! {

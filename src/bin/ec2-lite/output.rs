@@ -12,8 +12,17 @@ use std::fmt::Write as _;
 
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::commands::Printable;
 pub(crate) use query::Query;
+
+/// What a command prints.
+pub(crate) enum Printable {
+    /// One response.
+    Single(Value),
+    /// An auto-paginated listing: the items of each page under `key`, the
+    /// service's token after each page, and where to resume when
+    /// `--max-items` cut it short.
+    Paged { key: &'static str, pages: Vec<Vec<Value>>, page_tokens: Vec<Option<String>>, resume: Option<String> },
+}
 
 /// A JSON-like value whose maps keep their insertion order, as botocore's
 /// parsed responses do (the model's member order).

@@ -37,10 +37,19 @@ pub(crate) fn decode(s: &str) -> Result<Resume, String> {
     Ok(decode_plain(s))
 }
 
+/// The largest skip kept: botocore takes any int, and no page holds this many
+/// items, so a larger one skips as much; a whole number this size is exact in
+/// the JSON number a token carries (an f64), and sums with a page size never
+/// overflow.
+const MAX_SKIP: usize = 1 << 53;
+
 fn decode_plain(s: &str) -> Resume {
     if let Some((token, n)) = s.rsplit_once("___")
-        && let Ok(skip) = n.parse::<usize>()
+        && let digits = n.strip_prefix('+').unwrap_or(n)
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
     {
+        let skip = digits.parse::<usize>().map_or(MAX_SKIP, |n| n.min(MAX_SKIP));
         return Resume { token: (token != "None").then(|| token.to_owned()), skip };
     }
     Resume { token: Some(s.to_owned()), skip: 0 }
@@ -51,7 +60,7 @@ fn decode_plain(s: &str) -> Resume {
 fn decode_json(s: &str) -> Option<Result<Resume, String>> {
     let bytes = base64_decode(s)?;
     let text = String::from_utf8(bytes).ok()?;
-    if crate::input::too_deep(&text) {
+    if crate::shorthand::too_deep(&text) {
         return Some(Err("invalid --starting-token: nested too deep".to_owned()));
     }
     let JsonValue::Object(map) = text.parse::<JsonValue>().ok()? else {
@@ -68,7 +77,8 @@ fn decode_json(s: &str) -> Option<Result<Resume, String>> {
     };
     let skip = match map.get("boto_truncate_amount") {
         None => 0,
-        Some(JsonValue::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n < 1e9 => *n as usize,
+        // `as` saturates: no overflow however large.
+        Some(JsonValue::Number(n)) if *n >= 0.0 && n.fract() == 0.0 => (*n as usize).min(MAX_SKIP),
         Some(_) => return bad("boto_truncate_amount must be a whole number"),
     };
     Some(Ok(Resume { token, skip }))
@@ -145,6 +155,24 @@ mod tests {
         assert_eq!(decode("None___3"), Ok(Resume { token: None, skip: 3 }));
         assert_eq!(decode("100"), Ok(Resume { token: Some("100".into()), skip: 0 }));
         assert_eq!(decode("!!!"), Ok(Resume { token: Some("!!!".into()), skip: 0 }));
+    }
+
+    #[test]
+    fn large_skips_decode_as_they_encode() {
+        // Found by fuzzing: a skip the old form took was refused once encoded.
+        for text in ["40___0400000000044", "4___99999999999999999999999999", "t___+7", "t___9007199254740993"] {
+            let resume = decode(text).unwrap();
+            assert_eq!(decode(&encode(&resume, resume.skip > 0)), Ok(resume.clone()), "{text}");
+        }
+        assert_eq!(decode("40___0400000000044").unwrap().skip, 400_000_000_044);
+        assert_eq!(decode("4___99999999999999999999999999").unwrap().skip, MAX_SKIP);
+        assert_eq!(decode("t___+7").unwrap().skip, 7);
+        // botocore takes any int: 1e12 too, saturated past any page's size.
+        let big = base64_encode(br#"{"NextToken": "t", "boto_truncate_amount": 1000000000000}"#);
+        assert_eq!(decode(&big), Ok(Resume { token: Some("t".into()), skip: 1_000_000_000_000 }));
+        let huge = base64_encode(br#"{"NextToken": "t", "boto_truncate_amount": 1e300}"#);
+        assert_eq!(decode(&huge).unwrap().skip, MAX_SKIP);
+        assert!(decode(&base64_encode(br#"{"NextToken": "t", "boto_truncate_amount": 1.5}"#)).is_err());
     }
 
     #[test]

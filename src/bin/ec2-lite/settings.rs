@@ -7,6 +7,7 @@ use std::time::Duration;
 use ec2_lite::ProfileSettings;
 
 use crate::CliError;
+pub(crate) use crate::args::python_int;
 use crate::args::{OUTPUT_FORMATS, Parsed};
 
 /// What the output side needs, and what the client is built with.
@@ -56,21 +57,6 @@ pub(crate) fn error_format(flag: Option<&str>, profile: Option<&ProfileSettings>
         .or_else(|| profile.and_then(|p| p.get("cli_error_format")).map(str::to_owned))
         .filter(|f| !f.is_empty())
         .map_or_else(|| "enhanced".to_owned(), |f| f.to_lowercase())
-}
-
-/// Python's `int()` of a string: surrounding blanks, a sign, digits with
-/// single underscores between them.
-pub(crate) fn python_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
-        return None;
-    }
-    let n: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if neg { -n } else { n })
 }
 
 /// The timeouts, as `awscli/customizations/globalargs.py` resolves them:

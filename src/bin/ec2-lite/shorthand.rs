@@ -7,12 +7,44 @@ use tinyjson::JsonValue;
 /// A parsed structure: member name to one or more string values.
 pub(crate) type Fields = Vec<(String, Vec<String>)>;
 
-/// JSON text, refused when deeper than `input::MAX_DEPTH`: never recursed into.
+/// The deepest nesting any JSON or YAML document of the command line may
+/// have: deeper input is refused, never recursed into.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Whether JSON text nests deeper than [`MAX_DEPTH`], counted without parsing.
+pub(crate) fn too_deep(json: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in json.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// JSON text, refused when deeper than [`MAX_DEPTH`]: never recursed into.
 pub(crate) fn json(text: &str, param: &str) -> Result<JsonValue, String> {
-    if crate::input::too_deep(text) {
+    if too_deep(text) {
         return Err(format!(
             "Error parsing parameter '{param}': Invalid JSON: nested deeper than {} levels",
-            crate::input::MAX_DEPTH
+            MAX_DEPTH
         ));
     }
     text.parse().map_err(|e| format!("invalid JSON for {param}: {e}"))
@@ -28,13 +60,30 @@ pub(crate) fn structure(input: &str, members: &[&str], param: &str) -> Result<Fi
     } else {
         shorthand(trimmed, param)?
     };
-    check_members(&fields, members, param)?;
+    check_members(&fields, members, &model_name(param))?;
     Ok(fields)
 }
 
-fn check_members(fields: &Fields, members: &[&str], param: &str) -> Result<(), String> {
+/// The model's name of an option: `--iam-instance-profile` is `IamInstanceProfile`.
+pub(crate) fn model_name(param: &str) -> String {
+    param
+        .trim_start_matches('-')
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// botocore's `ParamValidator` words for a member the shape has not, at `path`
+/// (`Filters[0]`, `IamInstanceProfile`).
+fn check_members(fields: &Fields, members: &[&str], path: &str) -> Result<(), String> {
     match fields.iter().find(|(k, _)| !members.contains(&k.as_str())) {
-        Some((k, _)) => Err(format!("unknown parameter in {param}: {k:?}, must be one of: {}", members.join(", "))),
+        Some((k, _)) => Err(format!(
+            "Parameter validation failed:\nUnknown parameter in {path}: \"{k}\", must be one of: {}",
+            members.join(", ")
+        )),
         None => Ok(()),
     }
 }
@@ -51,14 +100,29 @@ pub(crate) fn structures(inputs: &[String], members: &[&str], param: &str) -> Re
         };
         return items
             .iter()
-            .map(|item| {
+            .enumerate()
+            .map(|(n, item)| {
                 let fields = json_structure(item, param)?;
-                check_members(&fields, members, param)?;
+                check_members(&fields, members, &format!("{}[{n}]", model_name(param)))?;
                 Ok(fields)
             })
             .collect();
     }
-    inputs.iter().map(|i| structure(i, members, param)).collect()
+    let model = model_name(param);
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(n, input)| {
+            let trimmed = input.trim();
+            let fields = if trimmed.starts_with('{') {
+                json_structure(&json(trimmed, param)?, param)?
+            } else {
+                shorthand(trimmed, param)?
+            };
+            check_members(&fields, members, &format!("{model}[{n}]"))?;
+            Ok(fields)
+        })
+        .collect()
 }
 
 /// A list of strings: the words as given, or one JSON list.
@@ -128,7 +192,7 @@ fn shorthand(input: &str, param: &str) -> Result<Fields, String> {
                     match chars.get(i) {
                         Some(',') => i += 1,
                         Some(']') => {}
-                        _ => return Err(err("unclosed '['")),
+                        other => return Err(syntax_error(param, input, ',', other.copied(), i)),
                     }
                 }
             } else {
@@ -153,6 +217,22 @@ fn shorthand(input: &str, param: &str) -> Result<Fields, String> {
         }
     }
     Ok(fields)
+}
+
+/// `ShorthandParseSyntaxError` as v2 words it (`awscli/shorthand.py`): the input
+/// after a space, the caret `index` characters in (so one column short).
+fn syntax_error(param: &str, input: &str, expected: char, actual: Option<char>, index: usize) -> String {
+    let actual = actual.map_or_else(|| "EOF".to_owned(), String::from);
+    let consumed: String = input.chars().take(index).collect();
+    let num_spaces = consumed.rfind('\n').map_or(index, |nl| consumed[nl + 1..].chars().count());
+    let (head, tail) = match input.char_indices().skip(index).find(|(_, c)| *c == '\n') {
+        Some((at, _)) => input.split_at(at),
+        None => (input, ""),
+    };
+    format!(
+        "Error parsing parameter '{param}': Expected: '{expected}', received: '{actual}' for input:\n {head}\n{}^{tail}",
+        " ".repeat(num_spaces)
+    )
 }
 
 fn is_quoted(chars: &[char], start: usize) -> bool {
@@ -193,12 +273,18 @@ fn read_value(chars: &[char], i: &mut usize) -> Result<String, String> {
     Ok(s.trim().to_owned())
 }
 
-/// The single value of `key`, checked to be one string.
-pub(crate) fn single<'a>(fields: &'a Fields, key: &str, param: &str) -> Result<Option<&'a str>, String> {
+/// The single value of `key`, checked to be one string; `path` is the
+/// structure's place in the model (`Filters[0]`, `IamInstanceProfile`).
+/// Several values are a list, which botocore's type check refuses.
+pub(crate) fn single<'a>(fields: &'a Fields, key: &str, path: &str) -> Result<Option<&'a str>, String> {
     match fields.iter().rev().find(|(k, _)| k == key) {
         None => Ok(None),
         Some((_, v)) if v.len() == 1 => Ok(v.first().map(String::as_str)),
-        Some(_) => Err(format!("invalid type for parameter {param}.{key}: expected one string")),
+        Some((_, v)) => Err(format!(
+            "Parameter validation failed:\nInvalid type for parameter {path}.{key}, value: [{}], type: <class \
+             'list'>, valid types: <class 'str'>",
+            v.iter().map(|s| crate::args::py_repr(s)).collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -264,5 +350,38 @@ mod tests {
         }
         assert!(strings(&["[1, 2]".into()], "--association-ids").is_err());
         assert_eq!(strings(&[r#"["a","b"]"#.into()], "--association-ids").unwrap(), ["a", "b"]);
+    }
+
+    #[test]
+    fn errors_in_botocores_and_shorthand_words() {
+        let members = &["Name", "Values"];
+        let f = structures(&["Name=instance-id,Values".into()], members, "--filters").unwrap();
+        assert_eq!(
+            single(&f[0], "Name", "Filters[0]").unwrap_err(),
+            "Parameter validation failed:\nInvalid type for parameter Filters[0].Name, value: ['instance-id', \
+             'Values'], type: <class 'list'>, valid types: <class 'str'>"
+        );
+        assert_eq!(
+            structures(&["Name=a".into(), "Foo=bar".into()], members, "--filters").unwrap_err(),
+            "Parameter validation failed:\nUnknown parameter in Filters[1]: \"Foo\", must be one of: Name, Values"
+        );
+        assert_eq!(
+            structures(&[r#"[{"Foo": "bar"}]"#.into()], members, "--filters").unwrap_err(),
+            "Parameter validation failed:\nUnknown parameter in Filters[0]: \"Foo\", must be one of: Name, Values"
+        );
+        assert_eq!(
+            structure("Nme=x", &["Arn", "Name"], "--iam-instance-profile").unwrap_err(),
+            "Parameter validation failed:\nUnknown parameter in IamInstanceProfile: \"Nme\", must be one of: Arn, Name"
+        );
+        assert_eq!(
+            structures(&["Name=state,Values=[associated".into()], members, "--filters").unwrap_err(),
+            "Error parsing parameter '--filters': Expected: ',', received: 'EOF' for input:\n \
+             Name=state,Values=[associated\n                             ^"
+        );
+        // After a newline the caret counts from it, and the rest follows it.
+        assert_eq!(
+            syntax_error("--filters", "a=b,\nc=[d\ne", ',', Some('x'), 9),
+            "Error parsing parameter '--filters': Expected: ',', received: 'x' for input:\n a=b,\nc=[d\n    ^\ne"
+        );
     }
 }

@@ -33,12 +33,175 @@ impl std::fmt::Debug for Query {
     }
 }
 
+/// A token as jmespath.py's lexer makes it: type, text, start (in characters).
+struct PyToken {
+    kind: &'static str,
+    value: String,
+    start: usize,
+}
+
+/// jmespath.py's lexer (`jmespath/lexer.py`): its tokens, or its `LexerError`
+/// as `str()` prints it. Literals and quoted identifiers are not JSON-checked.
+fn py_tokens(expression: &str) -> Result<Vec<PyToken>, String> {
+    let chars: Vec<char> = expression.chars().collect();
+    let lexer_error = |pos: usize, message: String| {
+        format!("Bad jmespath expression: {message}:\n{expression}\n{}^", " ".repeat(pos))
+    };
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let at = |i: usize| chars.get(i).copied();
+    let mut push = |kind: &'static str, value: String, start: usize| tokens.push(PyToken { kind, value, start });
+    while let Some(c) = at(i) {
+        let start = i;
+        let simple = match c {
+            '.' => Some("dot"),
+            '*' => Some("star"),
+            ']' => Some("rbracket"),
+            ',' => Some("comma"),
+            ':' => Some("colon"),
+            '@' => Some("current"),
+            '(' => Some("lparen"),
+            ')' => Some("rparen"),
+            '{' => Some("lbrace"),
+            '}' => Some("rbrace"),
+            _ => None,
+        };
+        if let Some(kind) = simple {
+            push(kind, c.to_string(), start);
+            i += 1;
+            continue;
+        }
+        match c {
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                while at(i).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    i += 1;
+                }
+                push("unquoted_identifier", chars[start..i].iter().collect(), start);
+            }
+            ' ' | '\t' | '\n' | '\r' => i += 1,
+            '[' => match at(i + 1) {
+                Some(']') => {
+                    push("flatten", "[]".into(), start);
+                    i += 2;
+                }
+                Some('?') => {
+                    push("filter", "[?".into(), start);
+                    i += 2;
+                }
+                _ => {
+                    push("lbracket", "[".into(), start);
+                    i += 1;
+                }
+            },
+            '\'' | '`' | '"' => {
+                // `_consume_until`: a backslash escapes the next character.
+                i += 1;
+                loop {
+                    match at(i) {
+                        None => return Err(lexer_error(start, format!("Unclosed {c} delimiter"))),
+                        Some('\\') => i += 2,
+                        Some(d) if d == c => break,
+                        Some(_) => i += 1,
+                    }
+                    if i > chars.len() {
+                        return Err(lexer_error(start, format!("Unclosed {c} delimiter")));
+                    }
+                }
+                i += 1;
+                let kind = if c == '"' { "quoted_identifier" } else { "literal" };
+                push(kind, chars[start + 1..i - 1].iter().collect(), start);
+            }
+            '|' | '&' | '<' | '>' | '!' => {
+                let (second, matched, single) = match c {
+                    '|' => ('|', "or", "pipe"),
+                    '&' => ('&', "and", "expref"),
+                    '<' => ('=', "lte", "lt"),
+                    '>' => ('=', "gte", "gt"),
+                    _ => ('=', "ne", "not"),
+                };
+                if at(i + 1) == Some(second) {
+                    push(matched, format!("{c}{second}"), start);
+                    i += 2;
+                } else {
+                    push(single, c.to_string(), start);
+                    i += 1;
+                }
+            }
+            '0'..='9' | '-' => {
+                i += 1;
+                while at(i).is_some_and(|c| c.is_ascii_digit()) {
+                    i += 1;
+                }
+                if c == '-' && i == start + 1 {
+                    return Err(lexer_error(start, "Unknown token '-'".into()));
+                }
+                let text: String = chars[start..i].iter().collect();
+                // Python's int(): no leading zeros kept, "-0" is 0.
+                let value = text.parse::<i128>().map_or(text, |n| n.to_string());
+                push("number", value, start);
+            }
+            '=' => {
+                if at(i + 1) == Some('=') {
+                    push("eq", "==".into(), start);
+                    i += 2;
+                } else {
+                    return Err(lexer_error(start, "Unknown token '='".into()));
+                }
+            }
+            c => return Err(lexer_error(start, format!("Unknown token {c}"))),
+        }
+    }
+    push("eof", String::new(), chars.len());
+    Ok(tokens)
+}
+
+/// What jmespath.py (`jmespath/exceptions.py`) says for an expression the
+/// crate refused: its lexer's error if it has one; at the end of the input an
+/// `IncompleteExpressionError`; else a `ParseError` at the token the crate
+/// stopped on ("invalid token", its reason for an unexpected token).
+fn py_parse_error(expression: &str, e: &jmespath::JmespathError) -> String {
+    let tokens = match py_tokens(expression) {
+        Ok(tokens) => tokens,
+        Err(lexer) => return lexer,
+    };
+    let quoted = |pos: usize| format!("\"{expression}\"\n{}^", " ".repeat(pos + 1));
+    let message = e.to_string();
+    // The crate's offset counts bytes; jmespath.py's, characters.
+    let offset = expression.get(..e.offset).map_or(e.offset, |s| s.chars().count());
+    let token = tokens.iter().find(|t| t.start >= offset).or(tokens.last());
+    let Some(t) = token else { return message };
+    // jmespath.py's reason for what the crate found (`jmespath/parser.py`).
+    let reason = if message.contains("Did not parse the complete expression") {
+        format!("Unexpected token: {}", t.value)
+    } else if message.contains("Expected identifier, '*', '{', '[', '&', or '[?'") {
+        // `_parse_dot_rhs`: a ParseError even at the end.
+        format!("Expecting: ['quoted_identifier', 'unquoted_identifier', 'lbracket', 'lbrace'], got: {}", t.kind)
+    } else if message.contains("Too many colons in slice expr") {
+        "syntax error".to_owned()
+    } else if t.kind == "eof" || message.contains("found Eof") {
+        return format!("Invalid jmespath expression: Incomplete expression:\n{}", quoted(expression.chars().count()));
+    } else if message.contains("nud token") || message.contains("led token") {
+        "invalid token".to_owned()
+    } else {
+        "Invalid jmespath expression".to_owned()
+    };
+    format!(
+        "{reason}: Parse error at column {}, token \"{}\" ({}), for expression:\n{}",
+        t.start,
+        t.value,
+        t.kind.to_ascii_uppercase(),
+        quoted(t.start)
+    )
+}
+
 impl Query {
     /// Compiles `--query`. The error is v2's
     /// (`awscli/customizations/globalargs.py`): `Bad value for --query EXPR: why`,
-    /// a usage error (252); the reason is the crate's, not jmespath.py's.
+    /// a usage error (252); the reason in jmespath.py's words (`py_parse_error`).
     pub(crate) fn compile(expression: &str) -> Result<Query, String> {
-        let compiled = RUNTIME.compile(expression).map_err(|e| format!("Bad value for --query {expression}: {e}"))?;
+        let compiled = RUNTIME
+            .compile(expression)
+            .map_err(|e| format!("Bad value for --query {expression}: {}", py_parse_error(expression, &e)))?;
         let ast = hash_ends_projection(compiled.as_ast().clone());
         let mut hashes = Vec::new();
         collect_hashes(&ast, &mut hashes);
@@ -379,6 +542,62 @@ fn to_variable(v: &Value) -> Variable {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parse_errors_in_jmespath_py_words() {
+        // Each as jmespath.py's `str()` of its exception for the expression.
+        let cases = [
+            ("[[", "Invalid jmespath expression: Incomplete expression:\n\"[[\"\n   ^"),
+            (
+                "foo]",
+                "Unexpected token: ]: Parse error at column 3, token \"]\" (RBRACKET), for expression:\n\"foo]\"\n    ^",
+            ),
+            (
+                "foo.",
+                "Expecting: ['quoted_identifier', 'unquoted_identifier', 'lbracket', 'lbrace'], got: eof: Parse error at column 4, token \"\" (EOF), for expression:\n\"foo.\"\n     ^",
+            ),
+            ("a ~ b", "Bad jmespath expression: Unknown token ~:\na ~ b\n  ^"),
+            ("foo = bar", "Bad jmespath expression: Unknown token '=':\nfoo = bar\n    ^"),
+            ("-", "Bad jmespath expression: Unknown token '-':\n-\n^"),
+            ("'abc", "Bad jmespath expression: Unclosed ' delimiter:\n'abc\n^"),
+            ("`abc", "Bad jmespath expression: Unclosed ` delimiter:\n`abc\n^"),
+            ("\"abc", "Bad jmespath expression: Unclosed \" delimiter:\n\"abc\n^"),
+            ("foo[?a==`1`", "Invalid jmespath expression: Incomplete expression:\n\"foo[?a==`1`\"\n            ^"),
+            (
+                "foo[*]]",
+                "Unexpected token: ]: Parse error at column 6, token \"]\" (RBRACKET), for expression:\n\"foo[*]]\"\n       ^",
+            ),
+            (
+                "foo..bar",
+                "Expecting: ['quoted_identifier', 'unquoted_identifier', 'lbracket', 'lbrace'], got: dot: Parse error at column 4, token \".\" (DOT), for expression:\n\"foo..bar\"\n     ^",
+            ),
+            ("[?]", "invalid token: Parse error at column 2, token \"]\" (RBRACKET), for expression:\n\"[?]\"\n   ^"),
+            (
+                "a | | b",
+                "invalid token: Parse error at column 4, token \"|\" (PIPE), for expression:\n\"a | | b\"\n     ^",
+            ),
+            ("foo(", "Invalid jmespath expression: Incomplete expression:\n\"foo(\"\n     ^"),
+            (
+                "foo[1:2:3:4]",
+                "syntax error: Parse error at column 9, token \":\" (COLON), for expression:\n\"foo[1:2:3:4]\"\n          ^",
+            ),
+            ("{a: b", "Invalid jmespath expression: Incomplete expression:\n\"{a: b\"\n      ^"),
+            ("@@", "Unexpected token: @: Parse error at column 1, token \"@\" (CURRENT), for expression:\n\"@@\"\n  ^"),
+            ("!", "Invalid jmespath expression: Incomplete expression:\n\"!\"\n  ^"),
+            ("a &&", "Invalid jmespath expression: Incomplete expression:\n\"a &&\"\n     ^"),
+            ("length(", "Invalid jmespath expression: Incomplete expression:\n\"length(\"\n        ^"),
+            ("foo[0", "Invalid jmespath expression: Incomplete expression:\n\"foo[0\"\n      ^"),
+        ];
+        let mut wrong = Vec::new();
+        for (expression, expected) in cases {
+            let got = Query::compile(expression).unwrap_err();
+            let want = format!("Bad value for --query {expression}: {expected}");
+            if got != want {
+                wrong.push(format!("{expression:?}:\n  got  {got:?}\n  want {want:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
     use super::*;
 
     /// The compliance suite's JSON, as the CLI's value tree.

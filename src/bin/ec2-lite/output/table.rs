@@ -558,7 +558,7 @@ mod tests {
     #[test]
     fn v2_empty_table() {
         let opts = crate::output::RenderOptions::new(crate::output::OutputFormat::Table);
-        let p = crate::commands::Printable::Single(Value::Map(vec![]));
+        let p = crate::output::Printable::Single(Value::Map(vec![]));
         assert_eq!(crate::output::render(p, "OperationName", &opts).unwrap(), "");
     }
 
