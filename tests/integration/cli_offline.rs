@@ -54,10 +54,8 @@ impl Loopback {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 count.fetch_add(1, Ordering::SeqCst);
-                if let Some(body) = body
-                    && let Some(request) = answer(stream, body)
-                {
-                    seen.lock().unwrap().push(request);
+                if let Some(body) = body {
+                    answer(stream, body, &seen);
                 }
             }
         });
@@ -74,7 +72,9 @@ impl Loopback {
 }
 
 /// Reads one request (head and body) and answers 200 with `body`.
-fn answer(stream: TcpStream, body: &str) -> Option<String> {
+/// The request is recorded before the answer is written: the CLI may exit, and
+/// the test read what was recorded, as soon as the answer arrives.
+fn answer(stream: TcpStream, body: &str, seen: &Mutex<Vec<String>>) -> Option<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut head = String::new();
@@ -101,8 +101,8 @@ fn answer(stream: TcpStream, body: &str) -> Option<String> {
         "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(response.as_bytes()).ok()?;
-    Some(format!("{head}{}", String::from_utf8_lossy(&request_body)))
+    seen.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{head}{}", String::from_utf8_lossy(&request_body)));
+    stream.write_all(response.as_bytes()).ok()
 }
 
 /// What EC2 answers to a Disassociate (moto's body for it).
