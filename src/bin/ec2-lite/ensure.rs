@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use ec2_lite::{EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification};
@@ -199,41 +199,33 @@ struct Progress {
 
 struct ProgressInner {
     total: usize,
-    done: AtomicUsize,
-    failed: AtomicUsize,
     start: Instant,
-    /// One line at a time, whole.
-    line: Mutex<()>,
+    /// (done, failed), counted and drawn under one lock so that each line
+    /// shows its own count, whole: threads finishing together draw 1/n then
+    /// 2/n, never 2/n twice.
+    counts: Mutex<(usize, usize)>,
 }
 
 impl Progress {
     fn new(total: usize) -> Self {
-        let inner = ProgressInner {
-            total,
-            done: AtomicUsize::new(0),
-            failed: AtomicUsize::new(0),
-            start: Instant::now(),
-            line: Mutex::new(()),
-        };
+        let inner = ProgressInner { total, start: Instant::now(), counts: Mutex::new((0, 0)) };
         Progress { inner: std::sync::Arc::new(inner) }
     }
 
     fn done(&self, failed: bool) {
-        self.inner.done.fetch_add(1, Ordering::Relaxed);
-        if failed {
-            self.inner.failed.fetch_add(1, Ordering::Relaxed);
-        }
-        self.draw("");
+        let mut counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.0 += 1;
+        counts.1 += usize::from(failed);
+        self.draw(*counts, "");
     }
 
     fn finish(&self) {
-        self.draw("\n");
+        let counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());
+        self.draw(*counts, "\n");
     }
 
-    fn draw(&self, end: &str) {
+    fn draw(&self, (done, failed): (usize, usize), end: &str) {
         let p = &*self.inner;
-        let _line = p.line.lock();
-        let (done, failed) = (p.done.load(Ordering::Relaxed), p.failed.load(Ordering::Relaxed));
         let elapsed = p.start.elapsed().as_secs_f64();
         // A stderr that cannot be written must not stop the work.
         let _ = write!(std::io::stderr(), "\r\x1b[2K{done}/{} done, {failed} failed, {elapsed:.1}s{end}", p.total);
