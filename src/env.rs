@@ -3,7 +3,7 @@
 //! [`ClientBuilder::env`](crate::ClientBuilder::env) and
 //! [`ClientBuilder::fs`](crate::ClientBuilder::fs), hidden from the docs.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -12,19 +12,21 @@ use crate::Error;
 /// A snapshot of the environment variables, read once. Tests build one by hand.
 #[derive(Clone, Default)]
 pub struct Env {
-    vars: HashMap<String, String>,
+    vars: BTreeMap<String, String>,
     /// Variables whose value is not UTF-8, by name: an error when the crate reads one of
     /// them ([`Env::check`]), never a silent "unset".
     not_utf8: Vec<String>,
 }
 
 impl Env {
-    /// The process environment. Variables whose name is not UTF-8 are skipped (none of the
+    /// The process environment, the variables the crate reads: a shell's other fifty cost a
+    /// copy each for nothing. Variables whose name is not UTF-8 are skipped (none of the
     /// crate's names is); a value that is not UTF-8 is remembered, for [`Env::check`].
     pub fn from_process() -> Self {
         let mut env = Env::default();
         for (k, v) in std::env::vars_os() {
-            let Ok(k) = k.into_string() else { continue };
+            let Some(k) = k.to_str().filter(|k| read_by_us(k)) else { continue };
+            let k = k.to_owned();
             match v.into_string() {
                 Ok(v) => {
                     env.vars.insert(k, v);
@@ -46,11 +48,6 @@ impl Env {
     /// it as unset would sign with another profile's keys (`AWS_PROFILE`), send to the real
     /// AWS endpoint (`AWS_ENDPOINT_URL`), or say a secret that is set is not.
     pub(crate) fn check(&self) -> Result<(), Error> {
-        let read_by_us = |name: &str| {
-            name.starts_with("AWS_")
-                || matches!(name.to_ascii_lowercase().as_str(), "http_proxy" | "https_proxy" | "all_proxy" | "no_proxy")
-                || matches!(name, "HOME" | "USERPROFILE" | "HOMEDRIVE" | "HOMEPATH")
-        };
         let mut bad: Vec<&str> = self.not_utf8.iter().map(String::as_str).filter(|n| read_by_us(n)).collect();
         bad.sort_unstable();
         match bad.first() {
@@ -83,11 +80,18 @@ impl Env {
     }
 }
 
+/// Whether the crate reads a variable of this name: `AWS_*`, the proxy variables (any case)
+/// and those that locate the home directory.
+fn read_by_us(name: &str) -> bool {
+    name.starts_with("AWS_")
+        || ["http_proxy", "https_proxy", "all_proxy", "no_proxy"].iter().any(|p| name.eq_ignore_ascii_case(p))
+        || matches!(name, "HOME" | "USERPROFILE" | "HOMEDRIVE" | "HOMEPATH")
+}
+
 impl std::fmt::Debug for Env {
     // Values may be secrets: show names only.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
-        names.sort_unstable();
+        let names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
         f.debug_struct("Env").field("names", &names).finish()
     }
 }
@@ -142,6 +146,22 @@ impl Fs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_snapshot_keeps_only_what_the_crate_reads() {
+        for name in
+            ["AWS_PROFILE", "AWS_ENDPOINT_URL_EC2", "HOME", "USERPROFILE", "https_proxy", "NO_PROXY", "All_Proxy"]
+        {
+            assert!(read_by_us(name), "{name}");
+        }
+        for name in ["PATH", "TERM", "aws_profile", "HOMEBREW_PREFIX", "http_proxy_x", "EC2_LITE_VENV"] {
+            assert!(!read_by_us(name), "{name}");
+        }
+        // The process's own: HOME is kept (it is set wherever the tests run), PATH is not.
+        let env = Env::from_process();
+        assert!(!env.vars.contains_key("PATH"), "{env:?}");
+        assert_eq!(env.vars.get("HOME").map(String::as_str), std::env::var("HOME").ok().as_deref());
+    }
 
     #[test]
     fn rooted_fs_reads_under_its_root() {

@@ -120,6 +120,11 @@ impl ProvideCredentials for DefaultCredentialsChain {
 /// prompt must not hang the call. The walk goes on in its thread until its own timeouts end
 /// it (the process is killed at the same deadline); its result is dropped.
 fn resolve_within(ctx: &Context) -> Result<Credentials, Error> {
+    // The first source reads variables already in memory and cannot block: when it has the
+    // keys, no thread is needed (most CLI calls and every container with injected keys).
+    if let Ok(Load::Loaded(c)) = environment(ctx) {
+        return Ok(c);
+    }
     let timeout = ctx.load_timeout;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let walker = ctx.clone();

@@ -3,7 +3,13 @@
 //! settings.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
+
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
 
 use super::Url;
 use super::ca_bundle::TrustRoots;
@@ -81,13 +87,62 @@ pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Url>, user_agent:
         // too, where ureq's default of 3 per host makes threads reconnect.
         .max_idle_connections(10)
         .max_idle_connections_per_host(10)
-        // ureq's 128 KiB buffers are zero-filled for each connection: a
-        // quarter of a one-call process. Query bodies are small, and headers
-        // fit in 32 KiB (the input buffer must hold the largest header).
-        .output_buffer_size(16 * 1024)
-        .input_buffer_size(32 * 1024)
-        .max_response_header_size(32 * 1024)
+        // ureq zero-fills both buffers for each connection (its defaults, 128 KiB
+        // each, were a quarter of a one-call process). The output buffer holds the
+        // request's head (a session token is 1-3 KiB); the input buffer holds the
+        // response's head, 16 KiB as nginx and most proxies allow, and then the
+        // body a piece at a time.
+        .output_buffer_size(8 * 1024)
+        .input_buffer_size(16 * 1024)
+        .max_response_header_size(16 * 1024)
         .proxy(proxy)
         .build();
     Ok(super::tls::agent(config, &settings.roots))
+}
+
+/// ureq's resolver, except that an address written as one (`127.0.0.1`, `[::1]`, IMDS's
+/// `169.254.169.254`) is used as it is: ureq's own spawns a thread to look up any host under a
+/// timeout, even one that needs no lookup.
+#[derive(Debug, Default)]
+pub(crate) struct LiteralFirst(DefaultResolver);
+
+impl Resolver for LiteralFirst {
+    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // "host:port", the port filled in from the scheme; an address parses, a name does not.
+        let literal = uri
+            .scheme()
+            .zip(uri.authority())
+            .and_then(|(scheme, authority)| DefaultResolver::host_and_port(scheme, authority))
+            .and_then(|host_port| host_port.parse::<SocketAddr>().ok());
+        match literal {
+            Some(addr) => {
+                let mut out = self.0.empty();
+                out.push(addr);
+                Ok(out)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(url: &str) -> Result<Vec<SocketAddr>, ureq::Error> {
+        let uri: Uri = url.parse().expect("uri");
+        let config = ureq::Agent::config_builder().build();
+        let timeout = NextTimeout::default();
+        LiteralFirst::default().resolve(&uri, &config, timeout).map(|a| a.iter().copied().collect())
+    }
+
+    #[test]
+    fn addresses_are_used_as_written_with_the_scheme_s_port() {
+        assert_eq!(resolve("http://127.0.0.1:8080/").unwrap(), ["127.0.0.1:8080".parse().unwrap()]);
+        assert_eq!(resolve("https://169.254.169.254/").unwrap(), ["169.254.169.254:443".parse().unwrap()]);
+        assert_eq!(resolve("http://[::1]/latest").unwrap(), ["[::1]:80".parse().unwrap()]);
+        // A name goes to the system's resolver.
+        let local = resolve("http://localhost:9/").unwrap();
+        assert!(!local.is_empty() && local.iter().all(|a| a.ip().is_loopback() && a.port() == 9), "{local:?}");
+    }
 }
