@@ -108,7 +108,7 @@ pub struct RawResponse {
     pub status: u16,
     /// The response body, XML text.
     pub body: String,
-    /// The request id, from the body or the `x-amzn-requestid` header.
+    /// The request id, from the `x-amzn-requestid` header, else from the body.
     pub request_id: Option<String>,
 }
 
@@ -195,9 +195,10 @@ impl Client {
             body.push(k, v);
         }
         let mut raw = self.send(body)?;
-        // EC2 writes the id in the body too; it is the one AWS support knows.
-        if let Some(id) = xml::parse(&raw.body).ok().and_then(|d| xml::request_id(d.root_element())) {
-            raw.request_id = Some(id);
+        // EC2 writes the id in the body too, the same as its header's: the body
+        // is parsed for it only when the header is missing.
+        if raw.request_id.is_none() {
+            raw.request_id = xml::parse(&raw.body).ok().and_then(|d| xml::request_id(d.root_element()));
         }
         Ok(raw)
     }
