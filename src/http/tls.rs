@@ -12,7 +12,6 @@ use std::io::{Read, Write};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, StreamOwned};
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
     Transport, TransportAdapter,
@@ -28,7 +27,7 @@ pub(crate) fn agent(config: ureq::config::Config, roots: &TrustRoots) -> ureq::A
         ().chain(ConnectProxyConnector::default())
             .chain(TcpConnector::default())
             .chain(TlsConnector { roots: roots.clone() });
-    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
+    ureq::Agent::with_parts(config, connector, super::agent::LiteralFirst::default())
 }
 
 /// Wraps a connection in TLS when the URL is `https`.
