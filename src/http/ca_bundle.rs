@@ -77,12 +77,13 @@ impl TrustRoots {
         let config = match &self.0.file {
             None if self.0.unverified => {
                 let provider = provider();
-                Arc::new(client_config(Arc::clone(&provider), Arc::new(AcceptAnyCertificate(provider)))?)
+                let verifier = Verifier { chain: Chain::Unchecked, provider: Arc::clone(&provider) };
+                Arc::new(client_config(provider, Arc::new(verifier))?)
             }
             None => bundled()?,
             Some(file) => {
                 let provider = provider();
-                let verifier = BundleVerifier { bundle: file.read()?, provider: Arc::clone(&provider) };
+                let verifier = Verifier { chain: Chain::Bundle(file.read()?), provider: Arc::clone(&provider) };
                 Arc::new(client_config(provider, Arc::new(verifier))?)
             }
         };
@@ -137,46 +138,6 @@ pub(crate) fn client_config(
         .with_protocol_versions(&versions)
         .map_err(|e| Error::config(format!("tls configuration: {e}")))?;
     Ok(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
-}
-
-/// `--no-verify-ssl`: the certificate chain and name are not checked; the signatures of the
-/// handshake are, so the connection is still a working TLS connection.
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 impl BundleFile {
@@ -339,15 +300,25 @@ fn line(text: &[u8], at: usize) -> (&[u8], usize) {
     }
 }
 
-/// Checks a server's chain against the bundle's certificates, decoding only the ones the chain
-/// names as issuers: rustls's own WebPKI verifier with those as its roots.
+/// How a server's certificate chain is checked; the handshake's signatures are checked in
+/// every case, so the connection is a working TLS connection even unchecked.
 #[derive(Debug)]
-struct BundleVerifier {
-    bundle: CaBundle,
+enum Chain {
+    /// Against the bundle's certificates, decoding only the ones the chain names as issuers:
+    /// rustls's own WebPKI verifier with those as its roots.
+    Bundle(CaBundle),
+    /// `--no-verify-ssl`: neither the chain nor the name.
+    Unchecked,
+}
+
+/// The verifier of a bundle's configuration, or of `--no-verify-ssl`'s.
+#[derive(Debug)]
+struct Verifier {
+    chain: Chain,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for BundleVerifier {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -356,10 +327,14 @@ impl ServerCertVerifier for BundleVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let bundle = match &self.chain {
+            Chain::Unchecked => return Ok(ServerCertVerified::assertion()),
+            Chain::Bundle(bundle) => bundle,
+        };
         // A path ends at an anchor whose subject is the issuer of a certificate in the chain.
         let issuers: Vec<&[u8]> =
             std::iter::once(end_entity).chain(intermediates).filter_map(|c| Some(names(c).ok()?.issuer)).collect();
-        let roots = self.bundle.anchors_for(&issuers);
+        let roots = bundle.anchors_for(&issuers);
         if roots.is_empty() {
             return Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
         }
