@@ -672,20 +672,24 @@ pub(crate) mod tests {
     /// JSON text as the CLI's value tree (the test data of the AWS CLI's
     /// own tests is JSON).
     pub(crate) fn from_json(text: &str) -> Value {
-        fn conv(v: &serde_json::Value) -> Value {
-            match v {
-                serde_json::Value::Null => Value::Null,
-                serde_json::Value::Bool(b) => Value::Bool(*b),
-                serde_json::Value::Number(n) => match n.as_i64() {
-                    Some(i) => Value::Int(i),
-                    None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                serde_json::Value::String(s) => Value::Str(s.clone()),
-                serde_json::Value::Array(a) => Value::List(a.iter().map(conv).collect()),
-                serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), conv(v))).collect()),
+        from_json_value(&serde_json::from_str(text).unwrap())
+    }
+
+    /// A JSON value as the CLI's value tree.
+    pub(crate) fn from_json_value(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(from_json_value).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Map(o.iter().map(|(k, v)| (k.clone(), from_json_value(v))).collect())
             }
         }
-        conv(&serde_json::from_str(text).unwrap())
     }
 
     fn sample() -> Value {

@@ -600,20 +600,8 @@ mod tests {
     }
     use super::*;
 
-    /// The compliance suite's JSON, as the CLI's value tree.
-    fn from_json(v: &serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            serde_json::Value::String(s) => Value::Str(s.clone()),
-            serde_json::Value::Array(a) => Value::List(a.iter().map(from_json).collect()),
-            serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
-        }
-    }
+    // The compliance suite's JSON, as the CLI's value tree.
+    use crate::output::tests::from_json_value as from_json;
 
     /// JSON equality: objects regardless of key order, `1` equal to `1.0`.
     fn same(a: &Value, b: &Value) -> bool {
