@@ -12,58 +12,16 @@
 //! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::process::Output;
-use std::sync::OnceLock;
 
 use crate::support::cli::{self, stderr, stdout};
+use crate::support::listing::{PAGED, aws, listing, lite};
 use crate::support::moto::{Moto, Seeded};
 use serde_json::Value;
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 
-/// Associations with `crate-profile` in the listing: more than moto's page of 100.
-const PAGED: usize = 105;
-
 const UNKNOWN_ASSOC: &str = "iip-assoc-00000000000000000";
 const UNKNOWN_INSTANCE: &str = "i-00000000000000000";
-
-/// A private server holding `PAGED` associations with `crate-profile` and one
-/// with `crate-profile-b`, and nothing else, ever.
-struct Listing {
-    moto: Moto,
-    seeded: Vec<Seeded>,
-    other_profile: Seeded,
-}
-
-fn listing() -> &'static Listing {
-    static LISTING: OnceLock<Listing> = OnceLock::new();
-    LISTING.get_or_init(|| {
-        let moto = Moto::start();
-        let seeded = moto.seed_associations(PAGED);
-        let other_profile = moto.seed_association_with(&moto.profile_b.name);
-        Listing { moto, seeded, other_profile }
-    })
-}
-
-/// `ec2-lite --endpoint-url E --region R ARGS`, as the user, with nothing
-/// else from the environment: the same settings `Moto::aws_cli` gives the AWS CLI.
-fn lite(moto: &Moto, args: &[&str]) -> Output {
-    let mut all = vec!["--endpoint-url", moto.endpoint.as_str(), "--region", moto.region.as_str()];
-    all.extend_from_slice(args);
-    cli::run(
-        &all,
-        &[
-            ("AWS_ACCESS_KEY_ID", moto.access_key_id.as_str()),
-            ("AWS_SECRET_ACCESS_KEY", moto.secret_access_key.as_str()),
-        ],
-    )
-}
-
-/// `aws ec2 ARGS` against the same server, as the same user.
-fn aws(moto: &Moto, args: &[&str]) -> Output {
-    let mut all = vec!["ec2"];
-    all.extend_from_slice(args);
-    moto.aws_cli(&all)
-}
 
 #[track_caller]
 fn assert_success(who: &str, args: &[&str], out: &Output) {

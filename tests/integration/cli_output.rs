@@ -13,52 +13,13 @@
 //! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
 
 use std::process::Output;
-use std::sync::OnceLock;
 
 use crate::support::cli::{self, stderr, stdout};
-use crate::support::moto::{Moto, Seeded};
+use crate::support::listing::{PAGED, aws, listing, lite};
+use crate::support::moto::Moto;
 
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
 const ITEMS: &str = "IamInstanceProfileAssociations";
-
-/// More than moto's page of 100, so auto-pagination makes two calls.
-const PAGED: usize = 105;
-
-/// A private server with `PAGED` associations of `crate-profile` and one of
-/// `crate-profile-b`, which nothing else changes.
-struct Listing {
-    moto: Moto,
-    seeded: Vec<Seeded>,
-    other: Seeded,
-}
-
-fn listing() -> &'static Listing {
-    static LISTING: OnceLock<Listing> = OnceLock::new();
-    LISTING.get_or_init(|| {
-        let moto = Moto::start();
-        let seeded = moto.seed_associations(PAGED);
-        let other = moto.seed_association_with(&moto.profile_b.name);
-        Listing { moto, seeded, other }
-    })
-}
-
-fn lite(moto: &Moto, args: &[&str]) -> Output {
-    let mut all = vec!["--endpoint-url", moto.endpoint.as_str(), "--region", moto.region.as_str()];
-    all.extend_from_slice(args);
-    cli::run(
-        &all,
-        &[
-            ("AWS_ACCESS_KEY_ID", moto.access_key_id.as_str()),
-            ("AWS_SECRET_ACCESS_KEY", moto.secret_access_key.as_str()),
-        ],
-    )
-}
-
-fn aws(moto: &Moto, args: &[&str]) -> Output {
-    let mut all = vec!["ec2"];
-    all.extend_from_slice(args);
-    moto.aws_cli(&all)
-}
 
 fn first_difference(ours: &str, theirs: &str) -> String {
     let (a, b): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), theirs.lines().collect());
@@ -189,7 +150,7 @@ fn text_query_runs_per_page_and_json_on_the_whole() {
 #[ignore = "needs scripts/venv"]
 fn tables_match() {
     let l = listing();
-    let (a, b) = (l.seeded[0].association_id.as_str(), l.other.association_id.as_str());
+    let (a, b) = (l.seeded[0].association_id.as_str(), l.other_profile.association_id.as_str());
     let base = [DESCRIBE, "--output", "table"];
     let table = same(&l.moto, &base);
     assert!(table.starts_with("-") && table.contains("DescribeIamInstanceProfileAssociations"), "{table}");
@@ -293,8 +254,11 @@ fn queries_on_changes_match() {
 #[ignore = "needs scripts/venv"]
 fn generated_queries_match_jmespath_py() {
     let l = listing();
-    let ids =
-        [l.seeded[5].association_id.as_str(), l.seeded[6].association_id.as_str(), l.other.association_id.as_str()];
+    let ids = [
+        l.seeded[5].association_id.as_str(),
+        l.seeded[6].association_id.as_str(),
+        l.other_profile.association_id.as_str(),
+    ];
     let base = [DESCRIBE, "--association-ids", ids[0], ids[1], ids[2]];
     let data = stdout(&aws(&l.moto, &base));
     const PIECES: &[&str] = &[

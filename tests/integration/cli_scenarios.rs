@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use crate::support::listing::{Listing, listing};
 use crate::support::moto::{Moto, SeedPool, Seeded};
 use crate::support::twin::{
     self, Expect, IdMap, Outcome, Scenario, ScratchDir, State, Stderr, Values, expected_stderr, lite_args, v1_args,
@@ -28,27 +29,8 @@ const ASSOCIATE: &str = "associate-iam-instance-profile";
 const REPLACE: &str = "replace-iam-instance-profile-association";
 const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
 
-/// Associations with `crate-profile` in the listing: more than moto's page of 100.
-const PAGED: usize = 105;
 /// Associations set aside on the shared server for the scenarios that change state.
 const POOL: usize = 90;
-
-/// The read-only listing: a private server that nothing else changes.
-struct Listing {
-    moto: Moto,
-    seeded: Vec<Seeded>,
-    other_profile: Seeded,
-}
-
-fn listing() -> &'static Listing {
-    static LISTING: OnceLock<Listing> = OnceLock::new();
-    LISTING.get_or_init(|| {
-        let moto = Moto::start();
-        let seeded = moto.seed_associations(PAGED);
-        let other_profile = moto.seed_association_with(&moto.profile_b.name);
-        Listing { moto, seeded, other_profile }
-    })
-}
 
 /// Both servers.
 struct World {

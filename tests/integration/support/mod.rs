@@ -7,6 +7,7 @@ pub mod cli;
 pub mod fault;
 #[path = "../../../src/credentials/replay/http1.rs"]
 pub mod http1;
+pub mod listing;
 pub mod moto;
 pub mod python;
 pub mod twin;
