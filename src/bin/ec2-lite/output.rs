@@ -536,24 +536,32 @@ fn write_json_str(out: &mut String, s: &str) {
 /// every character outside printable ASCII is a `\uXXXX` escape (UTF-16).
 pub(crate) fn write_json_string(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 || (ensure_ascii && u32::from(c) > 0x7e) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    // Runs of characters that need no escape are copied whole.
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{08}' => "\\b",
+            '\u{0c}' => "\\f",
+            c if u32::from(c) < 0x20 || (ensure_ascii && u32::from(c) > 0x7e) => "",
+            _ => continue,
+        };
+        out.push_str(s.get(plain..i).unwrap_or_default());
+        plain = i + c.len_utf8();
+        if escape.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(s.get(plain..).unwrap_or_default());
     out.push('"');
 }
 
@@ -715,6 +723,17 @@ pub(crate) mod tests {
         assert_eq!(json(&Value::str("é\"\\\n\u{1}")), "\"é\\\"\\\\\\n\\u0001\"\n");
         let scalars = Value::List(vec![Value::Null, Value::Bool(true), Value::Int(-3), Value::Float(0.5)]);
         assert_eq!(json(&scalars), "[\n    null,\n    true,\n    -3,\n    0.5\n]\n");
+    }
+
+    #[test]
+    fn json_strings_escape_as_python_and_copy_the_rest_whole() {
+        // json.dumps("a\x7fé😀\tz") and json.dumps("plain text", ensure_ascii=False).
+        let mut out = String::new();
+        write_json_string(&mut out, "a\u{7f}é😀\tz", true);
+        assert_eq!(out, r#""a\u007f\u00e9\ud83d\ude00\tz""#);
+        out.clear();
+        write_json_string(&mut out, "plain text", false);
+        assert_eq!(out, r#""plain text""#);
     }
 
     #[test]
