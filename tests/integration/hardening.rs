@@ -212,18 +212,9 @@ fn imds_token_without_ttl_header_is_used_with_the_ttl_asked_for() {
 /// Runs the CLI as `cli::run` does, with one more variable whose value is not UTF-8.
 fn cli_with_raw_env(args: &[&str], env: &[(&str, &str)], raw: (&str, &[u8])) -> Output {
     use std::os::unix::ffi::OsStrExt;
-    let home = std::env::temp_dir().join("ec2-lite-hardening-empty-home");
-    let mut cmd = std::process::Command::new(cli::EXE);
-    cmd.args(args).env_clear().stdin(std::process::Stdio::null());
-    cmd.env("HOME", &home)
-        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = cli::command(args, env);
     cmd.env(raw.0, std::ffi::OsStr::from_bytes(raw.1));
-    cmd.output().expect("run ec2-lite")
+    cli::finish(cmd, args)
 }
 
 #[test]

@@ -21,6 +21,11 @@ fn empty_home() -> PathBuf {
 /// config or credentials file and IMDS off. Killed, failing the test, if it
 /// has not finished within two minutes.
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    finish(command(args, env), args)
+}
+
+/// `ec2-lite ARGS` as [`run`] starts it, for a test to add to.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let home = empty_home();
     let mut cmd = Command::new(EXE);
     cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -34,6 +39,11 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    cmd
+}
+
+/// Runs `cmd` (`ec2-lite ARGS`) to its end, or kills it after two minutes and fails the test.
+pub fn finish(mut cmd: Command, args: &[&str]) -> Output {
     let child = cmd.spawn().expect("run ec2-lite");
     let pid = child.id();
     let (tx, rx) = mpsc::channel();

@@ -438,7 +438,7 @@ fn hermetic_env(cmd: &mut Command) {
 }
 
 /// Runs `cmd` with no stdin, collecting stdout and stderr; kills it after `timeout`.
-fn run(mut cmd: Command, what: &str, timeout: Duration) -> Result<Output, String> {
+pub fn run(mut cmd: Command, what: &str, timeout: Duration) -> Result<Output, String> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run {what} ({:?}): {e}", cmd.get_program()))?;
     let (tx, rx) = mpsc::channel();

@@ -13,13 +13,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::cli::EXE;
 use super::moto::Seeded;
@@ -442,43 +439,13 @@ pub struct Outcome {
 /// and the test failed, after [`RUN_TIMEOUT`].
 pub fn run(program: &Path, args: &[String], env: &BTreeMap<String, String>) -> Output {
     let mut cmd = Command::new(program);
-    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args).env_clear();
     if let Some(path) = std::env::var_os("PATH") {
         cmd.env("PATH", path);
     }
     cmd.envs(env);
     let what = format!("{} {args:?}", program.display());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let (tx, rx) = mpsc::channel();
-    let readers = [
-        (0, child.stdout.take().map(|r| Box::new(r) as Box<dyn Read + Send>)),
-        (1, child.stderr.take().map(|r| Box::new(r) as Box<dyn Read + Send>)),
-    ];
-    for (index, reader) in readers {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut r) = reader {
-                let _ = r.read_to_end(&mut buf);
-            }
-            let _ = tx.send((index, buf));
-        });
-    }
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    let mut streams = [Vec::new(), Vec::new()];
-    for _ in 0..2 {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok((index, buf)) => streams[index] = buf,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what} did not finish within {RUN_TIMEOUT:?}");
-            }
-        }
-    }
-    let status = child.wait().unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
-    let [stdout, stderr] = streams;
-    Output { status, stdout, stderr }
+    super::moto::run(cmd, &what, RUN_TIMEOUT).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The venv's `aws`.
