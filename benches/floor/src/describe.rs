@@ -30,8 +30,10 @@ fn main() {
             .send(&body)
             .expect("request");
         let status = response.status().as_u16();
-        let xml = response.into_body().read_to_string().expect("body");
-        let doc = roxmltree::Document::parse(&xml).expect("XML");
+        // The bytes as they come (read_to_string would run ureq's charset decoder
+        // over them), then one UTF-8 check, as ec2-lite reads a page.
+        let bytes = response.into_body().read_to_vec().expect("body");
+        let doc = roxmltree::Document::parse(std::str::from_utf8(&bytes).expect("UTF-8")).expect("XML");
         let count = doc
             .descendants()
             .find(|n| n.has_tag_name("iamInstanceProfileAssociationSet"))
