@@ -135,11 +135,12 @@ struct Loopback {
     addr: SocketAddr,
     /// For the small documents.
     client: Client,
-    /// For the 1,000-item page, on a connection of its own: after a 400 KB
-    /// response, small exchanges on the same kept-alive connection were seen
-    /// to take several times longer (kernel-side: the instructions do not
-    /// change), which would make the figures depend on the order benches run in.
-    big_page_client: Client,
+    /// For the generated pages, one per size of `canned::PAGE_ITEMS`, each on a
+    /// connection of its own: after a 400 KB response, small exchanges on the
+    /// same kept-alive connection were seen to take several times longer
+    /// (kernel-side: the instructions do not change), which would make the
+    /// figures depend on the order benches run in.
+    page_clients: Vec<Client>,
 }
 
 static LOOPBACK: LazyLock<Loopback> = LazyLock::new(|| {
@@ -152,7 +153,7 @@ static LOOPBACK: LazyLock<Loopback> = LazyLock::new(|| {
             .build()
             .expect("client")
     };
-    Loopback { addr, client: client(), big_page_client: client() }
+    Loopback { addr, client: client(), page_clients: canned::PAGE_ITEMS.iter().map(|_| client()).collect() }
 });
 
 mod call {
@@ -162,8 +163,18 @@ mod call {
         &LOOPBACK.client
     }
 
-    fn big_page_client() -> &'static Client {
-        &LOOPBACK.big_page_client
+    /// The client for the generated page of `items` associations.
+    fn page_client(items: usize) -> &'static Client {
+        let i = canned::PAGE_ITEMS.iter().position(|&n| n == items).expect("a generated page size");
+        &LOOPBACK.page_clients[i]
+    }
+
+    /// One Describe call answered with the generated page of `items` associations.
+    fn describe_page(items: usize) {
+        let req = DescribeIamInstanceProfileAssociations::new().max_results(items as u32);
+        let page = page_client(items).describe_iam_instance_profile_associations(&req).expect("call");
+        assert_eq!(page.iam_instance_profile_associations.len(), items);
+        black_box(page);
     }
 
     #[divan::bench]
@@ -191,13 +202,22 @@ mod call {
         black_box(client().describe_iam_instance_profile_associations(&req).expect("call"));
     }
 
-    /// A generated page of 1,000 associations (about 400 KB of XML).
+    /// A generated page of 10 associations (about 5 KB of XML).
+    #[divan::bench]
+    fn describe_10_items() {
+        describe_page(10);
+    }
+
+    /// A generated page of 100 associations (about 46 KB of XML).
+    #[divan::bench]
+    fn describe_100_items() {
+        describe_page(100);
+    }
+
+    /// A generated page of 1,000 associations (about 450 KB of XML).
     #[divan::bench(sample_count = 200)]
     fn describe_1000_items() {
-        let req = DescribeIamInstanceProfileAssociations::new().max_results(1000);
-        let page = big_page_client().describe_iam_instance_profile_associations(&req).expect("call");
-        assert_eq!(page.iam_instance_profile_associations.len(), canned::BIG_PAGE_ITEMS);
-        black_box(page);
+        describe_page(canned::BIG_PAGE_ITEMS);
     }
 
     /// `Client::call`: the same exchange as `disassociate`, without the
@@ -211,7 +231,8 @@ mod call {
     /// is the cost of the operation's parser.
     #[divan::bench(sample_count = 200)]
     fn raw_describe_1000_items() {
-        let raw = big_page_client().call("DescribeIamInstanceProfileAssociations", &[("MaxResults", "1000")]);
+        let raw = page_client(canned::BIG_PAGE_ITEMS)
+            .call("DescribeIamInstanceProfileAssociations", &[("MaxResults", "1000")]);
         black_box(raw.expect("call"));
     }
 }
@@ -245,15 +266,30 @@ mod parse {
         );
     }
 
-    /// The generated 1,000-item page (about 400 KB of indented XML).
-    #[divan::bench(sample_count = 200)]
-    fn describe_1000_items(bencher: Bencher) {
-        let page = canned::describe_page(canned::BIG_PAGE_ITEMS);
+    /// A generated page of `items` associations (indented XML, as EC2 writes it).
+    fn describe_page(bencher: Bencher, items: usize) {
+        let page = canned::describe_page(items);
         bencher.bench(|| {
             let parsed = wire::parse_describe_iam_instance_profile_associations(200, black_box(&page)).expect("parse");
-            assert_eq!(parsed.iam_instance_profile_associations.len(), canned::BIG_PAGE_ITEMS);
+            assert_eq!(parsed.iam_instance_profile_associations.len(), items);
             parsed
         });
+    }
+
+    #[divan::bench]
+    fn describe_10_items(bencher: Bencher) {
+        describe_page(bencher, 10);
+    }
+
+    #[divan::bench]
+    fn describe_100_items(bencher: Bencher) {
+        describe_page(bencher, 100);
+    }
+
+    /// About 450 KB.
+    #[divan::bench(sample_count = 200)]
+    fn describe_1000_items(bencher: Bencher) {
+        describe_page(bencher, canned::BIG_PAGE_ITEMS);
     }
 
     #[divan::bench]

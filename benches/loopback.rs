@@ -6,7 +6,8 @@
 //! - `loopback serve-tls [PORT]`: the same over TLS, for `https://localhost:PORT` with
 //!   `AWS_CA_BUNDLE=benches/support/tls/ca.pem` (an RSA-2048 chain).
 //! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
-//!   (`disassociate`, the default, `describe` or `describe-1000`). Run under
+//!   (`disassociate`, the default, `describe`, or `describe-10`, `describe-100` and
+//!   `describe-1000` for the generated pages of that many items). Run under
 //!   callgrind with N and 2N calls, the difference is the cost of N calls on a
 //!   warm client, start-up and the first connection excluded.
 //!
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 
 use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations};
 
-const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-1000]";
+const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-10|describe-100|describe-1000]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -65,19 +66,21 @@ fn calls(url: &str, n: u32, op: &str) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
-    let describe = DescribeIamInstanceProfileAssociations::new();
-    let describe_1000 = DescribeIamInstanceProfileAssociations::new().max_results(1000);
+    let describe = match (op, op.strip_prefix("describe-").and_then(|n| n.parse::<usize>().ok())) {
+        ("disassociate" | "describe", _) => DescribeIamInstanceProfileAssociations::new(),
+        // A generated page: n is one of PAGE_ITEMS, at most 1,000.
+        (_, Some(n)) if canned::PAGE_ITEMS.contains(&n) => {
+            DescribeIamInstanceProfileAssociations::new().max_results(n as u32)
+        }
+        _ => return fail(USAGE),
+    };
     let mut items = 0usize;
     for _ in 0..n {
         let result = match op {
             "disassociate" => client.disassociate_iam_instance_profile("iip-assoc-0123456789abcdef0").map(|_| 1),
-            "describe" => client
+            _ => client
                 .describe_iam_instance_profile_associations(&describe)
                 .map(|p| p.iam_instance_profile_associations.len()),
-            "describe-1000" => client
-                .describe_iam_instance_profile_associations(&describe_1000)
-                .map(|p| p.iam_instance_profile_associations.len()),
-            _ => return fail(USAGE),
         };
         match result {
             Ok(k) => items += k,

@@ -4,8 +4,8 @@
 //! scripts/bench runs as a separate process.
 //!
 //! Answers by `Action`: the recorded AWS samples from `tests/fixtures/`, and a
-//! generated page of [`BIG_PAGE_ITEMS`] associations for a Describe call with
-//! `MaxResults=1000`. Anything else gets an EC2 error document (HTTP 400).
+//! generated page of N associations for a Describe call with `MaxResults=N`,
+//! for each N of [`PAGE_ITEMS`]. Anything else gets an EC2 error document (HTTP 400).
 //! Signatures are not checked: this stands in for the network, not for EC2.
 
 #![allow(dead_code)] // each bench uses a different part of it
@@ -25,6 +25,9 @@ pub(crate) const DESCRIBE_MOTO: &str =
 
 /// Items on the generated Describe page (EC2's largest page).
 pub(crate) const BIG_PAGE_ITEMS: usize = 1000;
+
+/// The sizes of the generated Describe pages, each served for `MaxResults` of the same value.
+pub(crate) const PAGE_ITEMS: [usize; 3] = [10, 100, BIG_PAGE_ITEMS];
 
 /// An EC2 error document, as moto writes it.
 pub(crate) const NOT_FOUND: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><Errors><Error><Code>InvalidAssociationID.NotFound</Code><Message>An invalid association-id of 'iip-assoc-00000000000000000' was given</Message></Error></Errors><RequestID>request-id</RequestID></Response>";
@@ -69,29 +72,24 @@ pub(crate) fn describe_page(n: usize) -> String {
 /// The canned documents, built once.
 #[derive(Debug)]
 pub(crate) struct Canned {
-    big_page: String,
+    /// `(MaxResults=N, the N-item page)` for each of [`PAGE_ITEMS`].
+    pages: Vec<(String, String)>,
 }
 
 impl Canned {
     pub(crate) fn new() -> Self {
-        Canned { big_page: describe_page(BIG_PAGE_ITEMS) }
-    }
-
-    pub(crate) fn big_page(&self) -> &str {
-        &self.big_page
+        Canned { pages: PAGE_ITEMS.iter().map(|&n| (format!("MaxResults={n}"), describe_page(n))).collect() }
     }
 
     /// Status and body for a form body.
     pub(crate) fn answer(&self, form: &str) -> (u16, &str) {
         let action = form.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("");
+        let page = || self.pages.iter().find(|(max, _)| form.split('&').any(|kv| kv == max));
         match action {
             "DisassociateIamInstanceProfile" => (200, DISASSOCIATE),
             "AssociateIamInstanceProfile" => (200, ASSOCIATE),
             "ReplaceIamInstanceProfileAssociation" => (200, REPLACE),
-            "DescribeIamInstanceProfileAssociations" if form.split('&').any(|kv| kv == "MaxResults=1000") => {
-                (200, &self.big_page)
-            }
-            "DescribeIamInstanceProfileAssociations" => (200, DESCRIBE),
+            "DescribeIamInstanceProfileAssociations" => (200, page().map_or(DESCRIBE, |(_, doc)| doc)),
             _ => (400, ERROR),
         }
     }
