@@ -468,11 +468,7 @@ fn refused_command_lines_match_and_change_nothing() {
 
 /// A scratch file for one test.
 fn scratch(name: &str, text: &str) -> String {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-differential-input");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    cli::scratch("cli-differential-input", name, text)
 }
 
 /// The forms scripts write, read the same by both tools: `=` values, prefixes,

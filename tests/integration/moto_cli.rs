@@ -618,11 +618,7 @@ fn association_id_none_is_sent_and_comes_back_not_found() {
 
 /// A scratch file for one test.
 fn scratch(name: &str, text: &str) -> String {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-cli-input");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    cli::scratch("moto-cli-input", name, text)
 }
 
 /// The skeleton round trip scripts do: `--generate-cli-skeleton` to a file,

@@ -59,6 +59,16 @@ pub fn finish(mut cmd: Command, args: &[&str]) -> Output {
     }
 }
 
+/// Writes `text` to `NAME` in the test scratch folder `folder` and returns its path: an input
+/// file for `file://` and `--cli-input-*`.
+pub fn scratch(folder: &str, name: &str, text: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    std::fs::create_dir_all(&dir).expect("create the scratch folder");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a scratch file");
+    path.display().to_string()
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
