@@ -158,7 +158,7 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
-    /// The response body was larger than this crate accepts.
+    /// The response (its body, or its headers) was larger than this crate accepts.
     BodyTooLarge,
     /// Anything else (TLS, protocol errors).
     Other,

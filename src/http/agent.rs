@@ -24,6 +24,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// Default read timeout (per read), botocore's value.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The largest response head (status line and headers) accepted: 12 KiB, more than EC2,
+/// IMDS or a proxy sends, and under the 16 KiB input buffer that must hold it.
+const MAX_RESPONSE_HEAD: usize = 12 * 1024;
+
 /// Connection settings shared by all requests of a client.
 #[derive(Clone)]
 pub(crate) struct HttpSettings {
@@ -90,11 +94,12 @@ pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Url>, user_agent:
         // ureq zero-fills both buffers for each connection (its defaults, 128 KiB
         // each, were a quarter of a one-call process). The output buffer holds the
         // request's head (a session token is 1-3 KiB); the input buffer holds the
-        // response's head, 16 KiB as nginx and most proxies allow, and then the
-        // body a piece at a time.
+        // response's head and then the body a piece at a time. The head's limit must
+        // be below the input buffer's size: ureq refuses a head only once more than
+        // the limit is buffered, and a full buffer would wait for the server instead.
         .output_buffer_size(8 * 1024)
         .input_buffer_size(16 * 1024)
-        .max_response_header_size(16 * 1024)
+        .max_response_header_size(MAX_RESPONSE_HEAD)
         .proxy(proxy)
         .build();
     Ok(super::tls::agent(config, &settings.roots))

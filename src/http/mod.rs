@@ -240,6 +240,9 @@ pub(crate) fn transport_error(e: ureq::Error) -> Error {
         ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
         ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
         ureq::Error::BodyExceedsLimit(n) => (K::BodyTooLarge, format!("response body larger than {n} bytes, refused")),
+        ureq::Error::LargeResponseHeader(_, limit) => {
+            (K::BodyTooLarge, format!("response headers larger than {limit} bytes, refused"))
+        }
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => (K::Connect, "connection refused".to_owned()),
             std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {

@@ -543,6 +543,29 @@ fn endless_processing_server() -> String {
     })
 }
 
+/// Answers with 20 KB of headers, then holds the connection open for a minute.
+fn huge_headers_server() -> String {
+    raw_server(|mut s| {
+        use std::io::Write;
+        let head = format!("HTTP/1.1 200 OK\r\nx-filler: {}\r\ncontent-length: 0\r\n\r\n", "a".repeat(20_000));
+        let _ = s.write_all(head.as_bytes());
+        std::thread::sleep(Duration::from_secs(60));
+    })
+}
+
+#[test]
+fn headers_too_large_are_refused_at_once_and_not_retried() {
+    let url = huge_headers_server();
+    let client = client_at(&url).build().expect("client");
+    let started = Instant::now();
+    let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind() == ec2_lite::TransportErrorKind::BodyTooLarge), "{err:?}");
+    assert!(err.to_string().contains("response headers larger than"), "{err}");
+    assert!(!err.is_retryable() && err.attempts() == 1, "{err}");
+    // Refused as soon as the limit is passed, not when the server gives up.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
 fn client_at(url: &str) -> ec2_lite::ClientBuilder {
     Client::builder()
         .region("us-east-1")
