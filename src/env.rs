@@ -40,7 +40,9 @@ impl Env {
     /// This environment, with `name` set to a value that is not UTF-8.
     pub fn with_non_utf8(mut self, name: &str) -> Self {
         self.vars.remove(name);
-        self.not_utf8.push(name.to_owned());
+        if read_by_us(name) {
+            self.not_utf8.push(name.to_owned());
+        }
         self
     }
 
@@ -48,9 +50,8 @@ impl Env {
     /// it as unset would sign with another profile's keys (`AWS_PROFILE`), send to the real
     /// AWS endpoint (`AWS_ENDPOINT_URL`), or say a secret that is set is not.
     pub(crate) fn check(&self) -> Result<(), Error> {
-        let mut bad: Vec<&str> = self.not_utf8.iter().map(String::as_str).filter(|n| read_by_us(n)).collect();
-        bad.sort_unstable();
-        match bad.first() {
+        // Only variables the crate reads are kept, these included.
+        match self.not_utf8.iter().min() {
             None => Ok(()),
             Some(name) => Err(Error::config(format!(
                 "the environment variable {name} is set to a value that is not valid UTF-8: fix or unset it"

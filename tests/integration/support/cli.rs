@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 /// The binary cargo built for this test run.
@@ -43,20 +41,8 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 /// Runs `cmd` (`ec2-lite ARGS`) to its end, or kills it after two minutes and fails the test.
-pub fn finish(mut cmd: Command, args: &[&str]) -> Output {
-    let child = cmd.spawn().expect("run ec2-lite");
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.expect("collect ec2-lite's output"),
-        Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            panic!("ec2-lite {args:?} did not finish within 120s");
-        }
-    }
+pub fn finish(cmd: Command, args: &[&str]) -> Output {
+    super::process::run(cmd, &format!("ec2-lite {args:?}"), Duration::from_secs(120)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Writes `text` to `NAME` in the test scratch folder `folder` and returns its path: an input

@@ -9,5 +9,6 @@ pub mod fault;
 pub mod http1;
 pub mod listing;
 pub mod moto;
+pub mod process;
 pub mod python;
 pub mod twin;

@@ -16,18 +16,19 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use super::process::run;
 use super::python;
 
 /// The region every server is seeded in. moto picks its regional backend from
@@ -435,43 +436,6 @@ fn hermetic_env(cmd: &mut Command) {
         }
     }
     cmd.env("LANG", "C.UTF-8");
-}
-
-/// Runs `cmd` with no stdin, collecting stdout and stderr; kills it after `timeout`.
-pub fn run(mut cmd: Command, what: &str, timeout: Duration) -> Result<Output, String> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run {what} ({:?}): {e}", cmd.get_program()))?;
-    let (tx, rx) = mpsc::channel();
-    let readers = [
-        (0, child.stdout.take().map(|r| Box::new(r) as Box<dyn Read + Send>)),
-        (1, child.stderr.take().map(|r| Box::new(r) as Box<dyn Read + Send>)),
-    ];
-    for (index, reader) in readers {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut r) = reader {
-                let _ = r.read_to_end(&mut buf);
-            }
-            let _ = tx.send((index, buf));
-        });
-    }
-    // Both pipes reach end of file when the child exits.
-    let deadline = Instant::now() + timeout;
-    let mut streams = [Vec::new(), Vec::new()];
-    for _ in 0..2 {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok((index, buf)) => streams[index] = buf,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{what} did not finish within {timeout:?} and was killed"));
-            }
-        }
-    }
-    let status: ExitStatus = child.wait().map_err(|e| format!("waiting for {what}: {e}"))?;
-    let [stdout, stderr] = streams;
-    Ok(Output { status, stdout, stderr })
 }
 
 fn read_tail(file: &File, max: u64) -> String {

@@ -445,7 +445,7 @@ pub fn run(program: &Path, args: &[String], env: &BTreeMap<String, String>) -> O
     }
     cmd.envs(env);
     let what = format!("{} {args:?}", program.display());
-    super::moto::run(cmd, &what, RUN_TIMEOUT).unwrap_or_else(|e| panic!("{e}"))
+    super::process::run(cmd, &what, RUN_TIMEOUT).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The venv's `aws`.
