@@ -12,6 +12,7 @@ use crate::credentials::{Context, DefaultCredentialsChain, ProvideCredentials, S
 use crate::env::{Env, Fs};
 use crate::http::Url;
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient, TrustRoots};
+use crate::profile::LoadedProfiles;
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
 use crate::{Client, Credentials, Error, RetryConfig, query};
@@ -90,6 +91,8 @@ pub struct ClientBuilder {
     clock_skew_correction: Option<bool>,
     env: Option<Env>,
     fs: Fs,
+    /// The files as `env` and `fs` gave them ([`ProfileSettings::client_builder`]).
+    profiles: Option<LoadedProfiles>,
     clock: Option<Clock>,
     sleep: Option<Sleep>,
     rand: Option<Rand>,
@@ -144,6 +147,7 @@ impl ClientBuilder {
             clock_skew_correction: None,
             env: None,
             fs: Fs::real(),
+            profiles: None,
             clock: None,
             sleep: None,
             rand: None,
@@ -301,9 +305,18 @@ impl ClientBuilder {
     }
 
     /// The environment variables to read instead of the process's.
+    /// The environment and files of a [`ProfileSettings`](crate::ProfileSettings) snapshot.
+    pub(crate) fn snapshot(mut self, env: Env, fs: Fs, profiles: LoadedProfiles) -> Self {
+        self.env = Some(env);
+        self.fs = fs;
+        self.profiles = Some(profiles);
+        self
+    }
+
     #[doc(hidden)]
     pub fn env(mut self, env: Env) -> Self {
         self.env = Some(env);
+        self.profiles = None;
         self
     }
 
@@ -311,6 +324,7 @@ impl ClientBuilder {
     #[doc(hidden)]
     pub fn fs(mut self, fs: Fs) -> Self {
         self.fs = fs;
+        self.profiles = None;
         self
     }
 
@@ -351,6 +365,7 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
             allow_insecure_http: self.allow_insecure_http,
+            profiles: self.profiles,
         };
         let mut ctx = Context::load(setup)?;
         // The credential sources wait and tell the time as the client does.
@@ -421,8 +436,11 @@ impl ClientBuilder {
         if !self.verify_tls {
             ec2_settings.roots = TrustRoots::unverified();
         }
-        let agent = http::agent(&ec2_settings, Some(&endpoint), &query::user_agent())?;
-        let http = Arc::new(HttpClient::for_endpoint(agent, ec2_settings));
+        // Each attempt is bounded by the attempt timeout: the agent's own, so that a request
+        // needs no configuring of its own unless an operation timeout shortens it.
+        let total = Some(self.attempt_timeout);
+        let agent = http::agent(&ec2_settings, Some(&endpoint), &query::user_agent(), total)?;
+        let http = Arc::new(HttpClient::for_endpoint(agent, ec2_settings, total));
         let (clock, sleep, rand) = (Arc::clone(&ctx.clock), Arc::clone(&ctx.sleep), Arc::clone(&ctx.rand));
         let credentials: Arc<dyn ProvideCredentials> = match self.credentials {
             // Empty keys: the client then sends no signature.

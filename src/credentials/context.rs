@@ -33,6 +33,8 @@ pub(crate) struct Setup {
     pub(crate) read_timeout: Duration,
     /// Plain HTTP to a custom STS or SSO endpoint that is not this machine.
     pub(crate) allow_insecure_http: bool,
+    /// The files as `env` and `fs` gave them, already read; else they are read here.
+    pub(crate) profiles: Option<LoadedProfiles>,
 }
 
 impl Setup {
@@ -46,6 +48,7 @@ impl Setup {
             connect_timeout: http::DEFAULT_CONNECT_TIMEOUT,
             read_timeout: http::DEFAULT_READ_TIMEOUT,
             allow_insecure_http: false,
+            profiles: None,
         }
     }
 }
@@ -89,9 +92,12 @@ impl Context {
     /// Reads the files, checks the profile, the proxies, the CA bundle and the metadata
     /// endpoint. Configuration errors surface here; nothing is fetched yet.
     pub(crate) fn load(setup: Setup) -> Result<Context, Error> {
-        let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http } = setup;
+        let Setup { env, fs, profile, region, connect_timeout, read_timeout, allow_insecure_http, profiles } = setup;
         env.check()?;
-        let mut profiles = profile::load(&env, &fs)?;
+        let mut profiles = match profiles {
+            Some(p) => p,
+            None => profile::load(&env, &fs)?,
+        };
         let profile = profile.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         let profile_explicit = profile.is_some();
         if let Some(name) = profile {
@@ -101,7 +107,8 @@ impl Context {
             profiles.check_selected("from AWS_PROFILE")?;
         }
         let settings = HttpSettings::from_env(&env, &fs, &profiles, connect_timeout, read_timeout)?;
-        let http = Arc::new(HttpClient::new(http::agent(&settings, None, &query::user_agent())?, settings.clone()));
+        let http =
+            Arc::new(HttpClient::new(http::agent(&settings, None, &query::user_agent(), None)?, settings.clone()));
         let imds = Arc::new(ImdsClient::from_env(&env, &profiles)?);
         let region = match region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) {
             Some(r) => Some(r),

@@ -520,6 +520,7 @@ fn run_case(suite: Suite, name: &str) -> Result<(), String> {
         connect_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(5),
         allow_insecure_http: INSECURE_HTTP.contains(&name),
+        profiles: None,
     };
     let mut chain_debug = String::new();
     let outcome = Context::load(setup).and_then(|mut ctx| {

@@ -17,6 +17,11 @@ pub(crate) use resolve::resolve_chain;
 pub(crate) use resolve::{BaseProvider, CredentialProcess, CredentialSource, RoleHop, Sso};
 pub(crate) use settings::ImdsEndpointMode;
 
+use std::sync::Arc;
+
+use crate::ClientBuilder;
+use crate::env::{Env, Fs};
+
 /// One profile of the shared `config` and `credentials` files, for programs built on this
 /// crate that read keys of their own (a CLI's `output` or `ca_bundle`). The files are found
 /// as [`ClientBuilder`](crate::ClientBuilder) finds them.
@@ -24,6 +29,10 @@ pub(crate) use settings::ImdsEndpointMode;
 pub struct ProfileSettings {
     name: String,
     section: Option<Section>,
+    /// The profile the caller named, as given to [`ProfileSettings::load`].
+    requested: Option<String>,
+    /// What `load` read: the environment, and both files.
+    snapshot: Option<Arc<(Env, Fs, LoadedProfiles)>>,
 }
 
 impl std::fmt::Debug for ProfileSettings {
@@ -38,10 +47,40 @@ impl ProfileSettings {
     /// # Errors
     /// [`Error::Config`](crate::Error::Config) when a file cannot be read or parsed.
     pub fn load(profile: Option<&str>) -> Result<Self, crate::Error> {
-        let loaded = load(&crate::env::Env::from_process(), &crate::env::Fs::real())?;
-        let name = profile.map(str::trim).filter(|p| !p.is_empty()).unwrap_or(&loaded.selected).to_owned();
+        Self::load_in(profile, Env::from_process(), Fs::real())
+    }
+
+    /// [`load`](Self::load) from this environment and these files.
+    fn load_in(profile: Option<&str>, env: Env, fs: Fs) -> Result<Self, crate::Error> {
+        let loaded = load(&env, &fs)?;
+        let requested = profile.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+        let name = requested.clone().unwrap_or_else(|| loaded.selected.clone());
         let section = loaded.set.profile(&name).cloned();
-        Ok(ProfileSettings { name, section })
+        Ok(ProfileSettings { name, section, requested, snapshot: Some(Arc::new((env, fs, loaded))) })
+    }
+
+    /// A [`ClientBuilder`] for this profile that takes the environment and both files as
+    /// [`load`](Self::load) read them, instead of reading them again: the client's settings
+    /// and the caller's own keys then come from one reading, and the work is done once.
+    ///
+    /// ```no_run
+    /// let settings = ec2_lite::ProfileSettings::load(None)?;
+    /// let output = settings.get("output").unwrap_or("json");
+    /// let client = settings.client_builder().build()?;
+    /// # Ok::<(), ec2_lite::Error>(())
+    /// ```
+    pub fn client_builder(&self) -> ClientBuilder {
+        let mut builder = ClientBuilder::new();
+        if let Some(name) = &self.requested {
+            builder = builder.profile(name);
+        }
+        match &self.snapshot {
+            Some(snapshot) => {
+                let (env, fs, profiles) = &**snapshot;
+                builder.snapshot(env.clone(), fs.clone(), profiles.clone())
+            }
+            None => builder,
+        }
     }
 
     /// The profile's name.
@@ -57,5 +96,43 @@ impl ProfileSettings {
     /// The value of `key` (any case), `None` when unset or blank.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.section.as_ref()?.get(key)
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    #[test]
+    fn client_builder_uses_what_load_read() {
+        let dir = std::env::temp_dir().join(format!("ec2-lite-snapshot-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home/.aws")).unwrap();
+        let config = dir.join("home/.aws/config");
+        std::fs::write(&config, "[profile dev]\nregion = eu-west-3\noutput = text\n").unwrap();
+        let env = Env::from_pairs([
+            ("HOME", "/home"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]);
+        let settings = ProfileSettings::load_in(Some("dev"), env, Fs::rooted(&dir));
+        // The files change after the settings were read: the client is built from the reading.
+        let rewritten = std::fs::write(&config, "[profile dev]\nregion = ap-south-1\n");
+        let client = settings.as_ref().ok().map(|s| s.client_builder().build());
+        std::fs::remove_dir_all(&dir).unwrap();
+        rewritten.unwrap();
+        let settings = settings.unwrap();
+        assert_eq!(settings.get("output"), Some("text"));
+        assert_eq!(client.unwrap().unwrap().region(), "eu-west-3");
+        // The profile named is the builder's: a missing one is still refused by name.
+        let missing = ProfileSettings { requested: Some("nope".to_owned()), ..settings.clone() };
+        let err = missing.client_builder().build().unwrap_err().to_string();
+        assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn without_a_snapshot_the_builder_reads_for_itself() {
+        let builder = ProfileSettings::default().client_builder();
+        assert!(format!("{builder:?}").contains("profile: None"));
     }
 }
