@@ -96,8 +96,40 @@ fn invocation_id() -> String {
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    // 8-4-4-4-12 hex digits.
+    let mut id = String::with_capacity(36);
+    for (start, end) in [(0, 4), (4, 6), (6, 8), (8, 10), (10, 16)] {
+        if start > 0 {
+            id.push('-');
+        }
+        crate::sigv4::push_hex(&mut id, &bytes[start..end]);
+    }
+    id
+}
+
+/// The `amz-sdk-request` value: `attempt=1; max=3`.
+fn request_header(attempt: u32, max: u32) -> String {
+    let mut s = String::with_capacity(24);
+    s.push_str("attempt=");
+    push_decimal(&mut s, attempt);
+    s.push_str("; max=");
+    push_decimal(&mut s, max);
+    s
+}
+
+/// Appends `n` in decimal, as `{n}` would, without the formatting machinery.
+fn push_decimal(s: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// The raw result of a Query call that succeeded (HTTP 2xx).
@@ -307,7 +339,7 @@ impl Client {
             inner.signer.sign(&signable, &SigningParams::new(&credentials, &inner.region, "ec2", sent + offset));
         // No access key: `ClientBuilder::sign_requests(false)`, sent unsigned as botocore's UNSIGNED.
         let signed_headers = if credentials.access_key_id().is_empty() { &[][..] } else { signed.headers() };
-        let request_header = format!("attempt={attempt}; max={max}");
+        let request_header = request_header(attempt, max);
 
         if let Some(debug) = &inner.debug {
             debug(&format!("request: POST {}", inner.url));
@@ -423,5 +455,25 @@ mod tests {
         let r = redact_header("authorization", auth);
         assert!(!r.contains("abcdef") && r.contains("Credential=AKID"));
         assert_eq!(redact_header("x-amz-security-token", "tok"), "** redacted **");
+    }
+
+    #[test]
+    fn invocation_ids_are_version_4_uuids() {
+        let (a, b) = (invocation_id(), invocation_id());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            let groups: Vec<&str> = id.split('-').collect();
+            assert_eq!(groups.iter().map(|g| g.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+            assert!(id.bytes().all(|c| c == b'-' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c)), "{id}");
+            assert!(groups[2].starts_with('4'), "{id}");
+            assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{id}");
+        }
+    }
+
+    #[test]
+    fn request_header_counts_in_decimal() {
+        assert_eq!(request_header(1, 3), "attempt=1; max=3");
+        assert_eq!(request_header(10, 100), "attempt=10; max=100");
+        assert_eq!(request_header(0, u32::MAX), "attempt=0; max=4294967295");
     }
 }

@@ -25,7 +25,7 @@ mod replay;
 mod suites;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use crate::Error;
@@ -77,14 +77,30 @@ pub struct Credentials {
     inner: Arc<Inner>,
 }
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 struct Inner {
     access_key_id: String,
     secret_access_key: String,
     session_token: Option<String>,
     expiry: Option<SystemTime>,
     account_id: Option<String>,
+    /// SHA-256 of the secret, computed on first use: the signer's key cache compares it, once
+    /// per request, instead of hashing the secret again.
+    fingerprint: OnceLock<[u8; 32]>,
 }
+
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        // The fingerprint follows from the secret.
+        self.access_key_id == other.access_key_id
+            && self.secret_access_key == other.secret_access_key
+            && self.session_token == other.session_token
+            && self.expiry == other.expiry
+            && self.account_id == other.account_id
+    }
+}
+
+impl Eq for Inner {}
 
 impl Credentials {
     /// Credentials from their parts. A blank session token counts as none.
@@ -100,6 +116,7 @@ impl Credentials {
                 session_token: session_token.filter(|t| !t.trim().is_empty()),
                 expiry: None,
                 account_id: None,
+                fingerprint: OnceLock::new(),
             }),
         }
     }
@@ -125,6 +142,13 @@ impl Credentials {
     /// The secret access key. Never log it.
     pub fn secret_access_key(&self) -> &str {
         &self.inner.secret_access_key
+    }
+
+    /// SHA-256 of the secret access key, for caches that must tell secrets apart without
+    /// holding one.
+    pub(crate) fn secret_fingerprint(&self) -> [u8; 32] {
+        use sha2::Digest;
+        *self.inner.fingerprint.get_or_init(|| sha2::Sha256::digest(self.inner.secret_access_key.as_bytes()).into())
     }
 
     /// The session token of temporary credentials. Never log it.

@@ -3,10 +3,10 @@
 //! settings.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use ureq::config::Config;
+use ureq::config::{AutoHeaderValue, Config};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
@@ -76,9 +76,19 @@ impl fmt::Debug for HttpSettings {
 
 /// A ureq agent with these settings. Its own proxy is the one for `endpoint` (EC2's); the
 /// credential sources choose theirs per request in [`HttpClient::send`](super::HttpClient).
-pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Url>, user_agent: &str) -> Result<ureq::Agent, Error> {
+/// `total` bounds each whole exchange unless a request says otherwise.
+pub(crate) fn agent(
+    settings: &HttpSettings,
+    endpoint: Option<&Url>,
+    user_agent: &str,
+    total: Option<Duration>,
+) -> Result<ureq::Agent, Error> {
     let proxy = endpoint.and_then(|e| settings.proxies.for_target(e.scheme, &e.host, e.port)).cloned();
+    // EC2 answers in XML whatever is asked; the SDKs send no `Accept`. The credential
+    // sources keep ureq's `*/*` (their recorded exchanges carry it) or set their own.
+    let accept = if endpoint.is_some() { AutoHeaderValue::None } else { AutoHeaderValue::Default };
     let config = ureq::Agent::config_builder()
+        .accept(accept)
         .http_status_as_error(false)
         // AWS APIs do not redirect; following one would send a signed
         // request somewhere it was not signed for.
@@ -87,6 +97,7 @@ pub(crate) fn agent(settings: &HttpSettings, endpoint: Option<&Url>, user_agent:
         .timeout_connect(Some(settings.connect_timeout))
         .timeout_per_read(Some(settings.read_timeout))
         .timeout_per_write(Some(settings.read_timeout))
+        .timeout_global(total)
         // Clones of a client share this pool; botocore keeps 10 connections
         // too, where ureq's default of 3 per host makes threads reconnect.
         .max_idle_connections(10)
@@ -113,12 +124,17 @@ pub(crate) struct LiteralFirst(DefaultResolver);
 
 impl Resolver for LiteralFirst {
     fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        // "host:port", the port filled in from the scheme; an address parses, a name does not.
-        let literal = uri
-            .scheme()
-            .zip(uri.authority())
-            .and_then(|(scheme, authority)| DefaultResolver::host_and_port(scheme, authority))
-            .and_then(|host_port| host_port.parse::<SocketAddr>().ok());
+        // The host and the port (else the scheme's): an address parses, a name does not.
+        let literal = uri.scheme().zip(uri.authority()).and_then(|(scheme, authority)| {
+            let port = authority.port_u16().or(match scheme.as_str() {
+                "http" => Some(80),
+                "https" => Some(443),
+                _ => None,
+            })?;
+            let host = authority.host();
+            let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+            Some(SocketAddr::new(host.parse::<IpAddr>().ok()?, port))
+        });
         match literal {
             Some(addr) => {
                 let mut out = self.0.empty();

@@ -39,6 +39,9 @@ pub(crate) struct HttpClient {
     /// Every request goes to the endpoint the agent was built for: its proxy and timeouts
     /// are the agent's, and no request needs configuring.
     one_endpoint: bool,
+    /// The agent's bound on a whole exchange: a request asking for the same needs no
+    /// configuring of its own.
+    total: Option<Duration>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -172,12 +175,13 @@ pub(crate) const MAX_CREDENTIALS_RESPONSE_BYTES: u64 = 1024 * 1024;
 impl HttpClient {
     /// A runner for requests to any URL: each gets the proxy its URL calls for.
     pub(crate) fn new(agent: ureq::Agent, settings: HttpSettings) -> Self {
-        HttpClient { agent, settings: Arc::new(settings), one_endpoint: false }
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: false, total: None }
     }
 
-    /// A runner for requests to the endpoint `agent` was built for ([`agent`] with `Some`).
-    pub(crate) fn for_endpoint(agent: ureq::Agent, settings: HttpSettings) -> Self {
-        HttpClient { agent, settings: Arc::new(settings), one_endpoint: true }
+    /// A runner for requests to the endpoint `agent` was built for ([`agent`] with `Some`),
+    /// each bounded by `total` as the agent is.
+    pub(crate) fn for_endpoint(agent: ureq::Agent, settings: HttpSettings, total: Option<Duration>) -> Self {
+        HttpClient { agent, settings: Arc::new(settings), one_endpoint: true, total }
     }
 
     /// Runs one request, configured with these timeouts and this proxy unless the agent's
@@ -187,7 +191,7 @@ impl HttpClient {
         req: ureq::http::Request<B>,
         request: &Request<'_>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        if self.one_endpoint && request.timeouts.is_none() && request.total.is_none() {
+        if self.one_endpoint && request.timeouts.is_none() && request.total == self.total {
             return self.agent.run(req);
         }
         let (connect, read) = request.timeouts.unwrap_or((self.settings.connect_timeout, self.settings.read_timeout));
@@ -207,19 +211,51 @@ impl HttpClient {
 impl Transport for HttpClient {
     /// Sends a request with the proxy its URL calls for, and reads the whole response.
     fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
-        let mut builder = ureq::http::Request::builder().method(request.method).uri(request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value.as_ref());
-        }
         let result = match request.body {
-            Some(body) => self.run(builder.body(body).map_err(|_| invalid(request.url))?, request),
-            None => self.run(builder.body(()).map_err(|_| invalid(request.url))?, request),
+            Some(body) => self.run(to_ureq(request, body)?, request),
+            None => self.run(to_ureq(request, ())?, request),
         };
         let response = result.map_err(transport_error)?;
-        let (parts, body) = response.into_parts();
-        let body = body.into_with_config().limit(request.body_limit).read_to_vec().map_err(transport_error)?;
-        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body })
+        let (parts, mut body) = response.into_parts();
+        // The body's announced length is reserved at once rather than grown into, up to
+        // 64 KiB: a server cannot make the client set aside more than that before sending it.
+        // One byte more lets the read that finds the end land in the buffer, not in a probe.
+        let announced = body.content_length().filter(|&n| n > 0 && n <= request.body_limit).map_or(0, |n| n + 1);
+        let mut bytes = Vec::with_capacity(usize::try_from(announced.min(64 * 1024)).unwrap_or(0));
+        let mut reader = body.with_config().limit(request.body_limit).reader();
+        // As ureq's `read_to_vec`: its own errors come back out of the I/O error.
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| transport_error(ureq::Error::from(e)))?;
+        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body: bytes })
     }
+}
+
+/// `request` as ureq's, with `body`. The method, URL and header names are the crate's own
+/// constants and URLs it built; a value HTTP does not allow is an error, never a panic.
+fn to_ureq<B>(request: &Request<'_>, body: B) -> Result<ureq::http::Request<B>, Error> {
+    use ureq::http::{HeaderName, HeaderValue, Method, Uri};
+    let mut req = ureq::http::Request::new(body);
+    *req.method_mut() = match request.method {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        other => Method::from_bytes(other.as_bytes()).map_err(|_| invalid(request.url))?,
+    };
+    *req.uri_mut() = Uri::try_from(request.url).map_err(|_| invalid(request.url))?;
+    let headers = req.headers_mut();
+    headers.reserve(request.headers.len());
+    for (name, value) in &request.headers {
+        // A lowercase token is taken as it is, without copying it (`from_static` would
+        // panic on anything else, which goes through the checking parser instead).
+        let name =
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                HeaderName::from_static(name)
+            } else {
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(request.url))?
+            };
+        let value = HeaderValue::from_str(value).map_err(|_| invalid(request.url))?;
+        headers.append(name, value);
+    }
+    Ok(req)
 }
 
 fn invalid(url: &str) -> Error {
