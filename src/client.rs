@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::credentials::ProvideCredentials;
 use crate::http::Url;
-use crate::http::{Request, Response, Transport};
+use crate::http::{Request, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
@@ -371,11 +371,6 @@ impl Client {
         let received = self.now();
         let status = response.status;
         let request_id = response.request_id().map(str::to_owned);
-        let retry_after =
-            response.header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
-        let skew = |response: &Response| {
-            retry::measure_skew(response.header("date"), response.headers.contains_key("age"), sent, received)
-        };
         if let Some(debug) = &inner.debug {
             debug(&format!("response: http {status}"));
             if let Some(id) = &request_id {
@@ -399,7 +394,10 @@ impl Client {
                 }
             };
         }
-        let skew_ms = skew(&response);
+        // What a failure carries for the retry loop: the server's clock and its own delay.
+        let skew_ms = retry::measure_skew(response.header("date"), response.headers.contains_key("age"), sent, received);
+        let retry_after =
+            response.header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
         let text = String::from_utf8_lossy(&response.body);
         let err = match xml::service_error(status, &text, request_id.as_deref()) {
             Some(e) => Error::Service(e),
