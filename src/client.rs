@@ -96,13 +96,15 @@ fn invocation_id() -> String {
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut hex = String::with_capacity(32);
+    crate::sigv4::push_hex(&mut hex, &bytes);
     // 8-4-4-4-12 hex digits.
     let mut id = String::with_capacity(36);
-    for (start, end) in [(0, 4), (4, 6), (6, 8), (8, 10), (10, 16)] {
+    for (start, end) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)] {
         if start > 0 {
             id.push('-');
         }
-        crate::sigv4::push_hex(&mut id, &bytes[start..end]);
+        id.push_str(hex.get(start..end).unwrap_or_default());
     }
     id
 }
@@ -328,9 +330,8 @@ impl Client {
             Ok(c) => c,
             Err(e) => return (Err(e), None, None),
         };
-        let headers = [("content-type", FORM_CONTENT_TYPE)];
         let signable = SignableRequest::new("POST", &inner.endpoint.authority, &inner.endpoint.path)
-            .headers(headers)
+            .borrowed_header("content-type", FORM_CONTENT_TYPE)
             .body(body.as_bytes());
         // Signed with the injected clock, corrected by any skew measured.
         let sent = self.now();
@@ -355,6 +356,8 @@ impl Client {
         }
 
         let mut request = Request::new("POST", &inner.url)
+            // The host signed, sent as signed (ureq would otherwise format the same again).
+            .header("host", inner.endpoint.authority.as_str())
             .header("content-type", FORM_CONTENT_TYPE)
             .header("amz-sdk-invocation-id", invocation_id)
             .header("amz-sdk-request", request_header.as_str())
@@ -395,7 +398,8 @@ impl Client {
             };
         }
         // What a failure carries for the retry loop: the server's clock and its own delay.
-        let skew_ms = retry::measure_skew(response.header("date"), response.headers.contains_key("age"), sent, received);
+        let skew_ms =
+            retry::measure_skew(response.header("date"), response.headers.contains_key("age"), sent, received);
         let retry_after =
             response.header("x-amz-retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_millis);
         let text = String::from_utf8_lossy(&response.body);

@@ -127,21 +127,40 @@ impl IamInstanceProfileSpecification {
 impl IamInstanceProfileAssociation {
     /// Reads an `<iamInstanceProfileAssociation>` or an `<item>` of a set.
     pub(crate) fn from_xml(node: Node<'_, '_>) -> Result<Self, String> {
-        let profile = xml::child(node, "iamInstanceProfile").ok_or("missing <iamInstanceProfile> in association")?;
-        let timestamp = match xml::child_text(node, "timestamp") {
+        // One pass over the children (the first of each name counts), not one search per
+        // field: a Describe page reads this for every item.
+        let (mut association_id, mut instance_id, mut state, mut timestamp, mut profile) =
+            (None, None, None, None, None);
+        for child in node.children().filter(Node::is_element) {
+            let slot = match child.tag_name().name() {
+                "associationId" => &mut association_id,
+                "instanceId" => &mut instance_id,
+                "state" => &mut state,
+                "timestamp" => &mut timestamp,
+                "iamInstanceProfile" => {
+                    profile.get_or_insert(child);
+                    continue;
+                }
+                _ => continue,
+            };
+            slot.get_or_insert_with(|| xml::text(child));
+        }
+        let profile = profile.ok_or("missing <iamInstanceProfile> in association")?;
+        let timestamp = match timestamp {
             Some(t) if !t.trim().is_empty() => {
                 Some(parse_timestamp(t.trim()).ok_or_else(|| format!("bad <timestamp> {t:?}"))?)
             }
             _ => None,
         };
+        let missing = |name: &str| format!("missing <{name}> in <{}>", node.tag_name().name());
         Ok(IamInstanceProfileAssociation {
-            association_id: xml::required_text(node, "associationId")?,
-            instance_id: xml::required_text(node, "instanceId")?,
+            association_id: association_id.ok_or_else(|| missing("associationId"))?,
+            instance_id: instance_id.ok_or_else(|| missing("instanceId"))?,
             iam_instance_profile: IamInstanceProfile {
                 arn: xml::required_text(profile, "arn")?,
                 id: xml::required_text(profile, "id")?,
             },
-            state: IamInstanceProfileAssociationState::from(xml::required_text(node, "state")?.trim()),
+            state: IamInstanceProfileAssociationState::from(state.ok_or_else(|| missing("state"))?.trim()),
             timestamp,
         })
     }

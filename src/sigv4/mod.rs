@@ -176,7 +176,7 @@ pub struct SignableRequest<'a> {
     /// Already RFC 3986-encoded, in the order given.
     query: Vec<(String, String)>,
     /// Names lowercased, values as given, in the order given.
-    headers: Vec<(String, String)>,
+    headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     body: &'a [u8],
 }
 
@@ -254,7 +254,7 @@ impl<'a> SignableRequest<'a> {
 
     /// Adds one header to sign. See [`headers`](Self::headers).
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
-        self.headers.push((name.as_ref().to_ascii_lowercase(), value.as_ref().to_owned()));
+        self.headers.push((name.as_ref().to_ascii_lowercase().into(), value.as_ref().to_owned().into()));
         self
     }
 
@@ -269,8 +269,20 @@ impl<'a> SignableRequest<'a> {
     /// [streamed bodies](self#the-body-hash-and-streamed-bodies)).
     pub fn headers<P: Pair>(mut self, headers: impl IntoIterator<Item = P>) -> Self {
         for pair in headers {
-            self.headers.push((pair.name().to_ascii_lowercase(), pair.value().to_owned()));
+            self.headers.push((pair.name().to_ascii_lowercase().into(), pair.value().to_owned().into()));
         }
+        self
+    }
+
+    /// [`header`](Self::header), borrowing the name and the value: a request built by the
+    /// client copies nothing (a name that is not lowercase is still lowercased).
+    pub(crate) fn borrowed_header(mut self, name: &'a str, value: &'a str) -> Self {
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -289,7 +301,7 @@ impl fmt::Debug for SignableRequest<'_> {
             .field("host", &self.host)
             .field("path", &self.path)
             .field("query_len", &self.query.len())
-            .field("header_names", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("header_names", &self.headers.iter().map(|(n, _)| n.as_ref()).collect::<Vec<&str>>())
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -494,7 +506,7 @@ fn sign_with(
     let mut has_date = false;
     let mut payload_hash: Option<&str> = None;
     for (name, value) in &request.headers {
-        let name = name.as_str();
+        let (name, value) = (name.as_ref(), value.as_ref());
         if !canonical_request::is_signable(name) || name == "x-amz-date" {
             continue;
         }

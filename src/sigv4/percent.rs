@@ -10,8 +10,21 @@
 /// Whether `b` is an RFC 3986 unreserved character, never encoded.
 #[inline]
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+    UNRESERVED[usize::from(b)]
 }
+
+/// [`is_unreserved`] for every byte: one load per byte where the tests took a dozen
+/// instructions, on every name and value of every request body.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < table.len() {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+        i += 1;
+    }
+    table
+};
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -27,7 +40,7 @@ pub(crate) fn encode_into(out: &mut String, s: &str, keep_slash: bool) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
+        if is_unreserved(b) || (b == b'/' && keep_slash) {
             continue;
         }
         // `start..i` is a run of unreserved ASCII bytes, so both ends are char
@@ -159,6 +172,15 @@ mod tests {
             assert_eq!(encode(s), percent_encode(s), "{s:?}");
         }
         assert_eq!(percent_encode([0x00, 0x7f, 0x80, 0xff]), "%00%7F%80%FF");
+    }
+
+    #[test]
+    fn the_table_is_rfc_3986s_unreserved_set() {
+        let unreserved: Vec<u8> = (0..=255u8).filter(|&b| is_unreserved(b)).collect();
+        let rfc: Vec<u8> = (b'0'..=b'9').chain(b'A'..=b'Z').chain(b'a'..=b'z').chain(*b"-._~").collect();
+        let mut rfc_sorted = rfc.clone();
+        rfc_sorted.sort_unstable();
+        assert_eq!(unreserved, rfc_sorted);
     }
 
     #[test]
