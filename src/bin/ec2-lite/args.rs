@@ -245,7 +245,7 @@ pub(crate) fn close_matches<'c>(word: &str, choices: &[&'c str]) -> Vec<&'c str>
         })
         .collect();
     // heapq.nlargest over (score, word): the best first, ties by the larger word.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
+    crate::output::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 

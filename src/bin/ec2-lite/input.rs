@@ -53,7 +53,7 @@ impl Doc {
             JsonValue::Array(items) => Doc::List(items.iter().map(Doc::from_json).collect()),
             JsonValue::Object(map) => {
                 let mut entries: Vec<(String, Doc)> = map.iter().map(|(k, v)| (k.clone(), Doc::from_json(v))).collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                crate::output::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
                 Doc::Map(entries)
             }
         }

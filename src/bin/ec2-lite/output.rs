@@ -5,6 +5,7 @@
 //! dumper), and `off`; `--query` (JMESPath) applied where v2 applies it.
 
 mod query;
+pub(crate) mod sort;
 mod table;
 mod yaml;
 
@@ -351,7 +352,7 @@ fn close_matches<'a>(word: &str, choices: &[&'a str], cutoff: f64) -> Vec<&'a st
         })
         .collect();
     // heapq.nlargest on (score, word): ties broken by the larger word.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
+    sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
@@ -604,7 +605,7 @@ fn format_list(out: &mut String, items: &[Value], identifier: Option<&str>) {
             })
             .flatten()
             .collect();
-        keys.sort();
+        sort::sort(&mut keys);
         keys.dedup();
         for item in items {
             format_text(out, item, identifier, Some(&keys));
@@ -643,7 +644,7 @@ fn format_map(out: &mut String, entries: &[(String, Value)], identifier: Option<
     match scalar_keys {
         None => {
             let mut sorted: Vec<&(String, Value)> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
             for (k, v) in sorted {
                 if is_scalar(v) {
                     scalars.push(scalar_str(v));
@@ -657,7 +658,7 @@ fn format_map(out: &mut String, entries: &[(String, Value)], identifier: Option<
                 scalars.push(entries.iter().find(|(k, _)| k == key).map(|(_, v)| scalar_str(v)).unwrap_or_default());
             }
             let mut rest: Vec<&(String, Value)> = entries.iter().filter(|(k, _)| !keys.contains(k)).collect();
-            rest.sort_by(|a, b| a.0.cmp(&b.0));
+            sort::sort_by(&mut rest, |a, b| a.0.cmp(&b.0));
             nested.extend(rest.into_iter().map(|(k, v)| (k.as_str(), v)));
         }
     }

@@ -145,7 +145,7 @@ fn json_structure(v: &JsonValue, param: &str) -> Result<Fields, String> {
         fields.push((k.clone(), json_strings(v, param)?));
     }
     // A HashMap has no order; sort for stable requests.
-    fields.sort();
+    crate::output::sort::sort(&mut fields);
     Ok(fields)
 }
 

@@ -242,13 +242,13 @@ impl KeyOrder {
         let mut keys: Vec<&String> = map.keys().collect();
         let hash = self.hashes.iter().find(|h| {
             let mut set: Vec<&String> = h.iter().collect();
-            set.sort();
+            super::sort::sort(&mut set);
             set.dedup();
             set.len() == map.len() && set.iter().all(|k| map.contains_key(*k))
         });
         match hash {
-            Some(order) => keys.sort_by_key(|k| order.iter().position(|o| o == *k)),
-            None => keys.sort_by_key(|k| self.ranks.get(k.as_str()).copied().unwrap_or(usize::MAX)),
+            Some(order) => super::sort::sort_by_key(&mut keys, |k| order.iter().position(|o| o == *k)),
+            None => super::sort::sort_by_key(&mut keys, |k| self.ranks.get(k.as_str()).copied().unwrap_or(usize::MAX)),
         }
         keys
     }

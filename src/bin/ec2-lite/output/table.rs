@@ -169,9 +169,9 @@ impl Builder {
                 more.extend(m);
             }
         }
-        headers.sort();
+        super::sort::sort(&mut headers);
         headers.dedup();
-        more.sort();
+        super::sort::sort(&mut more);
         more.dedup();
         self.current().add_header(headers.clone());
         for (i, item) in items.iter().enumerate() {
@@ -202,8 +202,8 @@ fn group_scalar_keys(entries: &[(String, Value)]) -> (Vec<String>, Vec<String>) 
     for (k, v) in entries {
         if is_scalar(v) { headers.push(k.clone()) } else { more.push(k.clone()) }
     }
-    headers.sort();
-    more.sort();
+    super::sort::sort(&mut headers);
+    super::sort::sort(&mut more);
     (headers, more)
 }
 

@@ -115,7 +115,7 @@ impl Emitter {
                 let saved = self.increase_indent(false, false);
                 // The safe representer sorts a dict's keys.
                 let mut sorted: Vec<&(String, Value)> = entries.iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                super::sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
                 for (k, item) in sorted {
                     self.write_indent();
                     // libyaml's check_simple_key: one line, at most 128 bytes.
