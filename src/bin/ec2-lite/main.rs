@@ -481,7 +481,7 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx);
     // The process ends after this command: its connections, caches and credentials are
-    // handed back to the OS at exit rather than freed one allocation at a time (17 K
+    // handed back to the OS at exit rather than freed one allocation at a time (16 K
     // instructions of a one-call HTTPS process, `scripts/bench`).
     std::mem::forget(client);
     match value? {
