@@ -88,23 +88,23 @@ const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
 /// of one call, so the service can tell retries from new calls.
 fn invocation_id() -> String {
     use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     let mut bytes = [0u8; 16];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_usize(i);
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut hex = String::with_capacity(32);
-    crate::sigv4::push_hex(&mut hex, &bytes);
     // 8-4-4-4-12 hex digits.
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
     let mut id = String::with_capacity(36);
-    for (start, end) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)] {
-        if start > 0 {
+    for (i, b) in bytes.into_iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
             id.push('-');
         }
-        id.push_str(hex.get(start..end).unwrap_or_default());
+        id.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        id.push(char::from(HEX_LOWER[usize::from(b & 0x0f)]));
     }
     id
 }

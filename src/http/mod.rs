@@ -143,7 +143,12 @@ impl Response {
 
     /// The request id AWS sent in a header.
     pub(crate) fn request_id(&self) -> Option<&str> {
-        self.header("x-amzn-requestid").or_else(|| self.header("x-amz-request-id"))
+        use ureq::http::HeaderName;
+        // Named once, not parsed from text on every response.
+        static AMZN: HeaderName = HeaderName::from_static("x-amzn-requestid");
+        static AMZ: HeaderName = HeaderName::from_static("x-amz-request-id");
+        let text = |name| self.headers.get(name).and_then(|v: &ureq::http::HeaderValue| v.to_str().ok());
+        text(&AMZN).or_else(|| text(&AMZ))
     }
 
     /// The body as text; bytes that are not UTF-8 are replaced.
@@ -244,18 +249,30 @@ fn to_ureq<B>(request: &Request<'_>, body: B) -> Result<ureq::http::Request<B>, 
     let headers = req.headers_mut();
     headers.reserve(request.headers.len());
     for (name, value) in &request.headers {
-        // A lowercase token is taken as it is, without copying it (`from_static` would
-        // panic on anything else, which goes through the checking parser instead).
-        let name =
-            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-                HeaderName::from_static(name)
-            } else {
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(request.url))?
-            };
+        let name = match known_header(name) {
+            Some(known) => known,
+            None => HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(request.url))?,
+        };
         let value = HeaderValue::from_str(value).map_err(|_| invalid(request.url))?;
         headers.append(name, value);
     }
     Ok(req)
+}
+
+/// The names of the headers an EC2 request carries, made at compile time rather than
+/// parsed (and the custom ones copied) for every request.
+fn known_header(name: &str) -> Option<ureq::http::HeaderName> {
+    use ureq::http::{HeaderName, header};
+    Some(match name {
+        "host" => header::HOST,
+        "content-type" => header::CONTENT_TYPE,
+        "authorization" => header::AUTHORIZATION,
+        "x-amz-date" => const { HeaderName::from_static("x-amz-date") },
+        "x-amz-security-token" => const { HeaderName::from_static("x-amz-security-token") },
+        "amz-sdk-invocation-id" => const { HeaderName::from_static("amz-sdk-invocation-id") },
+        "amz-sdk-request" => const { HeaderName::from_static("amz-sdk-request") },
+        _ => return None,
+    })
 }
 
 fn invalid(url: &str) -> Error {
@@ -302,6 +319,24 @@ pub(crate) fn transport_error(e: ureq::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_header_names_are_the_parsed_ones() {
+        for name in [
+            "host",
+            "content-type",
+            "authorization",
+            "x-amz-date",
+            "x-amz-security-token",
+            "amz-sdk-invocation-id",
+            "amz-sdk-request",
+        ] {
+            let parsed = ureq::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            assert_eq!(known_header(name), Some(parsed), "{name}");
+        }
+        assert_eq!(known_header("x-aws-ec2-metadata-token"), None);
+        assert_eq!(known_header("Host"), None);
+    }
 
     #[test]
     fn requests_and_responses_hide_their_contents() {

@@ -444,18 +444,24 @@ pub fn amz_date(time: impl Into<OffsetDateTime>) -> String {
 /// Appends `bytes` as lowercase hex: what `hex::encode` gives, without its
 /// char-by-char `String` building (three times per signature).
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
     // Two digits at a time, a chunk at a time: pushing them one `char` at a time was
     // a tenth of the signer's own work.
     let mut buf = [0u8; 64];
     for chunk in bytes.chunks(32) {
-        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = HEX_LOWER[usize::from(b >> 4)];
-            pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
-        }
-        let digits = &buf[..chunk.len() * 2];
-        out.push_str(std::str::from_utf8(digits).unwrap_or_default());
+        out.push_str(hex_into(&mut buf, chunk));
     }
+}
+
+/// `bytes` (at most 32) as lowercase hex, written into `buf`.
+fn hex_into<'b>(buf: &'b mut [u8; 64], bytes: &[u8]) -> &'b str {
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+    for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_LOWER[usize::from(b >> 4)];
+        pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
+    }
+    let digits = buf.get(..bytes.len() * 2).unwrap_or_default();
+    // ASCII digits and letters only: always UTF-8.
+    std::str::from_utf8(digits).unwrap_or_default()
 }
 
 /// The `Date` value botocore signs in place of `X-Amz-Date` (Python's
@@ -529,22 +535,21 @@ fn sign_with(
     if !has_host {
         headers.push(Header { name: "host", value: &request.host });
     }
-    let date_header = if has_date { ("date", http_date(params.time)) } else { ("x-amz-date", amz_date.clone()) };
-    headers.push(Header { name: date_header.0, value: &date_header.1 });
+    // `X-Amz-Date` is `amz_date` itself, moved into the output at the end.
+    let http_date = has_date.then(|| http_date(params.time));
+    match &http_date {
+        Some(value) => headers.push(Header { name: "date", value }),
+        None => headers.push(Header { name: "x-amz-date", value: &amz_date }),
+    }
     if let Some(token) = token {
         headers.push(Header { name: "x-amz-security-token", value: token });
     }
 
-    let body_hash;
+    let mut body_hash = [0u8; 64];
     let payload_hash = match payload_hash {
         Some(h) => h,
         None if request.body.is_empty() => EMPTY_PAYLOAD_SHA256,
-        None => {
-            let mut hash = String::with_capacity(64);
-            push_hex(&mut hash, &Sha256::digest(request.body));
-            body_hash = hash;
-            &body_hash
-        }
+        None => hex_into(&mut body_hash, &Sha256::digest(request.body)),
     };
 
     let (canonical_request, signed_headers) = canonical_request::canonical_request(
@@ -579,7 +584,10 @@ fn sign_with(
     if let Some(token) = token {
         out_headers.push(("x-amz-security-token", token.to_owned()));
     }
-    out_headers.push(date_header);
+    out_headers.push(match http_date {
+        Some(value) => ("date", value),
+        None => ("x-amz-date", amz_date),
+    });
     out_headers.push(("authorization", authorization));
     SigningOutput { headers: out_headers, canonical_request, string_to_sign, signed_headers, signature }
 }
