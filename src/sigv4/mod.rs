@@ -536,8 +536,8 @@ fn sign_with(
         headers.push(Header { name: "host", value: &request.host });
     }
     // `X-Amz-Date` is `amz_date` itself, moved into the output at the end.
-    let http_date = has_date.then(|| http_date(params.time));
-    match &http_date {
+    let date_value = has_date.then(|| http_date(params.time));
+    match &date_value {
         Some(value) => headers.push(Header { name: "date", value }),
         None => headers.push(Header { name: "x-amz-date", value: &amz_date }),
     }
@@ -584,7 +584,7 @@ fn sign_with(
     if let Some(token) = token {
         out_headers.push(("x-amz-security-token", token.to_owned()));
     }
-    out_headers.push(match http_date {
+    out_headers.push(match date_value {
         Some(value) => ("date", value),
         None => ("x-amz-date", amz_date),
     });
