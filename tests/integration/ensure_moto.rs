@@ -41,6 +41,12 @@ const UNKNOWN_INSTANCE: &str = "i-00000000000000000";
 /// it, and then answers 500 ("dictionary changed size during iteration"); the
 /// client retries that as any 5xx. Such answers are counted apart: they are
 /// moto's, not calls the transitions asked for.
+///
+/// The writes (associate, replace, disassociate) go to moto one at a time, as
+/// EC2 applies them: moto checks that an instance has no association and then
+/// stores one under the instance's id without a lock, so two writers that meet
+/// between the two steps are both accepted and the first association vanishes,
+/// where EC2 refuses the second with `IncorrectState`.
 struct CountingProxy {
     url: String,
     actions: Arc<Mutex<Vec<(String, u16)>>>,
@@ -53,11 +59,12 @@ impl CountingProxy {
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let actions = Arc::new(Mutex::new(Vec::new()));
         let recorded = actions.clone();
+        let writes = Arc::new(Mutex::new(()));
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { return };
-                let (upstream, recorded) = (upstream.clone(), recorded.clone());
-                thread::spawn(move || forward(stream, &upstream, &recorded));
+                let (upstream, recorded, writes) = (upstream.clone(), recorded.clone(), writes.clone());
+                thread::spawn(move || forward(stream, &upstream, &recorded, &writes));
             }
         });
         CountingProxy { url, actions }
@@ -95,7 +102,7 @@ impl CountingProxy {
     }
 }
 
-fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)>>) {
+fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)>>, writes: &Mutex<()>) {
     let mut out = client.try_clone().expect("clone the client stream");
     let mut reader = BufReader::new(client);
     let Some(req) = crate::support::http1::read_request(&mut reader) else { return };
@@ -109,6 +116,8 @@ fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)
         }
     }
     head.push_str("connection: close\r\n\r\n");
+    let _one_write_at_a_time =
+        [ASSOCIATE, REPLACE, DISASSOCIATE].contains(&action.as_str()).then(|| writes.lock().unwrap());
     let mut up = TcpStream::connect(upstream).expect("connect to moto");
     up.write_all(head.as_bytes()).and_then(|()| up.write_all(&req.body)).expect("send upstream");
     let mut response = Vec::new();
