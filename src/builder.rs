@@ -304,7 +304,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The environment variables to read instead of the process's.
     /// The environment and files of a [`ProfileSettings`](crate::ProfileSettings) snapshot.
     pub(crate) fn snapshot(mut self, env: Env, fs: Fs, profiles: LoadedProfiles) -> Self {
         self.env = Some(env);
@@ -313,6 +312,7 @@ impl ClientBuilder {
         self
     }
 
+    /// The environment variables to read instead of the process's.
     #[doc(hidden)]
     pub fn env(mut self, env: Env) -> Self {
         self.env = Some(env);

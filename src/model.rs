@@ -152,7 +152,7 @@ impl IamInstanceProfileAssociation {
             }
             _ => None,
         };
-        let missing = |name: &str| format!("missing <{name}> in <{}>", node.tag_name().name());
+        let missing = |name| xml::missing(node, name);
         Ok(IamInstanceProfileAssociation {
             association_id: association_id.ok_or_else(|| missing("associationId"))?,
             instance_id: instance_id.ok_or_else(|| missing("instanceId"))?,

@@ -47,7 +47,12 @@ pub(crate) fn child_text(node: Node<'_, '_>, name: &str) -> Option<String> {
 
 /// The text of child `name`, or an error naming what is missing.
 pub(crate) fn required_text(node: Node<'_, '_>, name: &str) -> Result<String, String> {
-    child_text(node, name).ok_or_else(|| format!("missing <{name}> in <{}>", node.tag_name().name()))
+    child_text(node, name).ok_or_else(|| missing(node, name))
+}
+
+/// The message for a child `name` that `node` lacks.
+pub(crate) fn missing(node: Node<'_, '_>, name: &str) -> String {
+    format!("missing <{name}> in <{}>", node.tag_name().name())
 }
 
 /// The root element, checked to be `expected`.
