@@ -69,7 +69,11 @@
 //!
 //! # Crate features
 //!
-//! - `cli` (default): the `ec2-lite` command-line tool. The library needs no feature.
+//! None: the library needs no feature, and its default build has nothing but
+//! the library's own stack. The `ec2-lite` command-line tool is a crate of its
+//! own, `ec2-lite-cli`. (`_fuzzing`, with a leading underscore as ureq marks
+//! its internal features, exposes entry points for the fuzz targets; it is not
+//! a public API and may change in any release.)
 
 #![forbid(unsafe_code)]
 

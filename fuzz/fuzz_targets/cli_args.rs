@@ -8,7 +8,7 @@
 
 // The binary's directory, so that `output.rs` finds `output/query.rs` and
 // the others, and `crate::output` means what it means in the binary.
-#[path = "../../src/bin/ec2-lite"]
+#[path = "../../cli/src"]
 mod cli {
     pub(crate) mod args;
     pub(crate) mod output;

@@ -3,18 +3,11 @@
 
 mod support;
 
-mod cli_differential;
-mod cli_offline;
-mod cli_output;
-mod cli_scenarios;
-mod credential_chain;
 mod doc_promises;
 mod ensure_moto;
 mod ensure_offline;
 mod faults;
-mod hardening;
 mod load;
-mod moto_cli;
 mod moto_harness;
 mod moto_library;
 mod package;

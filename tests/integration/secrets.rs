@@ -1,8 +1,7 @@
 //! Secrets never leave: the secret key, the session token, the signing key
 //! and the signatures must not appear in any `Debug` or `Display` of a public
-//! type, in any error, or in anything the CLI prints, `--debug` included.
-
-use std::process::Command;
+//! type, in any error, or in any debug line. (What the CLI prints is checked in
+//! `cli/tests/integration/secrets.rs`.)
 
 use crate::support::fault::{FaultServer, Reply};
 use ec2_lite::sigv4::{self, SignableRequest, Signer, SigningParams};
@@ -109,67 +108,4 @@ fn debug_hook_lines_never_show_secrets() {
     let text = lines.lock().unwrap().join("\n");
     assert!(text.contains("authorization:") && text.contains("** redacted **"), "{text}");
     assert_clean("debug lines", &text, &signatures(&server));
-}
-
-/// Runs the CLI against `server` with the secret credentials in its environment.
-fn cli(server: &FaultServer, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ec2-lite"))
-        .args(args)
-        .args(["--endpoint-url", &server.url, "--region", "us-east-1"])
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", AKID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_SESSION_TOKEN", TOKEN)
-        .env("AWS_CONFIG_FILE", "/nonexistent/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("run ec2-lite");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-#[test]
-fn cli_output_never_shows_secrets() {
-    let cases: Vec<(Reply, Vec<&str>)> = vec![
-        (
-            Reply::disassociated(),
-            vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"],
-        ),
-        (
-            Reply::disassociated(),
-            vec![
-                "--output",
-                "text",
-                "disassociate-iam-instance-profile",
-                "--association-id",
-                "iip-assoc-0123456789abcdef0",
-            ],
-        ),
-        (
-            Reply::ec2_error(401, "AuthFailure", "no"),
-            vec!["disassociate-iam-instance-profile", "--association-id", "iip-assoc-0123456789abcdef0"],
-        ),
-        (Reply::status(500, "<html>boom</html>"), vec!["describe-iam-instance-profile-associations"]),
-    ];
-    for (reply, args) in cases {
-        for debug in [false, true] {
-            let server = FaultServer::start(vec![], reply.clone());
-            let mut all = args.clone();
-            if debug {
-                all.push("--debug");
-            }
-            let (stdout, stderr, code) = cli(&server, &all);
-            let sigs = signatures(&server);
-            assert!(!sigs.is_empty(), "the CLI made no request for {all:?} (exit {code}): {stderr}");
-            assert_clean(&format!("ec2-lite {all:?} stdout"), &stdout, &sigs);
-            assert_clean(&format!("ec2-lite {all:?} stderr"), &stderr, &sigs);
-            if debug {
-                assert!(stderr.contains("x-amz-security-token: ** redacted **"), "{stderr}");
-            }
-        }
-    }
 }

@@ -6,9 +6,11 @@
 
 use std::path::PathBuf;
 
-/// The repository root.
+/// The repository root: the package's own directory for the library's tests, its
+/// parent for the CLI's (`cli/`), found as the nearest directory holding `Cargo.lock`.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.ancestors().find(|d| d.join("Cargo.lock").is_file()).map_or(manifest.clone(), PathBuf::from)
 }
 
 /// The venv directory.

@@ -4,7 +4,7 @@
 //! pages (100 and 6), so that the text format's query, which the AWS CLI
 //! applies to each page, is seen doing so. (`yaml`, `yaml-stream`, `off`,
 //! colours and iso8601 timestamps are v2's alone: the unit tests in
-//! `src/bin/ec2-lite/output/` pin them with v2's own expected outputs.)
+//! `cli/src/output/` pin them with v2's own expected outputs.)
 //!
 //! Exit codes are compared after mapping v1's to v2's (a bad `--query` is 255
 //! in v1, 252 in v2).

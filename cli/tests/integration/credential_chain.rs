@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use crate::support::moto::Moto;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ec2-lite");
+const BIN: &str = crate::support::cli::EXE;
 const DESCRIBE: &str = "describe-iam-instance-profile-associations";
-const EMPTY_PAGE: &str = include_str!("../fixtures/describe_iam_instance_profile_associations.moto-empty.xml");
+const EMPTY_PAGE: &str =
+    include_str!("../../../tests/fixtures/describe_iam_instance_profile_associations.moto-empty.xml");
 
 /// One request a test server received.
 #[derive(Debug, Clone)]
@@ -414,7 +415,7 @@ fn https_proxy_is_used_for_ec2_but_not_for_no_proxy_hosts_or_instance_metadata()
 fn tls_ec2() -> (String, Arc<AtomicUsize>) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let dir = crate::support::python::repo_root().join("tests/fixtures/tls");
     let certs =
         CertificateDer::pem_file_iter(dir.join("localhost.pem")).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
     let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
@@ -454,7 +455,7 @@ fn tls_ec2() -> (String, Arc<AtomicUsize>) {
 fn aws_ca_bundle_and_profile_ca_bundle_are_trusted() {
     let (url, served) = tls_ec2();
     let home = Home::new("ca");
-    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let ca = crate::support::python::repo_root().join("tests/fixtures/tls/ca.pem");
     let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
     let args = ["--endpoint-url", url.as_str(), DESCRIBE];
 
@@ -507,7 +508,7 @@ fn the_ca_bundle_is_read_only_when_https_needs_it() {
     assert_eq!(served.load(Ordering::SeqCst), 0);
 
     // The CA among other certificates is found; a bundle without it trusts nothing here.
-    let tls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let tls = crate::support::python::repo_root().join("tests/fixtures/tls");
     let leaf = std::fs::read_to_string(tls.join("localhost.pem")).unwrap();
     let ca = std::fs::read_to_string(tls.join("ca.pem")).unwrap();
     let mixed = home.write("mixed.pem", &format!("{leaf}{ca}"));
@@ -562,7 +563,7 @@ fn moto_assume_role_from_a_profile_then_ec2_with_the_session() {
 fn cli_ca_bundle_and_no_verify_ssl() {
     let (url, served) = tls_ec2();
     let home = Home::new("cli-tls");
-    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let ca = crate::support::python::repo_root().join("tests/fixtures/tls/ca.pem");
     let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
     let out = run(&home, &["--endpoint-url", url.as_str(), DESCRIBE, "--ca-bundle", ca.to_str().unwrap()], &keys);
     assert_exit(&out, 0);

@@ -765,3 +765,27 @@ fn the_operation_timeout_cuts_the_wait_between_attempts_too() {
     assert!(elapsed >= Duration::from_millis(1100) && elapsed < Duration::from_secs(3), "{elapsed:?}");
     assert!(server.count() >= 1 && server.count() <= 3, "{}", server.count());
 }
+
+#[test]
+fn the_cli_read_timeout_option_bounds_a_stalled_call() {
+    let server = FaultServer::start(vec![], Reply::Stall { hold: Duration::from_secs(30) });
+    let start = Instant::now();
+    let out = std::process::Command::new(cli::EXE)
+        .args(["disassociate-iam-instance-profile", "--association-id", ID])
+        // Whole seconds: v2 reads the option with int() (awscli/customizations/globalargs.py).
+        .args(["--endpoint-url", &server.url, "--region", "us-east-1", "--cli-read-timeout", "1"])
+        .env_clear()
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .output()
+        .expect("run ec2-lite");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    assert!(stderr.contains("Read timeout on endpoint URL"), "{stderr}");
+    assert_eq!(server.count(), 2, "AWS_MAX_ATTEMPTS=2");
+    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+}

@@ -771,7 +771,7 @@ fn config_file(name: &str, text: &str) -> String {
 /// command: accepted, its value never taken for the command, the call made.
 #[test]
 fn every_global_option_is_accepted_in_every_position() {
-    let ca = format!("{}/tests/fixtures/tls/ca.pem", env!("CARGO_MANIFEST_DIR"));
+    let ca = format!("{}/tests/fixtures/tls/ca.pem", crate::support::python::repo_root().display());
     let globals: Vec<Vec<&str>> = vec![
         vec!["--debug"],
         vec!["--no-verify-ssl"],

@@ -3,6 +3,9 @@
 //!
 //! `ec2-lite X` is `aws ec2 X`: the program name stands for both words, in
 //! usage lines and error prefixes alike (`ec2-lite: [ERROR]: ...`).
+//!
+//! The program's modules, behind [`main`]; `src/main.rs` only calls it. Not a
+//! library API: use the `ec2-lite` crate for that.
 
 mod args;
 mod commands;
@@ -246,7 +249,9 @@ impl State {
     }
 }
 
-fn main() -> ExitCode {
+/// The program: reads the command line and the environment, runs the command, prints
+/// its output or its error, and returns the exit code.
+pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let mut state = State::default();
     match run(&args, &mut state) {

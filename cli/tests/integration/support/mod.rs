@@ -1,0 +1,24 @@
+//! The CLI tests' helpers: running the binary (`cli`), the AWS CLI beside it
+//! (`twin`, `listing`), and the helpers shared with the library's tests, which
+//! live in the root's `tests/integration/support/` and are compiled in here.
+// Not every module of the tests uses every helper.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod cli;
+pub mod listing;
+pub mod twin;
+
+#[path = "../../../../tests/integration/support/fault.rs"]
+pub mod fault;
+#[path = "../../../../tests/integration/support/fleet.rs"]
+pub mod fleet;
+#[path = "../../../../src/credentials/replay/http1.rs"]
+pub mod http1;
+#[path = "../../../../tests/integration/support/moto.rs"]
+pub mod moto;
+#[path = "../../../../tests/integration/support/moto_fleet.rs"]
+pub mod moto_fleet;
+#[path = "../../../../tests/integration/support/process.rs"]
+pub mod process;
+#[path = "../../../../tests/integration/support/python.rs"]
+pub mod python;
