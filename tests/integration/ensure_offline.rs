@@ -185,12 +185,19 @@ fn replace_is_retried_through_propagation_too_and_waits_on_the_new_association_i
     assert_eq!(outcome.previous_association_id.as_deref(), Some("iip-assoc-0000000000000000b"));
     assert_eq!(outcome.association.unwrap().association_id, "iip-assoc-0000000000000000c");
     assert_eq!(outcome.attempts, 2);
-    assert_eq!(clock.sleeps().len(), 1);
+    // One propagation backoff, then the poller's: polled at once after the
+    // write, again one delay later (5 ms asked, 100 ms at least), on the
+    // same clock.
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2, "{sleeps:?}");
+    assert_eq!(sleeps[1], Duration::from_millis(100));
     let requests = server.requests();
     assert_eq!(requests.len(), 5);
+    // The poller asks by instance, the way it asks for a whole fleet, and
+    // looks for the id the replace returned.
     for wait_poll in &requests[3..] {
         let body = String::from_utf8_lossy(&wait_poll.body);
-        assert!(body.contains("AssociationId.1=iip-assoc-0000000000000000c"), "{body}");
+        assert!(body.contains(&format!("Filter.1.Name=instance-id&Filter.1.Value.1={INSTANCE}")), "{body}");
     }
 }
 
