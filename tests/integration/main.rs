@@ -9,6 +9,7 @@ mod cli_output;
 mod cli_scenarios;
 mod credential_chain;
 mod doc_promises;
+mod ensure_fleet;
 mod ensure_moto;
 mod ensure_offline;
 mod faults;
