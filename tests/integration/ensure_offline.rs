@@ -630,3 +630,41 @@ mod cli_offline {
         assert!(terminal.contains("1/3 done, "), "{terminal:?}");
     }
 }
+
+#[test]
+fn throttling_is_waited_out_and_fails_the_instance_only_past_the_deadline() {
+    let throttled = Reply::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.");
+    let script = vec![
+        describe(&[]),
+        throttled.clone(),
+        throttled.clone(),
+        written("AssociateIamInstanceProfile", "iip-assoc-00000000000000020", ARN_WEB, "associating"),
+        describe(&[("iip-assoc-00000000000000020", ARN_WEB, "associated")]),
+    ];
+    let server = FaultServer::start(script, Reply::status(500, "script ran out"));
+    let clock = FakeClock::new();
+    let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+
+    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+
+    assert_eq!(outcome.action, EnsureAction::Associated);
+    assert_eq!(outcome.attempts, 3, "two throttled writes, then the accepted one");
+    // Backoff 1 s then 2 s, each jittered down by at most half.
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2, "{sleeps:?}");
+    for (slept, full) in sleeps.iter().zip([1u64, 2]) {
+        let full = Duration::from_secs(full);
+        assert!(*slept <= full && *slept >= full / 2, "{sleeps:?}");
+    }
+
+    // Throttled for good: tried again until the deadline, whose error it is.
+    let server = FaultServer::start(vec![describe(&[])], throttled);
+    let clock = FakeClock::new();
+    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    options.deadline = Some(Duration::from_secs(30));
+    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    assert!(err.is_throttling(), "{err}");
+    assert_eq!(clock.elapsed(), Duration::from_secs(30), "the last backoff ends at the deadline: {:?}", clock.sleeps());
+    let writes = actions(&server).iter().filter(|a| *a == "AssociateIamInstanceProfile").count();
+    assert_eq!(writes, clock.sleeps().len() + 1);
+}
