@@ -480,7 +480,11 @@ impl<'a> Fleet<'a> {
     fn time_left(&self) -> Option<Duration> {
         match self.options.deadline {
             None => Some(Duration::MAX),
-            Some(d) => (self.start + d).checked_duration_since(self.now()).filter(|left| !left.is_zero()),
+            // A deadline too far to be an `Instant` is no deadline.
+            Some(d) => match self.start.checked_add(d) {
+                Some(end) => end.checked_duration_since(self.now()).filter(|left| !left.is_zero()),
+                None => Some(Duration::MAX),
+            },
         }
     }
 
@@ -488,7 +492,7 @@ impl<'a> Fleet<'a> {
     /// to notice it soon.
     fn pause(&self, d: Duration) {
         let Some(flag) = &self.options.cancel else { return (self.options.clock.sleep)(d) };
-        let until = self.now() + d;
+        let Some(until) = self.now().checked_add(d) else { return (self.options.clock.sleep)(d) };
         while !flag.load(Ordering::SeqCst) {
             let Some(left) = until.checked_duration_since(self.now()).filter(|l| !l.is_zero()) else { return };
             (self.options.clock.sleep)(left.min(CANCEL_CHECK));
@@ -825,10 +829,13 @@ impl<'a> Fleet<'a> {
         st.entries
             .iter()
             .filter_map(|e| match e.phase {
-                Phase::Settling { since } | Phase::InFlight { since, .. } => Some(since + timeout),
+                Phase::Settling { since } | Phase::InFlight { since, .. } => Some(since.checked_add(timeout)),
                 _ => None,
             })
-            .map(|deadline| deadline.max(now).min(now + delay))
+            .map(|deadline| {
+                let next = now.checked_add(delay).unwrap_or(now);
+                deadline.map_or(next, |d| d.max(now).min(next))
+            })
             .min()
     }
 
@@ -965,7 +972,7 @@ impl<'a> Fleet<'a> {
         request_ids: &mut Vec<String>,
     ) -> WriteEnd {
         let client = self.client;
-        let mut deadline: Option<Instant> = None;
+        let mut deadline: Option<Option<Instant>> = None;
         let mut refusals = 0u32;
         loop {
             if self.cancelled() {
@@ -999,8 +1006,8 @@ impl<'a> Fleet<'a> {
                 return WriteEnd::Refused(err);
             }
             let now = self.now();
-            let deadline = *deadline.get_or_insert(now + self.options.propagation_timeout);
-            let left = deadline.saturating_duration_since(now);
+            let deadline = *deadline.get_or_insert(now.checked_add(self.options.propagation_timeout));
+            let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
             if left.is_zero() {
                 return WriteEnd::Refused(err);
             }
