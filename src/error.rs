@@ -17,6 +17,7 @@ use std::fmt;
 /// | 4xx or 5xx with anything else (a proxy's HTML page, an empty body) | [`Error::UnexpectedResponse`] | 429, 500, 502, 503, 504 |
 /// | no complete answer: refused, reset, cut short, too slow, too large | [`Error::Transport`] | all but [`TransportErrorKind::BodyTooLarge`] |
 /// | a credential source failed | [`Error::Credentials`] | as its cause |
+/// | no answer needed: an ensure run was cancelled before this instance's write | [`Error::Cancelled`] | yes, by running again |
 ///
 /// Whatever came from outside (codes, messages, bodies) is shown by `Display` with control
 /// characters and bytes that are not UTF-8 escaped (see [`escape`](crate::escape)); the fields
@@ -97,6 +98,13 @@ pub enum Error {
         last_seen: String,
         /// How long it waited.
         waited: std::time::Duration,
+    },
+    /// An ensure run was cancelled (see
+    /// [`EnsureOptions::cancel_on`](crate::EnsureOptions::cancel_on)) before
+    /// any change was made to this instance. Running again finishes it.
+    Cancelled {
+        /// The instance left as it was.
+        instance_id: String,
     },
 }
 
@@ -233,6 +241,49 @@ impl Error {
         Error::MalformedResponse { status, reason: reason.to_owned(), body_start: quote(body), request_id, attempts: 1 }
     }
 
+    /// The same error again, for an instance listed twice in one ensure run:
+    /// everything a caller reads (variant, code, message, status, request
+    /// id, attempts) is kept; a transport error's underlying cause, which
+    /// cannot be copied, is kept in its message only.
+    pub(crate) fn replicate(&self) -> Error {
+        match self {
+            Error::Service(e) => Error::Service(e.clone()),
+            Error::UnexpectedResponse { status, reason, body_start, request_id, attempts } => {
+                Error::UnexpectedResponse {
+                    status: *status,
+                    reason: reason.clone(),
+                    body_start: body_start.clone(),
+                    request_id: request_id.clone(),
+                    attempts: *attempts,
+                }
+            }
+            Error::MalformedResponse { status, reason, body_start, request_id, attempts } => Error::MalformedResponse {
+                status: *status,
+                reason: reason.clone(),
+                body_start: body_start.clone(),
+                request_id: request_id.clone(),
+                attempts: *attempts,
+            },
+            Error::InvalidInput(m) => Error::InvalidInput(m.clone()),
+            Error::Config(m) => Error::Config(m.clone()),
+            Error::Transport(t) => Error::Transport(TransportError {
+                kind: t.kind,
+                message: t.message.clone(),
+                source: None,
+                attempts: t.attempts,
+            }),
+            Error::Credentials(c) => Error::Credentials(CredentialsError {
+                provider: c.provider,
+                message: c.message.clone(),
+                source: c.source.as_ref().map(|cause| Box::new(cause.replicate())),
+            }),
+            Error::WaitFailed { waiter, timed_out, last_seen, waited } => {
+                Error::WaitFailed { waiter, timed_out: *timed_out, last_seen: last_seen.clone(), waited: *waited }
+            }
+            Error::Cancelled { instance_id } => Error::Cancelled { instance_id: instance_id.clone() },
+        }
+    }
+
     /// The service's error code, for a [`Error::Service`].
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -326,6 +377,8 @@ impl Error {
             Error::UnexpectedResponse { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Error::Transport(t) => t.kind != TransportErrorKind::BodyTooLarge,
             Error::Credentials(c) => c.source.as_ref().is_some_and(|cause| cause.is_retryable()),
+            // Nothing was done to the instance: running again does it.
+            Error::Cancelled { .. } => true,
             Error::MalformedResponse { .. } | Error::InvalidInput(_) | Error::Config(_) | Error::WaitFailed { .. } => {
                 false
             }
@@ -428,6 +481,9 @@ impl fmt::Display for Unescaped<'_> {
             Error::WaitFailed { waiter, timed_out: false, last_seen, .. } => {
                 write!(f, "waiter {waiter} failed: {last_seen}")
             }
+            Error::Cancelled { instance_id } => {
+                write!(f, "interrupted before any change was made to instance {instance_id}; run again to finish")
+            }
         }
     }
 }
@@ -519,6 +575,29 @@ mod tests {
         assert!(service("Whatever", 429).is_throttling());
         assert!(!service("IncorrectState", 400).is_retryable());
         assert!(!Error::invalid_input("x").is_retryable());
+        let cancelled = Error::Cancelled { instance_id: "i-1".into() };
+        assert!(cancelled.is_retryable(), "running again finishes the instance");
+        assert!(!cancelled.is_throttling() && cancelled.code().is_none() && cancelled.status().is_none());
+    }
+
+    #[test]
+    fn a_replicated_error_reads_the_same() {
+        let transport = Error::Transport(
+            TransportError::new(TransportErrorKind::Timeout, "read timed out")
+                .with_source(std::io::Error::other("slow")),
+        );
+        for e in [
+            service("IncorrectState", 400),
+            transport,
+            Error::Cancelled { instance_id: "i-1".into() },
+            Error::credentials("sts", "sts AssumeRole failed", Some(service("Throttling", 400))),
+            Error::unexpected(502, "not an AWS error document", b"<html>", Some("r-1".into())),
+        ] {
+            let copy = e.replicate();
+            assert_eq!(copy.to_string(), e.to_string());
+            assert_eq!((copy.code(), copy.status(), copy.request_id()), (e.code(), e.status(), e.request_id()));
+            assert_eq!((copy.is_retryable(), copy.is_throttling()), (e.is_retryable(), e.is_throttling()));
+        }
     }
 
     #[test]
@@ -526,6 +605,10 @@ mod tests {
         let e = service("AuthFailure", 401);
         assert_eq!(e.to_string(), "service error AuthFailure (http 401): m");
         assert!(!Error::config("no region").to_string().ends_with('.'));
+        assert_eq!(
+            Error::Cancelled { instance_id: "i-1".into() }.to_string(),
+            "interrupted before any change was made to instance i-1; run again to finish"
+        );
     }
 
     #[test]

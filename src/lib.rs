@@ -115,13 +115,16 @@ pub use escape::{escape, escape_lines};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{
     IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,
-    IamInstanceProfileSpecification,
+    IamInstanceProfileSpecification, Instance,
 };
 pub use ops::associate_iam_instance_profile::AssociateIamInstanceProfileOutput;
 pub use ops::by_instance::AssociationForInstanceOutput;
 pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, DescribeIamInstanceProfileAssociationsOutput, Filter, Items,
     MAX_RESULTS_RANGE, Pages,
+};
+pub use ops::describe_instances::{
+    DescribeInstances, DescribeInstancesItems, DescribeInstancesOutput, DescribeInstancesPages,
 };
 pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
 pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;

@@ -166,6 +166,36 @@ impl IamInstanceProfileAssociation {
     }
 }
 
+/// An EC2 instance, as much of it as choosing instances for a profile needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Instance {
+    /// The ID of the instance, `i-...`.
+    pub instance_id: String,
+    /// The name of its state: `pending`, `running`, `shutting-down`,
+    /// `terminated`, `stopping` or `stopped`, as EC2 sent it.
+    pub state: String,
+    /// The instance profile it runs with, if any.
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+}
+
+impl Instance {
+    /// Reads an `<item>` of an `instancesSet`.
+    pub(crate) fn from_xml(node: Node<'_, '_>) -> Result<Self, String> {
+        let state = xml::child(node, "instanceState")
+            .and_then(|s| xml::child_text(s, "name"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        let iam_instance_profile = match xml::child(node, "iamInstanceProfile") {
+            Some(p) => {
+                Some(IamInstanceProfile { arn: xml::required_text(p, "arn")?, id: xml::required_text(p, "id")? })
+            }
+            None => None,
+        };
+        Ok(Instance { instance_id: xml::required_text(node, "instanceId")?, state, iam_instance_profile })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,13 +206,7 @@ impl Client {
         &self,
         request: &DescribeIamInstanceProfileAssociations,
     ) -> Pages<'_> {
-        Pages {
-            client: self,
-            request: request.clone(),
-            next_token: request.next_token.clone(),
-            previous_token: None,
-            done: false,
-        }
+        Pages { client: self, request: request.clone(), cursor: Cursor::new(request.next_token.clone()) }
     }
 }
 
@@ -225,9 +219,58 @@ impl Client {
 pub struct Pages<'a> {
     client: &'a Client,
     request: DescribeIamInstanceProfileAssociations,
+    cursor: Cursor,
+}
+
+/// Where a paginated listing is: the token of the next page, and whether the
+/// listing ended. Every paginated operation walks its pages with it.
+#[derive(Debug)]
+pub(crate) struct Cursor {
     next_token: Option<String>,
     previous_token: Option<String>,
     done: bool,
+}
+
+impl Cursor {
+    /// A listing starting at `next_token` (the first page for `None`).
+    pub(crate) fn new(next_token: Option<String>) -> Self {
+        Cursor { next_token, previous_token: None, done: false }
+    }
+
+    /// Fetches the next page with `fetch` (given the page token), unless the
+    /// listing ended. A failed page ends it; so does a page without a next
+    /// token, and a token received twice is an error rather than a loop.
+    /// `token_of` and `request_id_of` read a page's next token and request id.
+    pub(crate) fn next_page<T>(
+        &mut self,
+        fetch: impl FnOnce(Option<&str>) -> Result<T, Error>,
+        token_of: impl Fn(&T) -> Option<&String>,
+        request_id_of: impl Fn(&T) -> Option<String>,
+    ) -> Option<Result<T, Error>> {
+        if self.done {
+            return None;
+        }
+        let page = match fetch(self.next_token.as_deref()) {
+            Ok(p) => p,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        match token_of(&page) {
+            None => self.done = true,
+            Some(t) if self.previous_token.as_ref() == Some(t) => {
+                self.done = true;
+                let reason = format!("the same next token was received twice: {t:?}");
+                return Some(Err(Error::malformed(200, &reason, b"", request_id_of(&page))));
+            }
+            Some(t) => {
+                self.previous_token = Some(t.clone());
+                self.next_token = Some(t.clone());
+            }
+        }
+        Some(Ok(page))
+    }
 }
 
 impl<'a> Pages<'a> {
@@ -241,34 +284,15 @@ impl Iterator for Pages<'_> {
     type Item = Result<DescribeIamInstanceProfileAssociationsOutput, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        if let Err(e) = self.request.check() {
-            self.done = true;
-            return Some(Err(e));
-        }
-        let body = self.request.body(self.next_token.as_deref());
-        let page = match self.client.send_and_parse(body, parse) {
-            Ok(p) => p,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
-        };
-        match &page.next_token {
-            None => self.done = true,
-            Some(t) if self.previous_token.as_ref() == Some(t) => {
-                self.done = true;
-                let reason = format!("the same next token was received twice: {t:?}");
-                return Some(Err(Error::malformed(200, &reason, b"", page.request_id.clone())));
-            }
-            Some(t) => {
-                self.previous_token = Some(t.clone());
-                self.next_token = Some(t.clone());
-            }
-        }
-        Some(Ok(page))
+        let (client, request) = (self.client, &self.request);
+        self.cursor.next_page(
+            |token| {
+                request.check()?;
+                client.send_and_parse(request.body(token), parse)
+            },
+            |page| page.next_token.as_ref(),
+            |page| page.request_id.clone(),
+        )
     }
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod associate_iam_instance_profile;
 pub(crate) mod by_instance;
 pub(crate) mod describe_iam_instance_profile_associations;
+pub(crate) mod describe_instances;
 pub(crate) mod disassociate_iam_instance_profile;
 pub(crate) mod replace_iam_instance_profile_association;
 

@@ -6,6 +6,8 @@
 //!
 //! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -14,7 +16,9 @@ use crate::support::moto_fleet::{
     ASSOCIATE, CountingProxy, DESCRIBE, DISASSOCIATE, REPLACE, associated_instances, bare_instances, client, options,
     profile_of, strings,
 };
-use ec2_lite::{EnsureAction, IamInstanceProfileAssociationState, IamInstanceProfileSpecification};
+use ec2_lite::{
+    EnsureAction, EnsureOptions, IamInstanceProfileAssociationState, IamInstanceProfileSpecification, WaitOptions,
+};
 
 /// An instance id moto never hands out.
 const UNKNOWN_INSTANCE: &str = "i-00000000000000000";
@@ -150,7 +154,11 @@ fn library_fleet_shares_one_client() {
     }
     let counts = proxy.take_counts();
     assert_eq!(counts.get(DISASSOCIATE), Some(&30));
-    assert_eq!(counts.get(DESCRIBE), Some(&(30 * 2 + 1)));
+    // One describe for the 31, then batched polls (every 100 ms here): not
+    // a describe and a waiter per instance (61 calls).
+    let describes = counts.get(DESCRIBE).copied().unwrap_or(0);
+    eprintln!("a fleet of 31: {describes} describes");
+    assert!((2..=20).contains(&describes), "{counts:?}");
 }
 
 #[test]
@@ -161,14 +169,16 @@ fn library_concurrent_writers_on_one_instance_agree() {
     let c = client(moto, &proxy.url);
     let bare = bare_instances(moto, 1);
     proxy.take();
-    // Eight writers on the same instance at once: whoever associates first
-    // wins, the others are refused with IncorrectState, describe again and
-    // find nothing left to do.
-    let ids = vec![bare[0].clone(); 8];
-    let mut o = options();
-    o.max_concurrency = 8;
-    let results =
-        c.ensure_instance_profiles(&ids, Some(&IamInstanceProfileSpecification::name(&moto.profile.name)), &o);
+    // Eight writers on the same instance at once, each its own ensure (one
+    // run lists an instance once): whoever associates first wins, the others
+    // are refused with IncorrectState, describe again and find nothing left
+    // to do.
+    let profile = IamInstanceProfileSpecification::name(&moto.profile.name);
+    let results: Vec<_> = thread::scope(|s| {
+        let writers: Vec<_> =
+            (0..8).map(|_| s.spawn(|| c.ensure_instance_profile(&bare[0], Some(&profile), &options()))).collect();
+        writers.into_iter().map(|w| ((), w.join().unwrap())).collect()
+    });
     let outcomes: Vec<_> = results.into_iter().map(|(_, r)| r.unwrap()).collect();
     let associated = outcomes.iter().filter(|o| o.action == EnsureAction::Associated).count();
     assert_eq!(associated, 1, "{outcomes:#?}");
@@ -182,4 +192,126 @@ fn library_concurrent_writers_on_one_instance_agree() {
     assert_eq!(writes as usize, accepted + refused, "every associate sent is one ensure's single attempt");
     assert_eq!(profile_of(moto, &bare[0]).as_deref(), Some(moto.profile.arn.as_str()));
     eprintln!("{refused} of 8 writers raced and were refused with IncorrectState");
+}
+
+#[test]
+#[ignore = "needs scripts/venv"]
+fn library_fleet_of_400_costs_batched_describes_and_one_write_each() {
+    let moto = Moto::shared();
+    // 50% without a profile, 40% with crate-profile, 10% already with
+    // crate-profile-b, interleaved; all should end with crate-profile-b.
+    let bare = bare_instances(moto, 200);
+    let other = associated_instances(moto, 160, &moto.profile.name);
+    let right = associated_instances(moto, 40, &moto.profile_b.name);
+    let mut ids = Vec::with_capacity(400);
+    for i in 0..40 {
+        ids.extend(bare[i * 5..i * 5 + 5].iter().cloned());
+        ids.extend(other[i * 4..i * 4 + 4].iter().cloned());
+        ids.push(right[i].clone());
+    }
+    let proxy = CountingProxy::start(&moto.endpoint);
+    let c = client(moto, &proxy.url);
+    // The real clock, with the poller's sleeps counted: each is one round.
+    let sleeps = Arc::new(Mutex::new(0usize));
+    let counted = sleeps.clone();
+    let mut o = EnsureOptions::default().with_clock(std::time::Instant::now, move |d| {
+        *counted.lock().unwrap() += 1;
+        thread::sleep(d)
+    });
+    o.wait_options = WaitOptions::new(Duration::from_millis(500), Duration::from_secs(120));
+    let want = IamInstanceProfileSpecification::name(&moto.profile_b.name);
+
+    let results = c.ensure_instance_profiles(&ids, Some(&want), &o);
+
+    for (id, r) in &results {
+        let outcome = r.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
+        let expected = if bare.contains(id) {
+            EnsureAction::Associated
+        } else if other.contains(id) {
+            EnsureAction::Replaced
+        } else {
+            EnsureAction::Unchanged
+        };
+        assert_eq!(outcome.action, expected, "{id}");
+        assert_eq!(
+            outcome.association.as_ref().map(|a| a.state.clone()),
+            Some(IamInstanceProfileAssociationState::Associated)
+        );
+    }
+    let mut counts = proxy.take_counts();
+    let describes = counts.remove(DESCRIBE).unwrap_or(0);
+    assert_eq!(
+        counts,
+        BTreeMap::from([(ASSOCIATE.to_owned(), 200), (REPLACE.to_owned(), 160)]),
+        "one write per instance that needs one"
+    );
+    let rounds = *sleeps.lock().unwrap() + 1;
+    eprintln!("400 instances on moto: {describes} describes, {rounds} poll rounds at most");
+    // The initial describes are two batches of 200 (moto pages each by
+    // 100: four calls at most); every later call is a poll round's.
+    assert!(describes <= 400 / 100 + rounds, "{describes} describes for {rounds} rounds");
+    let converged = ids.iter().filter(|id| profile_of(moto, id).as_deref() == Some(&moto.profile_b.arn)).count();
+    assert_eq!(converged, 400);
+
+    // A dry run now plans nothing and writes nothing.
+    let mut plan = o.clone();
+    plan.dry_run = true;
+    let planned = c.ensure_instance_profiles(&ids, Some(&want), &plan);
+    assert!(planned.iter().all(|(_, r)| r.as_ref().is_ok_and(|p| p.dry_run && p.action == EnsureAction::Unchanged)));
+    let counts = proxy.take_counts();
+    assert_eq!(counts.keys().collect::<Vec<_>>(), [DESCRIBE], "{counts:?}");
+}
+
+#[test]
+#[ignore = "needs scripts/venv"]
+fn describe_instances_selects_a_fleet_by_tag() {
+    let moto = Moto::shared();
+    let c = client(moto, &moto.endpoint);
+    // A tag value of this run alone, so other tests' instances do not match.
+    let role = format!("web-{}", std::process::id());
+    let tagged = |n: usize, value: &str| {
+        let count = n.to_string();
+        let raw = c
+            .call(
+                "RunInstances",
+                &[
+                    ("ImageId", "ami-12c6146b"),
+                    ("InstanceType", "t3.micro"),
+                    ("MinCount", &count),
+                    ("MaxCount", &count),
+                    ("TagSpecification.1.ResourceType", "instance"),
+                    ("TagSpecification.1.Tag.1.Key", "Role"),
+                    ("TagSpecification.1.Tag.1.Value", value),
+                ],
+            )
+            .expect("RunInstances");
+        let mut ids: Vec<String> =
+            raw.body.split("<instanceId>").skip(1).filter_map(|s| s.split('<').next()).map(str::to_owned).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let web = tagged(3, &role);
+    let _db = tagged(2, &format!("db-{}", std::process::id()));
+    let with_profile = web[0].clone();
+    c.associate_iam_instance_profile(&with_profile, &IamInstanceProfileSpecification::name(&moto.profile.name))
+        .expect("associate");
+
+    let request = ec2_lite::DescribeInstances::new().filter("tag:Role", [role.as_str()]).max_results(5);
+    let found: Vec<ec2_lite::Instance> =
+        c.describe_instances_pages(&request).items().collect::<Result<_, _>>().expect("describe instances");
+    let mut got: Vec<&str> = found.iter().map(|i| i.instance_id.as_str()).collect();
+    got.sort();
+    assert_eq!(got, web.iter().map(String::as_str).collect::<Vec<_>>(), "the tagged instances, and only them");
+    assert!(found.iter().all(|i| i.state == "running" || i.state == "pending"), "{found:?}");
+    let profile = found.iter().find(|i| i.instance_id == with_profile).and_then(|i| i.iam_instance_profile.clone());
+    assert_eq!(profile.map(|p| p.arn), Some(moto.profile.arn.clone()));
+
+    // By id, one page.
+    let page = c
+        .describe_instances(&ec2_lite::DescribeInstances::new().instance_ids([web[1].as_str()]))
+        .expect("describe by id");
+    assert_eq!(page.instances.len(), 1);
+    assert_eq!(page.instances[0].iam_instance_profile, None);
+    assert!(page.request_id.is_some());
 }

@@ -185,12 +185,19 @@ fn replace_is_retried_through_propagation_too_and_waits_on_the_new_association_i
     assert_eq!(outcome.previous_association_id.as_deref(), Some("iip-assoc-0000000000000000b"));
     assert_eq!(outcome.association.unwrap().association_id, "iip-assoc-0000000000000000c");
     assert_eq!(outcome.attempts, 2);
-    assert_eq!(clock.sleeps().len(), 1);
+    // One propagation backoff, then the poller's: polled at once after the
+    // write, again one delay later (5 ms asked, 100 ms at least), on the
+    // same clock.
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2, "{sleeps:?}");
+    assert_eq!(sleeps[1], Duration::from_millis(100));
     let requests = server.requests();
     assert_eq!(requests.len(), 5);
+    // The poller asks by instance, the way it asks for a whole fleet, and
+    // looks for the id the replace returned.
     for wait_poll in &requests[3..] {
         let body = String::from_utf8_lossy(&wait_poll.body);
-        assert!(body.contains("AssociationId.1=iip-assoc-0000000000000000c"), "{body}");
+        assert!(body.contains(&format!("Filter.1.Name=instance-id&Filter.1.Value.1={INSTANCE}")), "{body}");
     }
 }
 
@@ -408,4 +415,42 @@ fn a_fleet_keeps_input_order_and_one_failure_does_not_stop_the_others() {
     }
     assert_eq!(seen.lock().unwrap().len(), all.len(), "the callback hears of each instance once");
     assert_eq!(server.max_in_flight(), 4, "bounded by max_concurrency, and used");
+}
+
+#[test]
+fn throttling_is_waited_out_and_fails_the_instance_only_past_the_deadline() {
+    let throttled = Reply::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.");
+    let script = vec![
+        describe(&[]),
+        throttled.clone(),
+        throttled.clone(),
+        written("AssociateIamInstanceProfile", "iip-assoc-00000000000000020", ARN_WEB, "associating"),
+        describe(&[("iip-assoc-00000000000000020", ARN_WEB, "associated")]),
+    ];
+    let server = FaultServer::start(script, Reply::status(500, "script ran out"));
+    let clock = FakeClock::new();
+    let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+
+    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+
+    assert_eq!(outcome.action, EnsureAction::Associated);
+    assert_eq!(outcome.attempts, 3, "two throttled writes, then the accepted one");
+    // Backoff 1 s then 2 s, each jittered down by at most half.
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2, "{sleeps:?}");
+    for (slept, full) in sleeps.iter().zip([1u64, 2]) {
+        let full = Duration::from_secs(full);
+        assert!(*slept <= full && *slept >= full / 2, "{sleeps:?}");
+    }
+
+    // Throttled for good: tried again until the deadline, whose error it is.
+    let server = FaultServer::start(vec![describe(&[])], throttled);
+    let clock = FakeClock::new();
+    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    options.deadline = Some(Duration::from_secs(30));
+    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    assert!(err.is_throttling(), "{err}");
+    assert_eq!(clock.elapsed(), Duration::from_secs(30), "the last backoff ends at the deadline: {:?}", clock.sleeps());
+    let writes = actions(&server).iter().filter(|a| *a == "AssociateIamInstanceProfile").count();
+    assert_eq!(writes, clock.sleeps().len() + 1);
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod doc_promises;
+mod ensure_fleet;
 mod ensure_moto;
 mod ensure_offline;
 mod faults;

@@ -181,13 +181,17 @@ fn cli_fleet_of_500_with_one_failure() {
             assert!(x.get("Error").is_none(), "{x}");
         }
     }
-    // Associate and replace: describe, write, one waiter poll; unchanged: one
-    // describe; the unknown instance: describe and a refused associate.
-    let want: BTreeMap<String, usize> = [(ASSOCIATE, 200 + 1), (DESCRIBE, 200 * 2 + 200 * 2 + 100 + 1), (REPLACE, 200)]
-        .into_iter()
-        .map(|(a, n)| (a.to_owned(), n))
-        .collect();
-    assert_eq!(proxy.take_counts(), want);
+    // One write per instance that needs one, the unknown instance's refused
+    // associate among them; describes in batches of 200 (moto pages them by
+    // 100), and polls batched too: where one describe an instance and a
+    // waiter's poll per write cost 901 describes.
+    let mut counts = proxy.take_counts();
+    let describes = counts.remove(DESCRIBE).unwrap_or(0);
+    let want: BTreeMap<String, usize> =
+        [(ASSOCIATE, 200 + 1), (REPLACE, 200)].into_iter().map(|(a, n)| (a.to_owned(), n)).collect();
+    assert_eq!(counts, want);
+    eprintln!("a fleet of 501: {describes} describes");
+    assert!((3..=60).contains(&describes), "{describes} describes");
     let converged = fleet.iter().filter(|id| profile_of(moto, id).as_deref() == Some(&moto.profile_b.arn)).count();
     assert_eq!(converged, 500);
 
@@ -197,5 +201,9 @@ fn cli_fleet_of_500_with_one_failure() {
     let out = lite(moto, &proxy, &args);
     assert_exit(&out, 0);
     assert!(results(&out).iter().all(|x| x["Action"] == "Unchanged"));
-    assert_eq!(proxy.take_counts(), BTreeMap::from([(DESCRIBE.to_owned(), 500)]));
+    // Three batches of 200 ids, each at most two of moto's pages of 100
+    // (and perhaps an empty last page).
+    let counts = proxy.take_counts();
+    assert_eq!(counts.keys().collect::<Vec<_>>(), [DESCRIBE], "no write");
+    assert!((3..=9).contains(&counts[DESCRIBE]), "{counts:?}");
 }
