@@ -11,4 +11,5 @@ pub mod listing;
 pub mod moto;
 pub mod process;
 pub mod python;
+pub mod standin;
 pub mod twin;
