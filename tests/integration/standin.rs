@@ -249,6 +249,8 @@ fn the_fleet_pages_through_describe_and_holds_the_issues_mix() {
     assert_eq!(views.len(), 100);
     let count = |p: Option<&str>| views.iter().filter(|v| v.profile.as_deref() == p).count();
     assert_eq!((count(None), count(Some("other")), count(Some("web"))), (50, 40, 10));
+    let by_state: Vec<(String, u64)> = standin.stats().instances.into_iter().collect();
+    assert_eq!(by_state, [("none".into(), 50), ("other/associated".into(), 40), ("web/associated".into(), 10)]);
     assert!(views.iter().all(|v| v.instance_id.len() == 19 && v.instance_id.starts_with("i-")));
     assert_eq!(views, Standin::fleet(100, Config::default()).instances(), "the same fleet every time");
 

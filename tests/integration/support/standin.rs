@@ -184,7 +184,7 @@ pub struct ActionStats {
 }
 
 /// What the stand-in saw so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
     /// By action name (as sent, unknown ones included).
     pub actions: BTreeMap<String, ActionStats>,
@@ -194,6 +194,11 @@ pub struct Stats {
     pub max_concurrent_connections: u64,
     /// Requests refused before an action was known (no `Authorization`, not a POST).
     pub rejected: u64,
+    /// Instances by `PROFILE/STATE` of their association (`web/associated`, say), or `none`:
+    /// whether a fleet has converged, at a glance.
+    pub instances: BTreeMap<String, u64>,
+    /// EC2 time since the start, in seconds.
+    pub ec2_seconds: f64,
 }
 
 impl Stats {
@@ -212,18 +217,26 @@ impl Stats {
         self.actions.values().map(|a| a.throttled).sum()
     }
 
-    /// The figures as one JSON object: `{"connections":N,"max_concurrent_connections":N,
-    /// "rejected":N,"calls":N,"throttled":N,"actions":{"Action":{"calls":N,"throttled":N,
-    /// "errors":{"Code":N}}}}`.
+    /// The figures as one JSON object on one line: `{"ec2_seconds":F,"connections":N,
+    /// "max_concurrent_connections":N,"rejected":N,"calls":N,"throttled":N,
+    /// "instances":{"web/associated":N,"none":N,...},
+    /// "actions":{"Action":{"calls":N,"throttled":N,"errors":{"Code":N}}}}`.
     pub fn to_json(&self) -> String {
-        let mut s = format!(
-            "{{\"connections\":{},\"max_concurrent_connections\":{},\"rejected\":{},\"calls\":{},\"throttled\":{},\"actions\":{{",
+        let mut s = format!("{{\"ec2_seconds\":{:.3},", self.ec2_seconds);
+        let _ = write!(
+            s,
+            "\"connections\":{},\"max_concurrent_connections\":{},\"rejected\":{},\"calls\":{},\"throttled\":{},\"instances\":{{",
             self.connections,
             self.max_concurrent_connections,
             self.rejected,
             self.calls(),
             self.throttled()
         );
+        for (i, (key, n)) in self.instances.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(s, "{sep}{}:{n}", json_string(key));
+        }
+        s.push_str("},\"actions\":{");
         for (i, (action, a)) in self.actions.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
             let _ = write!(
@@ -474,7 +487,25 @@ impl Shared {
     }
 
     fn stats(&self) -> Stats {
-        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let (instances, ec2_seconds) = {
+            let mut ec2 = self.lock();
+            ec2.settle();
+            let mut by = BTreeMap::new();
+            for i in 0..ec2.instances.len() {
+                let v = ec2.view(i);
+                let key = match (v.profile, v.association_state) {
+                    (Some(p), Some(state)) => format!("{p}/{state}"),
+                    (None, Some(state)) => state,
+                    _ => "none".to_owned(),
+                };
+                *by.entry(key).or_default() += 1;
+            }
+            (by, ec2.now())
+        };
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        stats.instances = instances;
+        stats.ec2_seconds = ec2_seconds;
+        stats
     }
 
     fn record(&self, f: impl FnOnce(&mut Stats)) {
@@ -790,6 +821,8 @@ struct Ec2 {
     associations: BTreeMap<u64, Association>,
     /// Associations in a state that ends.
     moving: BTreeSet<u64>,
+    /// Each instance's associations, so that a per-instance look-up does not scan them all.
+    by_instance: HashMap<String, BTreeSet<u64>>,
     next_association: u64,
     next_instance: u64,
     requests: u64,
@@ -815,6 +848,7 @@ impl Ec2 {
             index: HashMap::new(),
             associations: BTreeMap::new(),
             moving: BTreeSet::new(),
+            by_instance: HashMap::new(),
             next_association: 1,
             next_instance: 1,
             requests: 0,
@@ -855,7 +889,26 @@ impl Ec2 {
         if until.is_finite() {
             self.moving.insert(seq);
         }
+        self.by_instance.entry(instance_id.to_owned()).or_default().insert(seq);
         association_id(seq)
+    }
+
+    fn remove_association(&mut self, seq: u64) {
+        self.moving.remove(&seq);
+        if let Some(a) = self.associations.remove(&seq)
+            && let Some(set) = self.by_instance.get_mut(&a.instance_id)
+        {
+            set.remove(&seq);
+        }
+    }
+
+    /// The associations of `instance_id`, oldest first.
+    fn of_instance(&self, instance_id: &str) -> impl Iterator<Item = (u64, &Association)> {
+        self.by_instance
+            .get(instance_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.associations.get(s).map(|a| (*s, a)))
     }
 
     /// Applies the transitions due by now.
@@ -871,17 +924,14 @@ impl Ec2 {
                     a.state = AssociationState::Associated;
                     a.until = f64::INFINITY;
                 }
-                _ => {
-                    self.associations.remove(&seq);
-                }
+                _ => self.remove_association(seq),
             }
         }
     }
 
     fn view(&self, i: usize) -> InstanceView {
         let inst = &self.instances[i];
-        let mut mine: Vec<(u64, &Association)> =
-            self.associations.iter().filter(|(_, a)| a.instance_id == inst.id).map(|(s, a)| (*s, a)).collect();
+        let mut mine: Vec<(u64, &Association)> = self.of_instance(&inst.id).collect();
         // The active one first, if any.
         mine.sort_by_key(|(s, a)| (!a.state.active(), *s));
         let first = mine.first();
@@ -895,7 +945,7 @@ impl Ec2 {
     }
 
     fn active_association(&self, instance_id: &str) -> Option<(u64, &Association)> {
-        self.associations.iter().find(|(_, a)| a.instance_id == instance_id && a.state.active()).map(|(s, a)| (*s, a))
+        self.of_instance(instance_id).find(|(_, a)| a.state.active())
     }
 
     fn act(&mut self, action: &str, p: &Params, request_id: &str) -> Result<String, Fail> {
@@ -979,8 +1029,7 @@ impl Ec2 {
             return Err(invalid("IncorrectState", format!("The association {old_id} is not the active association")));
         }
         let instance_id = old.instance_id.clone();
-        self.associations.remove(&seq);
-        self.moving.remove(&seq);
+        self.remove_association(seq);
         let until = self.now() + self.delay;
         let id = self.insert_association(&instance_id, &profile, AssociationState::Associating, until);
         Ok(self.one_association("ReplaceIamInstanceProfileAssociationResponse", &id, request_id))
