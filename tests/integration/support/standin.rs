@@ -10,8 +10,10 @@
 //! <https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html>: EC2 keeps one
 //! token bucket per action for each account and Region (one stand-in is one account in one
 //! Region). A request takes one token; a request that finds the bucket empty is answered with
-//! HTTP 503 and the error `RequestLimitExceeded`, takes nothing, and the bucket refills at a fixed
-//! rate up to its capacity. Buckets start full. The documented sizes are [`EC2_BUCKETS`]:
+//! HTTP 503 and the error `RequestLimitExceeded` and takes nothing. Once a second the bucket gains
+//! its refill rate in tokens, up to its capacity (the guide's "a set number of tokens is added
+//! back every second"; the seconds are counted from the start). Buckets start full. The
+//! documented sizes are [`EC2_BUCKETS`]:
 //!
 //! | action | capacity | refill per second |
 //! | --- | --- | --- |
@@ -772,8 +774,10 @@ struct TokenBucket {
 }
 
 impl TokenBucket {
+    /// Credits the refills of the whole seconds that began since the last look.
     fn refill(&mut self, now: f64, neighbour: f64) {
-        let credited = (now - self.at).max(0.0) * self.rate * (1.0 - neighbour);
+        let seconds = (now.floor() - self.at.floor()).max(0.0);
+        let credited = seconds * self.rate * (1.0 - neighbour);
         self.tokens = (self.tokens + credited).min(self.capacity);
         self.at = now;
     }
