@@ -421,3 +421,52 @@ fn the_cli_talks_to_it_through_aws_endpoint_url() {
     assert_eq!(json["IamInstanceProfileAssociations"].as_array().map(Vec::len), Some(5));
     assert_eq!(standin.stats().action("DescribeIamInstanceProfileAssociations").calls, 1);
 }
+
+#[test]
+fn describe_filters_by_state_and_the_profile_may_be_named_by_arn() {
+    let standin = Standin::start(Config::default().time_scale(0.01));
+    let client = client(&standin);
+    let (a, b) = (standin.add_instance(&[]), standin.add_instance(&[]));
+    client.associate_iam_instance_profile(&a, &Profile::arn(profile_arn("web"))).expect("by ARN");
+    let held = standin.add_association(&b, "other", AssociationState::Associated).expect("known instance");
+    client.disassociate_iam_instance_profile(&held).expect("disassociate");
+    let by_state = |state: &str| {
+        client
+            .describe_iam_instance_profile_associations(
+                &DescribeIamInstanceProfileAssociations::new().filter("state", [state]),
+            )
+            .expect("describe")
+            .iam_instance_profile_associations
+            .into_iter()
+            .map(|x| x.instance_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_state("associating"), [a.as_str()]);
+    assert_eq!(by_state("disassociating"), [b.as_str()]);
+    assert!(by_state("associated").is_empty());
+    // Disassociating does not block a new association; associating does.
+    client.associate_iam_instance_profile(&b, &Profile::name("web")).expect("b is free");
+    let both = Profile::arn_and_name(profile_arn("web"), "other");
+    let c = standin.add_instance(&[]);
+    assert_eq!(code(client.associate_iam_instance_profile(&c, &both)), "InvalidParameterCombination");
+    assert_eq!(
+        code(client.call(
+            "DescribeIamInstanceProfileAssociations",
+            &[("Filter.1.Name", "profile"), ("Filter.1.Value.1", "x")]
+        )),
+        "InvalidParameterValue"
+    );
+}
+
+#[test]
+fn a_body_over_the_cap_closes_the_connection_unanswered() {
+    let standin = Standin::start(Config::default());
+    let mut stream = TcpStream::connect(standin.addr()).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let head = "POST / HTTP/1.1\r\nhost: x\r\nauthorization: x\r\ncontent-length: 100000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("closed, not timed out");
+    assert!(answer.is_empty());
+    assert_eq!(standin.stats().calls(), 0);
+}
