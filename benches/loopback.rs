@@ -8,9 +8,9 @@
 //! - `loopback serve-fleet [--instances N] [--time-scale F] [--neighbour F] [--delay SECS]
 //!   [--profile NAME[=SECS]]... [--port PORT]`: the throttling stand-in EC2 of
 //!   `tests/integration/support/standin.rs` (EC2's per-action token buckets, the association
-//!   lifecycle) seeded with the mixed fleet of N instances (default 2000). The first
-//!   stdout line is its endpoint URL; it serves until stdin closes, then prints its stats as one
-//!   line of JSON and exits. `GET /__stats` answers the same JSON at any time. std cannot catch
+//!   lifecycle) seeded with a mixed fleet of N instances (default 2000: half without a profile,
+//!   40% with `other`, 10% with `web`). The first stdout line is its endpoint URL; it serves until
+//!   stdin closes, then prints its stats as one line of JSON and exits. `GET /__stats` answers the same JSON at any time. std cannot catch
 //!   SIGTERM without unsafe code, which this crate forbids: a SIGTERM ends it without stats.
 //! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
 //!   (`disassociate`, the default, `describe`, or `describe-10`, `describe-100` and

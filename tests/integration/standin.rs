@@ -244,7 +244,7 @@ fn more_than_200_filter_values_is_filter_limit_exceeded() {
 }
 
 #[test]
-fn the_fleet_pages_through_describe_and_holds_the_issues_mix() {
+fn the_fleet_holds_its_mix_and_pages_through_describe() {
     let standin = Standin::fleet(100, Config::default());
     let client = client(&standin);
     let views = standin.instances();

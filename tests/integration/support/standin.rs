@@ -329,7 +329,7 @@ impl Standin {
         Standin::bind("127.0.0.1:0", config).expect("bind a loopback port")
     }
 
-    /// Starts with the mixed fleet of `instances` ([`Standin::seed_fleet`]).
+    /// Starts with a mixed fleet of `instances` ([`Standin::seed_fleet`]).
     pub fn fleet(instances: usize, config: Config) -> Standin {
         let standin = Standin::start(config);
         standin.seed_fleet(instances);
@@ -348,11 +348,11 @@ impl Standin {
         Ok(Standin { url: format!("http://{addr}"), addr, shared, accept: Some(accept) })
     }
 
-    /// Adds `n` instances as the mixed fleet and returns their ids, in order. Of every
-    /// ten, five have no profile, four have `other` and one has `web` (the tenth), all
+    /// Adds `n` instances as a mixed fleet for a rollout of `web`, and returns their ids in order.
+    /// Of every ten, five have no profile, four have `other` and one has `web` (the tenth), all
     /// `associated`; odd ones are tagged `Role=web` (so the ones with `web` are among them), even
-    /// ones `Role=db`, all `Fleet=standin`.
-    /// Ids are deterministic: the k-th instance ever added is `i-` and 17 hex digits from k.
+    /// ones `Role=db`, all `Fleet=standin`. Ids are deterministic: the k-th instance ever added
+    /// is `i-` and 17 hex digits made from k.
     pub fn seed_fleet(&self, n: usize) -> Vec<String> {
         let mut ec2 = self.shared.lock();
         (0..n)
@@ -378,7 +378,7 @@ impl Standin {
         self.shared.lock().add_instance(None, tags)
     }
 
-    /// Adds a running instance with the id `instance_id` (replacing one of that id).
+    /// Adds a running instance with the id `instance_id` (if one has that id, only its tags change).
     pub fn add_instance_with_id(&self, instance_id: &str, tags: &[(&str, &str)]) -> String {
         let tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         self.shared.lock().add_instance(Some(instance_id), tags)
