@@ -5,6 +5,13 @@
 //!   `/usr/bin/time` see only the client.
 //! - `loopback serve-tls [PORT]`: the same over TLS, for `https://localhost:PORT` with
 //!   `AWS_CA_BUNDLE=benches/support/tls/ca.pem` (an RSA-2048 chain).
+//! - `loopback serve-fleet [--instances N] [--time-scale F] [--neighbour F] [--delay SECS]
+//!   [--profile NAME[=SECS]]... [--port PORT]`: the throttling stand-in EC2 of
+//!   `tests/integration/support/standin.rs` (EC2's per-action token buckets, the association
+//!   lifecycle) seeded with a mixed fleet of N instances (default 2000: half without a profile,
+//!   40% with `other`, 10% with `web`). The first stdout line is its endpoint URL; it serves until
+//!   stdin closes, then prints its stats as one line of JSON and exits. `GET /__stats` answers the same JSON at any time. std cannot catch
+//!   SIGTERM without unsafe code, which this crate forbids: a SIGTERM ends it without stats.
 //! - `loopback calls URL N [OPERATION]`: N calls on one reused `Client`
 //!   (`disassociate`, the default, `describe`, or `describe-10`, `describe-100` and
 //!   `describe-1000` for the generated pages of that many items). Run under
@@ -15,13 +22,21 @@
 
 #[path = "support/canned.rs"]
 mod canned;
+// The stand-in's HTTP reader, as the integration tests include it.
+#[path = "../src/credentials/replay/http1.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod http1;
+#[path = "../tests/integration/support/standin.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod standin;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations};
 
-const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-10|describe-100|describe-1000]";
+const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-10|describe-100|describe-1000]\n       loopback serve-fleet [--instances N] [--time-scale F] [--neighbour F] [--delay SECS] [--profile NAME[=SECS]]... [--port PORT]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -47,6 +62,7 @@ fn main() -> ExitCode {
                 std::thread::park();
             }
         }
+        ["serve-fleet", rest @ ..] => serve_fleet(rest),
         ["calls", url, n, rest @ ..] => {
             let Ok(n) = n.parse::<u32>() else { return fail("N: a number") };
             let op = rest.first().copied().unwrap_or("disassociate");
@@ -88,6 +104,50 @@ fn calls(url: &str, n: u32, op: &str) -> ExitCode {
         }
     }
     println!("{n} calls, {items} associations");
+    ExitCode::SUCCESS
+}
+
+/// `serve-fleet`: see the module docs.
+fn serve_fleet(args: &[&str]) -> ExitCode {
+    let mut config = standin::Config::default();
+    let (mut instances, mut port) = (2000usize, 0u16);
+    let mut args = args.iter();
+    while let Some(&flag) = args.next() {
+        let Some(&value) = args.next() else { return fail(&format!("{flag}: a value\n{USAGE}")) };
+        let number = value.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        match (flag, number) {
+            ("--instances", _) => match value.parse() {
+                Ok(n) => instances = n,
+                Err(_) => return fail("--instances: a count"),
+            },
+            ("--port", _) => match value.parse() {
+                Ok(p) => port = p,
+                Err(_) => return fail("--port: a port number"),
+            },
+            ("--time-scale", Some(f)) if f > 0.0 => config = config.time_scale(f),
+            ("--neighbour", Some(f)) if f <= 1.0 => config = config.neighbour(f),
+            ("--delay", Some(d)) => config = config.state_delay(Duration::from_secs_f64(d)),
+            ("--profile", _) => {
+                let (name, after) = value.split_once('=').unwrap_or((value, "0"));
+                match after.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
+                    Some(d) if !name.is_empty() => config = config.profile(name, Duration::from_secs_f64(d)),
+                    _ => return fail("--profile: NAME or NAME=SECONDS"),
+                }
+            }
+            _ => return fail(&format!("{flag} {value}: not understood\n{USAGE}")),
+        }
+    }
+    let server = match standin::Standin::bind(("127.0.0.1", port), config) {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("bind 127.0.0.1:{port}: {e}")),
+    };
+    server.seed_fleet(instances);
+    println!("{}", server.url);
+    let _ = std::io::stdout().flush();
+    // Until stdin closes (its reader's end of file), whatever it carries.
+    let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+    println!("{}", server.stats().to_json());
+    let _ = std::io::stdout().flush();
     ExitCode::SUCCESS
 }
 

@@ -17,4 +17,5 @@ mod readme;
 mod secrets;
 mod sigv4_botocore;
 mod sigv4_suite;
+mod standin;
 mod waiters;

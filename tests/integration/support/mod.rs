@@ -12,3 +12,4 @@ pub mod moto;
 pub mod moto_fleet;
 pub mod process;
 pub mod python;
+pub mod standin;

@@ -22,3 +22,5 @@ pub mod moto_fleet;
 pub mod process;
 #[path = "../../../../tests/integration/support/python.rs"]
 pub mod python;
+#[path = "../../../../tests/integration/support/standin.rs"]
+pub mod standin;
