@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -13,6 +13,7 @@ use crate::credentials::ProvideCredentials;
 use crate::http::Url;
 use crate::http::{Request, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
+use crate::rate_limit::{ActionLimiter, Limiter, Monotonic, RateLimits, RetryMode};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::timestamp::Clock;
@@ -45,6 +46,9 @@ pub(crate) struct Parts {
     pub(crate) clock: Clock,
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
+    pub(crate) monotonic: Monotonic,
+    pub(crate) rate_limits: RateLimits,
+    pub(crate) retry_mode: RetryMode,
     pub(crate) timeouts: Timeouts,
 }
 
@@ -79,8 +83,17 @@ struct Inner {
     clock: Clock,
     sleep: Sleep,
     rand: Rand,
+    /// What the rate limiter and the operation timeout measure time by.
+    monotonic: Monotonic,
+    /// Shared by all clones: EC2's buckets are per account, not per handle.
+    limiter: Limiter,
+    /// Throttling answers received, all actions.
+    throttled: AtomicU64,
     timeouts: Timeouts,
 }
+
+/// A wait for the rate limiter longer than this is worth a debug line.
+const LONG_WAIT: Duration = Duration::from_secs(1);
 
 const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
 
@@ -159,9 +172,24 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client from resolved settings; the builder does the resolving.
     pub(crate) fn from_parts(parts: Parts) -> Client {
-        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand, timeouts } =
-            parts;
+        let Parts {
+            region,
+            endpoint,
+            credentials,
+            http,
+            debug,
+            retry,
+            skew_correction,
+            clock,
+            sleep,
+            rand,
+            monotonic,
+            rate_limits,
+            retry_mode,
+            timeouts,
+        } = parts;
         let url = endpoint.url();
+        let limiter = Limiter::new(rate_limits, retry_mode, monotonic());
         Client {
             inner: Arc::new(Inner {
                 http,
@@ -178,6 +206,9 @@ impl Client {
                 clock,
                 sleep,
                 rand,
+                monotonic,
+                limiter,
+                throttled: AtomicU64::new(0),
                 timeouts,
             }),
         }
@@ -193,6 +224,18 @@ impl Client {
     #[doc(hidden)]
     pub fn retry_quota_tokens(&self) -> u32 {
         self.inner.quota.available()
+    }
+
+    /// Throttling answers (such as EC2's 503 `RequestLimitExceeded`) this client and its clones
+    /// have received, all actions and attempts counted; each was retried while the retry policy
+    /// and quota allowed.
+    pub fn throttled_responses(&self) -> u64 {
+        self.inner.throttled.load(Ordering::Relaxed)
+    }
+
+    /// The retry mode the client was built with.
+    pub fn retry_mode(&self) -> RetryMode {
+        self.inner.limiter.mode()
     }
 
     /// The offset, in milliseconds, applied to the local clock when signing,
@@ -241,17 +284,19 @@ impl Client {
     /// and correcting for a skewed clock; parses an error document on failure.
     pub(crate) fn send(&self, body: QueryBody) -> Result<RawResponse, Error> {
         let inner = &*self.inner;
+        let started = (inner.monotonic)();
+        let limiter = inner.limiter.for_action(body.action(), || started);
         let body = body.into_string();
         let max = inner.retry.max_attempts.max(1);
         let invocation_id = invocation_id();
         let mut skew_corrected = false;
-        let started = std::time::Instant::now();
         // With an operation timeout, a wait between attempts never runs past it either.
         let sleep = match inner.timeouts.operation {
             None => Arc::clone(&inner.sleep),
             Some(limit) => {
-                let sleep = Arc::clone(&inner.sleep);
-                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(started.elapsed())))) as Sleep
+                let (sleep, monotonic) = (Arc::clone(&inner.sleep), Arc::clone(&inner.monotonic));
+                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(monotonic().saturating_sub(started)))))
+                    as Sleep
             }
         };
         let retrier = Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &sleep, rand: &inner.rand };
@@ -262,19 +307,49 @@ impl Client {
             None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
         };
         retry::run(&retrier, on_retry, |attempt| {
+            // The first attempt starts when the call did: one reading of the clock fewer.
+            let mut now = if attempt == 1 || (limiter.is_none() && inner.timeouts.operation.is_none()) {
+                started
+            } else {
+                (inner.monotonic)()
+            };
+            if let Some(limiter) = &limiter {
+                match self.wait_for_token(limiter, now, started) {
+                    Ok(waited) => now += waited,
+                    Err(e) => return Attempt::Fail(e),
+                }
+            }
             // The operation's deadline bounds every attempt, and ends the call when it passes.
             let mut budget = inner.timeouts.attempt;
             if let Some(limit) = inner.timeouts.operation {
-                let left = limit.saturating_sub(started.elapsed());
+                let left = limit.saturating_sub(now.saturating_sub(started));
                 if left.is_zero() {
                     return Attempt::Fail(operation_timed_out(limit));
                 }
                 budget = budget.min(left);
             }
             let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max, budget);
+            // EC2's answers only: a credential source's own throttling never reached EC2.
+            let throttled = matches!(&result, Err(e) if !matches!(e, Error::Credentials(_)) && e.is_throttling());
+            if throttled {
+                inner.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(limiter) = &limiter
+                && limiter.is_adaptive()
+                && !matches!(result, Err(Error::Credentials(_)))
+                && let Some((rate, measured)) = limiter.on_response((inner.monotonic)(), throttled)
+            {
+                self.debug(|| {
+                    format!(
+                        "throttled on {}: adaptive send rate now {rate:.2}/s (measured {measured:.2}/s)",
+                        limiter.action()
+                    )
+                });
+            }
             let result = match (result, inner.timeouts.operation) {
                 (Err(Error::Transport(t)), Some(limit))
-                    if t.kind() == crate::TransportErrorKind::Timeout && started.elapsed() >= limit =>
+                    if t.kind() == crate::TransportErrorKind::Timeout
+                        && (inner.monotonic)().saturating_sub(started) >= limit =>
                 {
                     return Attempt::Fail(operation_timed_out(limit));
                 }
@@ -302,6 +377,27 @@ impl Client {
             retry::retry_if_retryable(err, retry_after)
         })
         .map_err(|e| e.error.with_attempts(e.attempts))
+    }
+
+    /// Takes the action's token, waiting for it when the bucket is empty: how long it waited.
+    /// A token that would come after the operation's deadline fails the call at once.
+    fn wait_for_token(&self, limiter: &ActionLimiter, now: Duration, started: Duration) -> Result<Duration, Error> {
+        let inner = &*self.inner;
+        let deadline = inner.timeouts.operation.map(|limit| started.saturating_add(limit));
+        let wait = limiter.reserve(now, deadline).map_err(|_| {
+            let limit = inner.timeouts.operation.unwrap_or_default();
+            self.debug(|| format!("the rate limit of {} has no token before the operation timeout", limiter.action()));
+            operation_timed_out(limit)
+        })?;
+        if wait > LONG_WAIT {
+            self.debug(|| {
+                format!("waiting {} ms for the client-side rate limit of {}", wait.as_millis(), limiter.action())
+            });
+        }
+        if !wait.is_zero() {
+            (inner.sleep)(wait);
+        }
+        Ok(wait)
     }
 
     fn debug(&self, line: impl FnOnce() -> String) {

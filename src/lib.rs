@@ -89,6 +89,7 @@ mod model;
 mod ops;
 mod profile;
 pub mod query;
+mod rate_limit;
 mod retry;
 pub mod sigv4;
 mod timestamp;
@@ -122,6 +123,7 @@ pub use ops::describe_iam_instance_profile_associations::{
 pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
 pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;
 pub use profile::ProfileSettings;
+pub use rate_limit::{RateLimit, RateLimits, RetryMode};
 pub use retry::RetryConfig;
 /// The [`time`](https://docs.rs/time) crate, whose `OffsetDateTime` the signer
 /// takes and the model's timestamps are, re-exported so its version matches.
