@@ -643,6 +643,50 @@ mod tests {
     }
 
     #[test]
+    fn retry_mode_from_the_builder_the_environment_or_the_profile() {
+        let (dir, fs) = files(
+            "[default]\nregion = eu-west-1\nretry_mode = Adaptive\n[profile std]\nregion = us-east-1\nretry_mode = standard\n",
+        );
+        let b = |pairs: &[(&str, &str)]| {
+            let mut env = pairs.to_vec();
+            env.push(("HOME", "/h"));
+            builder(&env).fs(fs.clone())
+        };
+        let mode = |b: ClientBuilder| b.build().map(|c| c.retry_mode());
+        let profile = mode(b(&[]));
+        let env_wins = mode(b(&[("AWS_RETRY_MODE", "STANDARD")]));
+        let env_adaptive = mode(b(&[("AWS_PROFILE", "std"), ("AWS_RETRY_MODE", "adaptive")]));
+        let named = mode(b(&[]).profile("std"));
+        let builder_wins = mode(b(&[("AWS_RETRY_MODE", "adaptive")]).retry_mode(RetryMode::Standard));
+        // Setting the attempts by hand keeps the configured mode.
+        let attempts_kept = mode(b(&[]).max_attempts(5));
+        let bad = mode(b(&[("AWS_RETRY_MODE", "legacy")]));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(profile.unwrap(), RetryMode::Adaptive);
+        assert_eq!(env_wins.unwrap(), RetryMode::Standard);
+        assert_eq!(env_adaptive.unwrap(), RetryMode::Adaptive);
+        assert_eq!(named.unwrap(), RetryMode::Standard);
+        assert_eq!(builder_wins.unwrap(), RetryMode::Standard);
+        assert_eq!(attempts_kept.unwrap(), RetryMode::Adaptive);
+        let e = bad.unwrap_err().to_string();
+        assert!(e.contains("AWS_RETRY_MODE must be standard or adaptive, not \"legacy\""), "{e}");
+        assert_eq!(mode(builder(&[("AWS_REGION", "us-east-1")])).unwrap(), RetryMode::Standard, "the default");
+    }
+
+    #[test]
+    fn rate_limits_that_cannot_be_kept_are_refused_at_build() {
+        let b = || builder(&[]).region("us-east-1").credentials(Credentials::new("a", "b", None));
+        let e = b().rate_limit("DescribeInstances", Some(RateLimit::new(100, 0.0))).build().unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m == "rate limit of DescribeInstances: the refill rate must be a finite number above 0, not 0"),
+            "{e}"
+        );
+        let e = b().rate_limits(RateLimits::ec2_documented().scaled(f64::NAN)).build().unwrap_err();
+        assert!(matches!(&e, Error::InvalidInput(m) if m.contains("the scale must be a finite number above 0")), "{e}");
+        assert!(b().rate_limit("DescribeInstances", None).rate_limits(RateLimits::none().scaled(20.0)).build().is_ok());
+    }
+
+    #[test]
     fn plain_http_only_to_loopback_unless_allowed() {
         let b = || builder(&[]).region("us-east-1").credentials(Credentials::new("a", "b", None));
         let e = b().endpoint_url("http://ec2.example.com").build().unwrap_err();

@@ -540,6 +540,181 @@ pub(crate) fn redact_header(name: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Response;
+    use crate::{Credentials, RateLimit};
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Answers request n (from 0) with `reply(n)`: a status and a body.
+    struct Scripted {
+        reply: Box<dyn Fn(usize) -> (u16, &'static str) + Send + Sync>,
+        sent: AtomicUsize,
+    }
+
+    impl fmt::Debug for Scripted {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Scripted")
+        }
+    }
+
+    impl Transport for Scripted {
+        fn send(&self, _request: &Request<'_>) -> Result<crate::http::Response, Error> {
+            let (status, body) = (self.reply)(self.sent.fetch_add(1, Ordering::SeqCst));
+            Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() })
+        }
+    }
+
+    const THROTTLED: &str = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit \
+                             exceeded.</Message></Error></Errors><RequestID>x</RequestID></Response>";
+
+    /// A fake monotonic time that only the client's sleeps move, the sleeps (not the zero
+    /// ones: a backoff jittered to nothing) and the debug lines.
+    #[derive(Default)]
+    struct Fake {
+        now: Mutex<Duration>,
+        sleeps: Mutex<Vec<Duration>>,
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl Fake {
+        fn sleeps(&self) -> Vec<u128> {
+            std::mem::take(&mut *self.sleeps.lock().unwrap()).iter().map(Duration::as_millis).collect()
+        }
+    }
+
+    fn client(
+        reply: impl Fn(usize) -> (u16, &'static str) + Send + Sync + 'static,
+        limits: RateLimits,
+        retry_mode: RetryMode,
+        operation: Option<Duration>,
+    ) -> (Client, Arc<Fake>, Arc<Scripted>) {
+        let fake = Arc::new(Fake::default());
+        let http = Arc::new(Scripted { reply: Box::new(reply), sent: AtomicUsize::new(0) });
+        let (f1, f2, f3) = (Arc::clone(&fake), Arc::clone(&fake), Arc::clone(&fake));
+        let client = Client::from_parts(Parts {
+            region: "us-east-1".into(),
+            endpoint: Url::endpoint("http://127.0.0.1:1").unwrap(),
+            credentials: Arc::new(Credentials::new("AKIDEXAMPLE", "SECRET", None)),
+            http: Arc::clone(&http) as Arc<dyn Transport>,
+            debug: Some(Arc::new(move |line: &str| {
+                if !line.starts_with(' ') && !line.starts_with("request") && !line.starts_with("response") {
+                    f3.lines.lock().unwrap().push(line.to_owned());
+                }
+            })),
+            retry: RetryConfig::default(),
+            skew_correction: false,
+            clock: Arc::new(|| std::time::UNIX_EPOCH + Duration::from_secs(1_795_608_000)),
+            sleep: Arc::new(move |d: Duration| {
+                if !d.is_zero() {
+                    *f1.now.lock().unwrap() += d;
+                    f1.sleeps.lock().unwrap().push(d);
+                }
+            }),
+            rand: Arc::new(|| 0.0),
+            monotonic: Arc::new(move || *f2.now.lock().unwrap()),
+            rate_limits: limits,
+            retry_mode,
+            timeouts: Timeouts { operation, attempt: DEFAULT_ATTEMPT_TIMEOUT },
+        });
+        (client, fake, http)
+    }
+
+    const DISASSOCIATE: &str = "DisassociateIamInstanceProfile";
+    const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
+    const OK: (u16, &str) = (200, "<DisassociateIamInstanceProfileResponse/>");
+
+    fn disassociate(c: &Client) -> Result<RawResponse, Error> {
+        c.call(DISASSOCIATE, &[("AssociationId", "iip-assoc-1")])
+    }
+
+    #[test]
+    fn clones_share_the_bucket_and_wait_through_the_injected_sleep() {
+        let limits = RateLimits::ec2_documented().with(DISASSOCIATE, RateLimit::new(2, 5.0));
+        let (a, fake, _) = client(|_| OK, limits, RetryMode::Standard, None);
+        let b = a.clone();
+        for c in [&a, &b, &a, &b] {
+            disassociate(c).unwrap();
+        }
+        // Two at once, then one every 200 ms, whichever clone asks.
+        assert_eq!(fake.sleeps(), [200, 200]);
+        // Describe has its own bucket: not held up by Disassociate's.
+        b.call(DESCRIBE, &[]).unwrap();
+        assert_eq!(fake.sleeps(), Vec::<u128>::new());
+        assert!(fake.lines.lock().unwrap().is_empty(), "short waits are not worth a line");
+    }
+
+    #[test]
+    fn retries_take_tokens_too_and_throttles_are_counted() {
+        let limits = RateLimits::none().with(DISASSOCIATE, RateLimit::new(1, 1.0));
+        let (c, fake, http) = client(|n| if n < 2 { (503, THROTTLED) } else { OK }, limits, RetryMode::Standard, None);
+        disassociate(&c.clone()).unwrap();
+        // Three attempts (the backoff jittered to 0): the second and third waited a token each.
+        assert_eq!(http.sent.load(Ordering::SeqCst), 3);
+        assert_eq!(fake.sleeps(), [1000, 1000]);
+        assert_eq!(c.throttled_responses(), 2);
+        // Pacing off: no wait, whatever the burst.
+        let (c, fake, _) = client(|_| OK, RateLimits::none(), RetryMode::Standard, None);
+        for _ in 0..1000 {
+            disassociate(&c).unwrap();
+        }
+        assert_eq!((fake.sleeps().len(), c.throttled_responses()), (0, 0));
+    }
+
+    #[test]
+    fn the_operation_timeout_bounds_the_wait_for_a_token() {
+        let limits = RateLimits::none().with(DISASSOCIATE, RateLimit::new(1, 0.1));
+        let (c, fake, http) = client(|_| OK, limits.clone(), RetryMode::Standard, Some(Duration::from_secs(5)));
+        disassociate(&c).unwrap();
+        // The next token is 10 s away: the call fails now, as past its timeout, without waiting.
+        let e = disassociate(&c).unwrap_err();
+        assert!(matches!(&e, Error::Transport(t) if t.kind() == crate::TransportErrorKind::Timeout), "{e}");
+        assert!(e.to_string().contains("the operation did not complete within its timeout of 5.0s"), "{e}");
+        assert_eq!((fake.sleeps().len(), http.sent.load(Ordering::SeqCst)), (0, 1));
+        // Within a longer timeout it waits, and a wait over a second is a debug line.
+        let (c, fake, _) = client(|_| OK, limits, RetryMode::Standard, Some(Duration::from_secs(20)));
+        disassociate(&c).unwrap();
+        disassociate(&c).unwrap();
+        assert_eq!(fake.sleeps(), [10_000]);
+        assert_eq!(
+            *fake.lines.lock().unwrap(),
+            ["waiting 10000 ms for the client-side rate limit of DisassociateIamInstanceProfile"]
+        );
+    }
+
+    #[test]
+    fn adaptive_mode_paces_an_action_after_its_first_throttle() {
+        let (c, fake, _) =
+            client(|n| if n == 3 { (503, THROTTLED) } else { OK }, RateLimits::none(), RetryMode::Adaptive, None);
+        assert_eq!(c.retry_mode(), RetryMode::Adaptive);
+        for _ in 0..3 {
+            disassociate(&c).unwrap();
+        }
+        assert_eq!(fake.sleeps(), Vec::<u128>::new(), "off until a throttle");
+        // Throttled with nothing measured yet (the clock has not moved): botocore's floor of
+        // 0.5/s, capacity 1, from an empty bucket: the retry waits 2 s. Its success at 2 s
+        // measures 5 calls in 2 s (2.5/s, smoothed to 2) and CUBIC grows to 0.4 × 2³ = 3.2/s,
+        // under twice the measured rate: the next call waits 1/3.2 s.
+        disassociate(&c).unwrap();
+        disassociate(&c).unwrap();
+        assert_eq!(*fake.sleeps.lock().unwrap(), [Duration::from_secs(2), Duration::from_nanos(312_500_000)]);
+        fake.sleeps();
+        assert_eq!(c.throttled_responses(), 1);
+        // The retry's own line aside: what the limiter said.
+        let lines = fake.lines.lock().unwrap().clone();
+        let limiter_lines: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.starts_with("attempt")).collect();
+        assert_eq!(
+            limiter_lines,
+            [
+                "throttled on DisassociateIamInstanceProfile: adaptive send rate now 0.50/s (measured 0.00/s)",
+                "waiting 2000 ms for the client-side rate limit of DisassociateIamInstanceProfile",
+            ]
+        );
+        // Describe has not been throttled: not paced.
+        for _ in 0..3 {
+            c.call(DESCRIBE, &[]).unwrap();
+        }
+        assert_eq!(fake.sleeps(), Vec::<u128>::new());
+    }
 
     #[test]
     fn client_is_send_sync_and_clone() {
