@@ -46,8 +46,10 @@
 //!
 //! One call, from the operation to the parsed struct: the operation's file in
 //! `ops/` builds the Query parameters ([`query`]); `Client::send` (`client.rs`)
-//! makes each attempt, getting credentials (`credentials/`), signing with
-//! [`sigv4`] at the time of the injected clock (`timestamp.rs`), and sending
+//! makes each attempt, first taking a token from the action's bucket
+//! (`rate_limit.rs`: EC2's buckets and adaptive mode), then getting credentials
+//! (`credentials/`), signing with [`sigv4`] at the time of the injected clock
+//! (`timestamp.rs`), and sending
 //! through the one request runner of the transport (`http/`: the agent, proxies,
 //! TLS and its trust roots, the URL type); `retry.rs` decides whether and when
 //! to try again, for EC2 calls and for every credential source alike. A 2xx
