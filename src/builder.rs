@@ -265,8 +265,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How to retry (default: 3 attempts, the SDKs' standard mode). Without
-    /// it, `AWS_MAX_ATTEMPTS` or the profile's `max_attempts` set the attempts.
+    /// How to retry (default: 3 attempts). Without it, `AWS_MAX_ATTEMPTS` or the profile's
+    /// `max_attempts` set the attempts. The mode is set apart ([`ClientBuilder::retry_mode`]).
     pub fn retry_config(mut self, retry: RetryConfig) -> Self {
         self.retry = Some(retry);
         self

@@ -28,7 +28,8 @@ pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 pub(crate) type DebugHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A blocking EC2 client. Cheap to clone: clones share one connection pool,
-/// one signing-key cache and one credentials source.
+/// one signing-key cache, one credentials source, and the rate limiter's buckets
+/// ([`RateLimits`](crate::RateLimits)).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

@@ -256,8 +256,8 @@ fn secs(ns: u64) -> f64 {
     ns as f64 / 1e9
 }
 
-/// botocore's `CubicCalculator` (`botocore/retries/throttling.py`; aws-sdk-rust's
-/// `client_rate_limiter.rs` has the same): after a throttle at rate `w_max`, the rate drops to
+/// botocore's `CubicCalculator` (`botocore/retries/throttling.py`; smithy-rs has the same in
+/// `rust-runtime/aws-smithy-runtime/src/client/retries/client_rate_limiter.rs`): after a throttle at rate `w_max`, the rate drops to
 /// `beta × w_max` and grows back along a cubic that passes `w_max` again `k` seconds later.
 #[derive(Debug, Clone)]
 struct Cubic {
@@ -334,7 +334,10 @@ const MAX_FILL_RATE: f64 = 1e9;
 /// botocore's `_MAX_RATE_ADJUST_SCALE`: never more than twice the measured rate.
 const MAX_RATE_ADJUST_SCALE: f64 = 2.0;
 
-/// botocore's `ClientRateLimiter` with its `TokenBucket`, for one action.
+/// botocore's `ClientRateLimiter` with its `TokenBucket` (`botocore/retries/adaptive.py`,
+/// `bucket.py`), for one action. botocore and aws-sdk-rust keep one per client; EC2 keeps its
+/// buckets per action, and a fleet run drives Describe, Associate and Replace at once: a
+/// throttled Replace must not slow its Describes down.
 #[derive(Debug, Clone)]
 struct Adaptive {
     /// Off until the first throttling response, as in botocore.
