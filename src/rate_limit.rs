@@ -435,8 +435,8 @@ impl ActionLimiter {
     }
 
     /// Reserves this caller's token and returns how long to wait for it from `now`: the time
-    /// is fixed under the lock, the wait happens outside it. A token that would come after
-    /// `deadline` is not taken.
+    /// is fixed under the lock, the wait happens outside it. A token that would come at or after
+    /// `deadline` is not taken: the call would have no time left to use it.
     pub(crate) fn reserve(&self, now: Duration, deadline: Option<Duration>) -> Result<Duration, PastDeadline> {
         let now = nanos(now);
         let mut state = self.lock();
@@ -449,7 +449,7 @@ impl ActionLimiter {
         if let Some(a) = &adaptive {
             at = at.max(a.bucket.earliest(now));
         }
-        if deadline.is_some_and(|d| at > nanos(d)) {
+        if deadline.is_some_and(|d| at >= nanos(d)) {
             return Err(PastDeadline);
         }
         if let Some(b) = &mut state.bucket {
@@ -590,8 +590,10 @@ mod tests {
         let l = limiter(1, 5.0);
         assert_eq!(l.reserve(at(0), Some(at(100))), Ok(Duration::ZERO));
         assert_eq!(l.reserve(at(0), Some(at(100))), Err(PastDeadline));
-        // The refused caller left no reservation behind.
-        assert_eq!(l.reserve(at(0), Some(at(200))), Ok(200 * MS));
+        // Nor at the deadline itself: no time would be left to send.
+        assert_eq!(l.reserve(at(0), Some(at(200))), Err(PastDeadline));
+        // The refused callers left no reservation behind.
+        assert_eq!(l.reserve(at(0), Some(at(201))), Ok(200 * MS));
     }
 
     #[test]
