@@ -34,7 +34,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations};
+use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations, RateLimits};
 
 const USAGE: &str = "usage: loopback serve[-tls] [PORT] | loopback calls URL N [disassociate|describe|describe-10|describe-100|describe-1000]\n       loopback serve-fleet [--instances N] [--time-scale F] [--neighbour F] [--delay SECS] [--profile NAME[=SECS]]... [--port PORT]";
 
@@ -77,6 +77,9 @@ fn calls(url: &str, n: u32, op: &str) -> ExitCode {
         .region("us-east-1")
         .credentials(Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None))
         .endpoint_url(url)
+        // EC2's buckets, refilled so fast that a loopback never waits: the limiter's cost is
+        // measured, not its pace.
+        .rate_limits(RateLimits::ec2_documented().scaled(1e6))
         .build()
     {
         Ok(c) => c,

@@ -13,6 +13,7 @@ use crate::env::{Env, Fs};
 use crate::http::Url;
 use crate::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient, TrustRoots};
 use crate::profile::LoadedProfiles;
+use crate::rate_limit::{Monotonic, RateLimit, RateLimits, RetryMode};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
 use crate::{Client, Credentials, Error, RetryConfig, query};
@@ -88,6 +89,8 @@ pub struct ClientBuilder {
     use_dual_stack: Option<bool>,
     debug: Option<DebugHook>,
     retry: Option<RetryConfig>,
+    retry_mode: Option<RetryMode>,
+    rate_limits: RateLimits,
     clock_skew_correction: Option<bool>,
     env: Option<Env>,
     fs: Fs,
@@ -96,6 +99,7 @@ pub struct ClientBuilder {
     clock: Option<Clock>,
     sleep: Option<Sleep>,
     rand: Option<Rand>,
+    monotonic: Option<Monotonic>,
     verify_tls: bool,
     ca_bundle: Option<String>,
     sign_requests: bool,
@@ -115,6 +119,8 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials_load_timeout", &self.credentials_load_timeout)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("retry", &self.retry)
+            .field("retry_mode", &self.retry_mode)
+            .field("rate_limits", &self.rate_limits)
             .field("clock_skew_correction", &self.clock_skew_correction)
             .finish_non_exhaustive()
     }
@@ -144,6 +150,8 @@ impl ClientBuilder {
             use_dual_stack: None,
             debug: None,
             retry: None,
+            retry_mode: None,
+            rate_limits: RateLimits::ec2_documented(),
             clock_skew_correction: None,
             env: None,
             fs: Fs::real(),
@@ -151,6 +159,7 @@ impl ClientBuilder {
             clock: None,
             sleep: None,
             rand: None,
+            monotonic: None,
             verify_tls: true,
             ca_bundle: None,
             sign_requests: true,
@@ -256,8 +265,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How to retry (default: 3 attempts, the SDKs' standard mode). Without
-    /// it, `AWS_MAX_ATTEMPTS` or the profile's `max_attempts` set the attempts.
+    /// How to retry (default: 3 attempts). Without it, `AWS_MAX_ATTEMPTS` or the profile's
+    /// `max_attempts` set the attempts. The mode is set apart ([`ClientBuilder::retry_mode`]).
     pub fn retry_config(mut self, retry: RetryConfig) -> Self {
         self.retry = Some(retry);
         self
@@ -266,6 +275,40 @@ impl ClientBuilder {
     /// Attempts per call, the first included (1 turns retries off).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.retry = Some(self.retry.unwrap_or_default().max_attempts(attempts));
+        self
+    }
+
+    /// The retry mode, instead of `AWS_RETRY_MODE` or the profile's `retry_mode` (default
+    /// [`RetryMode::Standard`]). [`RetryMode::Adaptive`] also paces each action to a rate
+    /// learnt from EC2's throttling responses, on top of its [`RateLimits`].
+    pub fn retry_mode(mut self, mode: RetryMode) -> Self {
+        self.retry_mode = Some(mode);
+        self
+    }
+
+    /// The buckets requests are paced to before they are sent, per action (default
+    /// [`RateLimits::ec2_documented`]; [`RateLimits::none`] turns pacing off). Replaces what
+    /// [`ClientBuilder::rate_limit`] set before it.
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// The bucket one action is paced to; `None`: that action is not paced.
+    ///
+    /// ```
+    /// use ec2_lite::{Client, RateLimit};
+    ///
+    /// let client = Client::builder()
+    ///     .region("us-east-1")
+    ///     .rate_limit("ReplaceIamInstanceProfileAssociation", Some(RateLimit::new(10, 1.0)))
+    ///     .rate_limit("DescribeInstances", None)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), ec2_lite::Error>(())
+    /// ```
+    pub fn rate_limit(mut self, action: &str, limit: Option<RateLimit>) -> Self {
+        self.rate_limits = self.rate_limits.set(action.to_owned(), limit);
         self
     }
 
@@ -349,14 +392,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The monotonic time the rate limiter and the operation timeout go by: the time since
+    /// some fixed start (tests).
+    #[doc(hidden)]
+    pub fn monotonic_clock(mut self, now: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
+        self.monotonic = Some(Arc::new(now));
+        self
+    }
+
     /// Builds the client. Credentials are looked up at the first call, not here.
     ///
     /// # Errors
     /// [`Error::Config`] when no region can be found, a setting is malformed (naming the
     /// variable, or the file and line), a named profile does not exist, the endpoint URL is
     /// invalid, or the endpoint is plain HTTP to another machine without
-    /// [`ClientBuilder::allow_insecure_http`].
+    /// [`ClientBuilder::allow_insecure_http`]. [`Error::InvalidInput`] for a rate limit that
+    /// cannot be kept (a capacity of 0, a refill rate or scale that is not a finite number above 0).
     pub fn build(self) -> Result<Client, Error> {
+        self.rate_limits.check()?;
         let setup = Setup {
             env: self.env.unwrap_or_else(Env::from_process),
             fs: self.fs,
@@ -416,13 +469,15 @@ impl ClientBuilder {
 
         let retry = match self.retry {
             Some(r) => r,
-            None => {
-                config::check_retry_mode(&ctx.env, &ctx.profiles)?;
-                match config::max_attempts(&ctx.env, &ctx.profiles)? {
-                    Some(n) => RetryConfig::default().max_attempts(n),
-                    None => RetryConfig::default(),
-                }
-            }
+            None => match config::max_attempts(&ctx.env, &ctx.profiles)? {
+                Some(n) => RetryConfig::default().max_attempts(n),
+                None => RetryConfig::default(),
+            },
+        };
+        // Resolved apart from `retry_config`: setting the attempts keeps the configured mode.
+        let retry_mode = match self.retry_mode {
+            Some(m) => m,
+            None => config::retry_mode(&ctx.env, &ctx.profiles)?.unwrap_or_default(),
         };
         let skew_correction = match self.clock_skew_correction {
             Some(v) => v,
@@ -459,6 +514,9 @@ impl ClientBuilder {
             clock,
             sleep,
             rand,
+            monotonic: self.monotonic.unwrap_or_else(crate::rate_limit::system_monotonic),
+            rate_limits: self.rate_limits,
+            retry_mode,
             timeouts: crate::client::Timeouts { operation: self.operation_timeout, attempt: self.attempt_timeout },
         }))
     }
@@ -582,6 +640,50 @@ mod tests {
             let e = builder(&pairs).build().unwrap_err().to_string();
             assert!(e.contains(want), "{pairs:?}: {e}");
         }
+    }
+
+    #[test]
+    fn retry_mode_from_the_builder_the_environment_or_the_profile() {
+        let (dir, fs) = files(
+            "[default]\nregion = eu-west-1\nretry_mode = Adaptive\n[profile std]\nregion = us-east-1\nretry_mode = standard\n",
+        );
+        let b = |pairs: &[(&str, &str)]| {
+            let mut env = pairs.to_vec();
+            env.push(("HOME", "/h"));
+            builder(&env).fs(fs.clone())
+        };
+        let mode = |b: ClientBuilder| b.build().map(|c| c.retry_mode());
+        let profile = mode(b(&[]));
+        let env_wins = mode(b(&[("AWS_RETRY_MODE", "STANDARD")]));
+        let env_adaptive = mode(b(&[("AWS_PROFILE", "std"), ("AWS_RETRY_MODE", "adaptive")]));
+        let named = mode(b(&[]).profile("std"));
+        let builder_wins = mode(b(&[("AWS_RETRY_MODE", "adaptive")]).retry_mode(RetryMode::Standard));
+        // Setting the attempts by hand keeps the configured mode.
+        let attempts_kept = mode(b(&[]).max_attempts(5));
+        let bad = mode(b(&[("AWS_RETRY_MODE", "legacy")]));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(profile.unwrap(), RetryMode::Adaptive);
+        assert_eq!(env_wins.unwrap(), RetryMode::Standard);
+        assert_eq!(env_adaptive.unwrap(), RetryMode::Adaptive);
+        assert_eq!(named.unwrap(), RetryMode::Standard);
+        assert_eq!(builder_wins.unwrap(), RetryMode::Standard);
+        assert_eq!(attempts_kept.unwrap(), RetryMode::Adaptive);
+        let e = bad.unwrap_err().to_string();
+        assert!(e.contains("AWS_RETRY_MODE must be standard or adaptive, not \"legacy\""), "{e}");
+        assert_eq!(mode(builder(&[("AWS_REGION", "us-east-1")])).unwrap(), RetryMode::Standard, "the default");
+    }
+
+    #[test]
+    fn rate_limits_that_cannot_be_kept_are_refused_at_build() {
+        let b = || builder(&[]).region("us-east-1").credentials(Credentials::new("a", "b", None));
+        let e = b().rate_limit("DescribeInstances", Some(RateLimit::new(100, 0.0))).build().unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m == "rate limit of DescribeInstances: the refill rate must be a finite number above 0, not 0"),
+            "{e}"
+        );
+        let e = b().rate_limits(RateLimits::ec2_documented().scaled(f64::NAN)).build().unwrap_err();
+        assert!(matches!(&e, Error::InvalidInput(m) if m.contains("the scale must be a finite number above 0")), "{e}");
+        assert!(b().rate_limit("DescribeInstances", None).rate_limits(RateLimits::none().scaled(20.0)).build().is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -13,6 +13,7 @@ use crate::credentials::ProvideCredentials;
 use crate::http::Url;
 use crate::http::{Request, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
+use crate::rate_limit::{ActionLimiter, Limiter, Monotonic, RateLimits, RetryMode};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::timestamp::Clock;
@@ -27,7 +28,8 @@ pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 pub(crate) type DebugHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A blocking EC2 client. Cheap to clone: clones share one connection pool,
-/// one signing-key cache and one credentials source.
+/// one signing-key cache, one credentials source, and the rate limiter's buckets
+/// ([`RateLimits`](crate::RateLimits)).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -45,6 +47,9 @@ pub(crate) struct Parts {
     pub(crate) clock: Clock,
     pub(crate) sleep: Sleep,
     pub(crate) rand: Rand,
+    pub(crate) monotonic: Monotonic,
+    pub(crate) rate_limits: RateLimits,
+    pub(crate) retry_mode: RetryMode,
     pub(crate) timeouts: Timeouts,
 }
 
@@ -79,8 +84,17 @@ struct Inner {
     clock: Clock,
     sleep: Sleep,
     rand: Rand,
+    /// What the rate limiter and the operation timeout measure time by.
+    monotonic: Monotonic,
+    /// Shared by all clones: EC2's buckets are per account, not per handle.
+    limiter: Limiter,
+    /// Throttling answers received, all actions.
+    throttled: AtomicU64,
     timeouts: Timeouts,
 }
+
+/// A wait for the rate limiter longer than this is worth a debug line.
+const LONG_WAIT: Duration = Duration::from_secs(1);
 
 const SKEW_THRESHOLD_MS: u64 = retry::SKEW_THRESHOLD.as_millis() as u64;
 
@@ -159,9 +173,24 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client from resolved settings; the builder does the resolving.
     pub(crate) fn from_parts(parts: Parts) -> Client {
-        let Parts { region, endpoint, credentials, http, debug, retry, skew_correction, clock, sleep, rand, timeouts } =
-            parts;
+        let Parts {
+            region,
+            endpoint,
+            credentials,
+            http,
+            debug,
+            retry,
+            skew_correction,
+            clock,
+            sleep,
+            rand,
+            monotonic,
+            rate_limits,
+            retry_mode,
+            timeouts,
+        } = parts;
         let url = endpoint.url();
+        let limiter = Limiter::new(rate_limits, retry_mode, monotonic());
         Client {
             inner: Arc::new(Inner {
                 http,
@@ -178,6 +207,9 @@ impl Client {
                 clock,
                 sleep,
                 rand,
+                monotonic,
+                limiter,
+                throttled: AtomicU64::new(0),
                 timeouts,
             }),
         }
@@ -193,6 +225,18 @@ impl Client {
     #[doc(hidden)]
     pub fn retry_quota_tokens(&self) -> u32 {
         self.inner.quota.available()
+    }
+
+    /// Throttling answers (such as EC2's 503 `RequestLimitExceeded`) this client and its clones
+    /// have received, all actions and attempts counted; each was retried while the retry policy
+    /// and quota allowed.
+    pub fn throttled_responses(&self) -> u64 {
+        self.inner.throttled.load(Ordering::Relaxed)
+    }
+
+    /// The retry mode the client was built with.
+    pub fn retry_mode(&self) -> RetryMode {
+        self.inner.limiter.mode()
     }
 
     /// The offset, in milliseconds, applied to the local clock when signing,
@@ -241,17 +285,19 @@ impl Client {
     /// and correcting for a skewed clock; parses an error document on failure.
     pub(crate) fn send(&self, body: QueryBody) -> Result<RawResponse, Error> {
         let inner = &*self.inner;
+        let started = (inner.monotonic)();
+        let limiter = inner.limiter.for_action(body.action(), || started);
         let body = body.into_string();
         let max = inner.retry.max_attempts.max(1);
         let invocation_id = invocation_id();
         let mut skew_corrected = false;
-        let started = std::time::Instant::now();
         // With an operation timeout, a wait between attempts never runs past it either.
         let sleep = match inner.timeouts.operation {
             None => Arc::clone(&inner.sleep),
             Some(limit) => {
-                let sleep = Arc::clone(&inner.sleep);
-                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(started.elapsed())))) as Sleep
+                let (sleep, monotonic) = (Arc::clone(&inner.sleep), Arc::clone(&inner.monotonic));
+                Arc::new(move |d: Duration| sleep(d.min(limit.saturating_sub(monotonic().saturating_sub(started)))))
+                    as Sleep
             }
         };
         let retrier = Retrier { policy: &inner.retry, quota: Some(&inner.quota), sleep: &sleep, rand: &inner.rand };
@@ -262,19 +308,49 @@ impl Client {
             None => self.debug(|| "retry quota exhausted; not retrying".to_owned()),
         };
         retry::run(&retrier, on_retry, |attempt| {
+            // The first attempt starts when the call did: one reading of the clock fewer.
+            let mut now = if attempt == 1 || (limiter.is_none() && inner.timeouts.operation.is_none()) {
+                started
+            } else {
+                (inner.monotonic)()
+            };
+            if let Some(limiter) = &limiter {
+                match self.wait_for_token(limiter, now, started) {
+                    Ok(waited) => now += waited,
+                    Err(e) => return Attempt::Fail(e),
+                }
+            }
             // The operation's deadline bounds every attempt, and ends the call when it passes.
             let mut budget = inner.timeouts.attempt;
             if let Some(limit) = inner.timeouts.operation {
-                let left = limit.saturating_sub(started.elapsed());
+                let left = limit.saturating_sub(now.saturating_sub(started));
                 if left.is_zero() {
                     return Attempt::Fail(operation_timed_out(limit));
                 }
                 budget = budget.min(left);
             }
             let (result, skew_ms, retry_after) = self.attempt(&body, &invocation_id, attempt, max, budget);
+            // EC2's answers only: a credential source's own throttling never reached EC2.
+            let throttled = matches!(&result, Err(e) if !matches!(e, Error::Credentials(_)) && e.is_throttling());
+            if throttled {
+                inner.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(limiter) = &limiter
+                && limiter.is_adaptive()
+                && !matches!(result, Err(Error::Credentials(_)))
+                && let Some((rate, measured)) = limiter.on_response((inner.monotonic)(), throttled)
+            {
+                self.debug(|| {
+                    format!(
+                        "throttled on {}: adaptive send rate now {rate:.2}/s (measured {measured:.2}/s)",
+                        limiter.action()
+                    )
+                });
+            }
             let result = match (result, inner.timeouts.operation) {
                 (Err(Error::Transport(t)), Some(limit))
-                    if t.kind() == crate::TransportErrorKind::Timeout && started.elapsed() >= limit =>
+                    if t.kind() == crate::TransportErrorKind::Timeout
+                        && (inner.monotonic)().saturating_sub(started) >= limit =>
                 {
                     return Attempt::Fail(operation_timed_out(limit));
                 }
@@ -302,6 +378,27 @@ impl Client {
             retry::retry_if_retryable(err, retry_after)
         })
         .map_err(|e| e.error.with_attempts(e.attempts))
+    }
+
+    /// Takes the action's token, waiting for it when the bucket is empty: how long it waited.
+    /// A token that would come after the operation's deadline fails the call at once.
+    fn wait_for_token(&self, limiter: &ActionLimiter, now: Duration, started: Duration) -> Result<Duration, Error> {
+        let inner = &*self.inner;
+        let deadline = inner.timeouts.operation.map(|limit| started.saturating_add(limit));
+        let wait = limiter.reserve(now, deadline).map_err(|_| {
+            let limit = inner.timeouts.operation.unwrap_or_default();
+            self.debug(|| format!("the rate limit of {} has no token before the operation timeout", limiter.action()));
+            operation_timed_out(limit)
+        })?;
+        if wait > LONG_WAIT {
+            self.debug(|| {
+                format!("waiting {} ms for the client-side rate limit of {}", wait.as_millis(), limiter.action())
+            });
+        }
+        if !wait.is_zero() {
+            (inner.sleep)(wait);
+        }
+        Ok(wait)
     }
 
     fn debug(&self, line: impl FnOnce() -> String) {
@@ -444,6 +541,181 @@ pub(crate) fn redact_header(name: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Response;
+    use crate::{Credentials, RateLimit};
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Answers request n (from 0) with `reply(n)`: a status and a body.
+    struct Scripted {
+        reply: Box<dyn Fn(usize) -> (u16, &'static str) + Send + Sync>,
+        sent: AtomicUsize,
+    }
+
+    impl fmt::Debug for Scripted {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Scripted")
+        }
+    }
+
+    impl Transport for Scripted {
+        fn send(&self, _request: &Request<'_>) -> Result<crate::http::Response, Error> {
+            let (status, body) = (self.reply)(self.sent.fetch_add(1, Ordering::SeqCst));
+            Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() })
+        }
+    }
+
+    const THROTTLED: &str = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit \
+                             exceeded.</Message></Error></Errors><RequestID>x</RequestID></Response>";
+
+    /// A fake monotonic time that only the client's sleeps move, the sleeps (not the zero
+    /// ones: a backoff jittered to nothing) and the debug lines.
+    #[derive(Default)]
+    struct Fake {
+        now: Mutex<Duration>,
+        sleeps: Mutex<Vec<Duration>>,
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl Fake {
+        fn sleeps(&self) -> Vec<u128> {
+            std::mem::take(&mut *self.sleeps.lock().unwrap()).iter().map(Duration::as_millis).collect()
+        }
+    }
+
+    fn client(
+        reply: impl Fn(usize) -> (u16, &'static str) + Send + Sync + 'static,
+        limits: RateLimits,
+        retry_mode: RetryMode,
+        operation: Option<Duration>,
+    ) -> (Client, Arc<Fake>, Arc<Scripted>) {
+        let fake = Arc::new(Fake::default());
+        let http = Arc::new(Scripted { reply: Box::new(reply), sent: AtomicUsize::new(0) });
+        let (f1, f2, f3) = (Arc::clone(&fake), Arc::clone(&fake), Arc::clone(&fake));
+        let client = Client::from_parts(Parts {
+            region: "us-east-1".into(),
+            endpoint: Url::endpoint("http://127.0.0.1:1").unwrap(),
+            credentials: Arc::new(Credentials::new("AKIDEXAMPLE", "SECRET", None)),
+            http: Arc::clone(&http) as Arc<dyn Transport>,
+            debug: Some(Arc::new(move |line: &str| {
+                if !line.starts_with(' ') && !line.starts_with("request") && !line.starts_with("response") {
+                    f3.lines.lock().unwrap().push(line.to_owned());
+                }
+            })),
+            retry: RetryConfig::default(),
+            skew_correction: false,
+            clock: Arc::new(|| std::time::UNIX_EPOCH + Duration::from_secs(1_795_608_000)),
+            sleep: Arc::new(move |d: Duration| {
+                if !d.is_zero() {
+                    *f1.now.lock().unwrap() += d;
+                    f1.sleeps.lock().unwrap().push(d);
+                }
+            }),
+            rand: Arc::new(|| 0.0),
+            monotonic: Arc::new(move || *f2.now.lock().unwrap()),
+            rate_limits: limits,
+            retry_mode,
+            timeouts: Timeouts { operation, attempt: DEFAULT_ATTEMPT_TIMEOUT },
+        });
+        (client, fake, http)
+    }
+
+    const DISASSOCIATE: &str = "DisassociateIamInstanceProfile";
+    const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
+    const OK: (u16, &str) = (200, "<DisassociateIamInstanceProfileResponse/>");
+
+    fn disassociate(c: &Client) -> Result<RawResponse, Error> {
+        c.call(DISASSOCIATE, &[("AssociationId", "iip-assoc-1")])
+    }
+
+    #[test]
+    fn clones_share_the_bucket_and_wait_through_the_injected_sleep() {
+        let limits = RateLimits::ec2_documented().with(DISASSOCIATE, RateLimit::new(2, 5.0));
+        let (a, fake, _) = client(|_| OK, limits, RetryMode::Standard, None);
+        let b = a.clone();
+        for c in [&a, &b, &a, &b] {
+            disassociate(c).unwrap();
+        }
+        // Two at once, then one every 200 ms, whichever clone asks.
+        assert_eq!(fake.sleeps(), [200, 200]);
+        // Describe has its own bucket: not held up by Disassociate's.
+        b.call(DESCRIBE, &[]).unwrap();
+        assert_eq!(fake.sleeps(), Vec::<u128>::new());
+        assert!(fake.lines.lock().unwrap().is_empty(), "short waits are not worth a line");
+    }
+
+    #[test]
+    fn retries_take_tokens_too_and_throttles_are_counted() {
+        let limits = RateLimits::none().with(DISASSOCIATE, RateLimit::new(1, 1.0));
+        let (c, fake, http) = client(|n| if n < 2 { (503, THROTTLED) } else { OK }, limits, RetryMode::Standard, None);
+        disassociate(&c.clone()).unwrap();
+        // Three attempts (the backoff jittered to 0): the second and third waited a token each.
+        assert_eq!(http.sent.load(Ordering::SeqCst), 3);
+        assert_eq!(fake.sleeps(), [1000, 1000]);
+        assert_eq!(c.throttled_responses(), 2);
+        // Pacing off: no wait, whatever the burst.
+        let (c, fake, _) = client(|_| OK, RateLimits::none(), RetryMode::Standard, None);
+        for _ in 0..1000 {
+            disassociate(&c).unwrap();
+        }
+        assert_eq!((fake.sleeps().len(), c.throttled_responses()), (0, 0));
+    }
+
+    #[test]
+    fn the_operation_timeout_bounds_the_wait_for_a_token() {
+        let limits = RateLimits::none().with(DISASSOCIATE, RateLimit::new(1, 0.1));
+        let (c, fake, http) = client(|_| OK, limits.clone(), RetryMode::Standard, Some(Duration::from_secs(5)));
+        disassociate(&c).unwrap();
+        // The next token is 10 s away: the call fails now, as past its timeout, without waiting.
+        let e = disassociate(&c).unwrap_err();
+        assert!(matches!(&e, Error::Transport(t) if t.kind() == crate::TransportErrorKind::Timeout), "{e}");
+        assert!(e.to_string().contains("the operation did not complete within its timeout of 5.0s"), "{e}");
+        assert_eq!((fake.sleeps().len(), http.sent.load(Ordering::SeqCst)), (0, 1));
+        // Within a longer timeout it waits, and a wait over a second is a debug line.
+        let (c, fake, _) = client(|_| OK, limits, RetryMode::Standard, Some(Duration::from_secs(20)));
+        disassociate(&c).unwrap();
+        disassociate(&c).unwrap();
+        assert_eq!(fake.sleeps(), [10_000]);
+        assert_eq!(
+            *fake.lines.lock().unwrap(),
+            ["waiting 10000 ms for the client-side rate limit of DisassociateIamInstanceProfile"]
+        );
+    }
+
+    #[test]
+    fn adaptive_mode_paces_an_action_after_its_first_throttle() {
+        let (c, fake, _) =
+            client(|n| if n == 3 { (503, THROTTLED) } else { OK }, RateLimits::none(), RetryMode::Adaptive, None);
+        assert_eq!(c.retry_mode(), RetryMode::Adaptive);
+        for _ in 0..3 {
+            disassociate(&c).unwrap();
+        }
+        assert_eq!(fake.sleeps(), Vec::<u128>::new(), "off until a throttle");
+        // Throttled with nothing measured yet (the clock has not moved): botocore's floor of
+        // 0.5/s, capacity 1, from an empty bucket: the retry waits 2 s. Its success at 2 s
+        // measures 5 calls in 2 s (2.5/s, smoothed to 2) and CUBIC grows to 0.4 × 2³ = 3.2/s,
+        // under twice the measured rate: the next call waits 1/3.2 s.
+        disassociate(&c).unwrap();
+        disassociate(&c).unwrap();
+        assert_eq!(*fake.sleeps.lock().unwrap(), [Duration::from_secs(2), Duration::from_nanos(312_500_000)]);
+        fake.sleeps();
+        assert_eq!(c.throttled_responses(), 1);
+        // The retry's own line aside: what the limiter said.
+        let lines = fake.lines.lock().unwrap().clone();
+        let limiter_lines: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.starts_with("attempt")).collect();
+        assert_eq!(
+            limiter_lines,
+            [
+                "throttled on DisassociateIamInstanceProfile: adaptive send rate now 0.50/s (measured 0.00/s)",
+                "waiting 2000 ms for the client-side rate limit of DisassociateIamInstanceProfile",
+            ]
+        );
+        // Describe has not been throttled: not paced.
+        for _ in 0..3 {
+            c.call(DESCRIBE, &[]).unwrap();
+        }
+        assert_eq!(fake.sleeps(), Vec::<u128>::new());
+    }
 
     #[test]
     fn client_is_send_sync_and_clone() {

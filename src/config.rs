@@ -1,10 +1,10 @@
 //! Region and endpoint resolution.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html>
 
-use crate::Error;
 use crate::env::Env;
 use crate::http::Url;
 use crate::profile::LoadedProfiles;
+use crate::{Error, RetryMode};
 
 /// Region from the environment, then the selected profile's `region`, with where it came from.
 /// The Rust SDK's order; botocore reads `AWS_DEFAULT_REGION` only, not `AWS_REGION`.
@@ -60,21 +60,20 @@ pub(crate) fn max_attempts(env: &Env, profiles: &LoadedProfiles) -> Result<Optio
     }
 }
 
-/// Checks `AWS_RETRY_MODE` and the profile's `retry_mode`: `standard` and
-/// `adaptive` are accepted (this crate retries in standard mode for both, as
-/// the client-side rate limiting of adaptive mode does not apply to a
-/// blocking client making one call at a time); anything else is an error.
-pub(crate) fn check_retry_mode(env: &Env, profiles: &LoadedProfiles) -> Result<(), Error> {
+/// The retry mode: `AWS_RETRY_MODE`, else the profile's `retry_mode` (`standard` or
+/// `adaptive`, any case); anything else is an error naming where it came from.
+pub(crate) fn retry_mode(env: &Env, profiles: &LoadedProfiles) -> Result<Option<RetryMode>, Error> {
     if let Some(v) = env.get("AWS_RETRY_MODE") {
         return match v.trim().to_ascii_lowercase().as_str() {
-            "standard" | "adaptive" => Ok(()),
+            "standard" => Ok(Some(RetryMode::Standard)),
+            "adaptive" => Ok(Some(RetryMode::Adaptive)),
             _ => Err(Error::config(format!("AWS_RETRY_MODE must be standard or adaptive, not {v:?}"))),
         };
     }
-    if let Some(p) = profiles.profile() {
-        p.retry_mode()?;
+    match profiles.profile() {
+        Some(p) => p.retry_mode(),
+        None => Ok(None),
     }
-    Ok(())
 }
 
 /// Whether to correct for clock skew: on unless

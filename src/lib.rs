@@ -46,8 +46,10 @@
 //!
 //! One call, from the operation to the parsed struct: the operation's file in
 //! `ops/` builds the Query parameters ([`query`]); `Client::send` (`client.rs`)
-//! makes each attempt, getting credentials (`credentials/`), signing with
-//! [`sigv4`] at the time of the injected clock (`timestamp.rs`), and sending
+//! makes each attempt, first taking a token from the action's bucket
+//! (`rate_limit.rs`: EC2's buckets and adaptive mode), then getting credentials
+//! (`credentials/`), signing with [`sigv4`] at the time of the injected clock
+//! (`timestamp.rs`), and sending
 //! through the one request runner of the transport (`http/`: the agent, proxies,
 //! TLS and its trust roots, the URL type); `retry.rs` decides whether and when
 //! to try again, for EC2 calls and for every credential source alike. A 2xx
@@ -93,6 +95,7 @@ mod model;
 mod ops;
 mod profile;
 pub mod query;
+mod rate_limit;
 mod retry;
 pub mod sigv4;
 mod timestamp;
@@ -129,6 +132,7 @@ pub use ops::describe_instances::{
 pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
 pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;
 pub use profile::ProfileSettings;
+pub use rate_limit::{RateLimit, RateLimits, RetryMode};
 pub use retry::RetryConfig;
 /// The [`time`](https://docs.rs/time) crate, whose `OffsetDateTime` the signer
 /// takes and the model's timestamps are, re-exported so its version matches.

@@ -29,6 +29,8 @@ pub(crate) fn user_agent() -> String {
 #[derive(Debug, Clone)]
 pub struct QueryBody {
     body: String,
+    /// Where the encoded action ends in `body`.
+    action_end: usize,
 }
 
 impl QueryBody {
@@ -37,9 +39,10 @@ impl QueryBody {
         let mut body = String::with_capacity(128);
         body.push_str("Action=");
         encode_into(&mut body, action, false);
+        let action_end = body.len();
         body.push_str("&Version=");
         encode_into(&mut body, version, false);
-        QueryBody { body }
+        QueryBody { body, action_end }
     }
 
     /// Appends `name=value`.
@@ -67,6 +70,11 @@ impl QueryBody {
             self.push_list(&format!("{prefix}.Value"), values);
         }
         self
+    }
+
+    /// The action, as encoded (the same for every EC2 action name: they are alphanumeric).
+    pub(crate) fn action(&self) -> &str {
+        self.body.get("Action=".len()..self.action_end).unwrap_or_default()
     }
 
     /// The encoded body.

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use ec2_lite::{EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification};
+use ec2_lite::{Client, EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification};
 
 use crate::CliError;
 use crate::args::Opt;
@@ -75,7 +75,7 @@ fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
                 CliError::usage(format!("argument --propagation-timeout: expected a number of seconds, got {v:?}"))
             })?;
     }
-    let progress = std::io::stderr().is_terminal().then(|| Progress::new(ids.len()));
+    let progress = std::io::stderr().is_terminal().then(|| Progress::new(ids.len(), ctx.client.clone()));
     if let Some(progress) = &progress {
         let progress = progress.clone();
         options = options.on_result(move |_, result| progress.done(result.is_err()));
@@ -191,7 +191,8 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
     Value::map(m)
 }
 
-/// The progress line on a terminal's stderr: done / total, failures, elapsed.
+/// The progress line on a terminal's stderr: done / total, failures, throttles (once there are
+/// any: why a run is slower than its rate limits say), elapsed.
 #[derive(Clone)]
 struct Progress {
     inner: std::sync::Arc<ProgressInner>,
@@ -200,6 +201,8 @@ struct Progress {
 struct ProgressInner {
     total: usize,
     start: Instant,
+    /// Its count of throttling answers, shared with the clones doing the work.
+    client: Client,
     /// (done, failed), counted and drawn under one lock so that each line
     /// shows its own count, whole: threads finishing together draw 1/n then
     /// 2/n, never 2/n twice.
@@ -207,8 +210,8 @@ struct ProgressInner {
 }
 
 impl Progress {
-    fn new(total: usize) -> Self {
-        let inner = ProgressInner { total, start: Instant::now(), counts: Mutex::new((0, 0)) };
+    fn new(total: usize, client: Client) -> Self {
+        let inner = ProgressInner { total, start: Instant::now(), client, counts: Mutex::new((0, 0)) };
         Progress { inner: std::sync::Arc::new(inner) }
     }
 
@@ -227,7 +230,15 @@ impl Progress {
     fn draw(&self, (done, failed): (usize, usize), end: &str) {
         let p = &*self.inner;
         let elapsed = p.start.elapsed().as_secs_f64();
+        let throttled = match p.client.throttled_responses() {
+            0 => String::new(),
+            n => format!("{n} throttled, "),
+        };
         // A stderr that cannot be written must not stop the work.
-        let _ = write!(std::io::stderr(), "\r\x1b[2K{done}/{} done, {failed} failed, {elapsed:.1}s{end}", p.total);
+        let _ = write!(
+            std::io::stderr(),
+            "\r\x1b[2K{done}/{} done, {failed} failed, {throttled}{elapsed:.1}s{end}",
+            p.total
+        );
     }
 }

@@ -2,16 +2,7 @@
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html>
 
 use super::parse::{ProfileSet, Section};
-use crate::Error;
-
-/// `retry_mode`. `legacy` is botocore's alone; the Rust SDK refuses it, and so does this crate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RetryMode {
-    /// `standard`
-    Standard,
-    /// `adaptive`
-    Adaptive,
-}
+use crate::{Error, RetryMode};
 
 /// `ec2_metadata_service_endpoint_mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +59,8 @@ impl Section {
         }
     }
 
-    /// `retry_mode`: `standard` or `adaptive`, any case.
+    /// `retry_mode`: `standard` or `adaptive`, any case. `legacy` is botocore's alone; the Rust
+    /// SDK refuses it, and so does this crate.
     pub(crate) fn retry_mode(&self) -> Result<Option<RetryMode>, Error> {
         let Some(v) = self.get("retry_mode") else { return Ok(None) };
         match v.trim().to_ascii_lowercase().as_str() {

@@ -13,6 +13,7 @@ mod moto_harness;
 mod moto_library;
 mod package;
 mod properties;
+mod rate_limits;
 mod readme;
 mod secrets;
 mod sigv4_botocore;

@@ -133,5 +133,50 @@ mod cli_offline {
         let terminal = String::from_utf8_lossy(&out.stdout);
         assert!(terminal.contains("3/3 done, 1 failed, "), "{terminal:?}");
         assert!(terminal.contains("1/3 done, "), "{terminal:?}");
+        assert!(!terminal.contains("throttled"), "no throttle, no count: {terminal:?}");
+    }
+
+    #[test]
+    fn the_progress_line_counts_throttles() {
+        use crate::support::fault::{FaultServer, Reply};
+        // The describe throttled once, then answered; then the write.
+        let server = FaultServer::start(
+            vec![
+                Reply::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded."),
+                Reply::status(
+                    200,
+                    "<DescribeIamInstanceProfileAssociationsResponse><requestId>r</requestId>\
+                     <iamInstanceProfileAssociationSet/></DescribeIamInstanceProfileAssociationsResponse>",
+                ),
+            ],
+            Reply::status(
+                200,
+                &format!(
+                    "<AssociateIamInstanceProfileResponse><requestId>r</requestId><iamInstanceProfileAssociation>\
+                     <associationId>iip-assoc-1</associationId><instanceId>i-0000000000000001</instanceId>\
+                     <iamInstanceProfile><arn>{}</arn><id>AIPA</id></iamInstanceProfile><state>associating</state>\
+                     </iamInstanceProfileAssociation></AssociateIamInstanceProfileResponse>",
+                    ARN_WEB
+                ),
+            ),
+        );
+        let command = format!(
+            "{} {ENSURE} --instance-ids i-0000000000000001 --iam-instance-profile Name=web --no-wait >/dev/null",
+            cli::EXE
+        );
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"]).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        cmd.env("HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        for (k, v) in env(&server.url) {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run script(1)");
+        let terminal = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{terminal}");
+        assert!(terminal.contains("1/1 done, 0 failed, 1 throttled, "), "{terminal:?}");
+        assert_eq!(server.count(), 3);
     }
 }
