@@ -248,8 +248,11 @@ fn library_fleet_of_400_costs_batched_describes_and_one_write_each() {
     let rounds = *sleeps.lock().unwrap() + 1;
     eprintln!("400 instances on moto: {describes} describes, {rounds} poll rounds at most");
     // The initial describes are two batches of 200 (moto pages each by
-    // 100: four calls at most); every later call is a poll round's.
-    assert!(describes <= 400 / 100 + rounds, "{describes} describes for {rounds} rounds");
+    // 100: four calls at most); every later call is a poll round's. With the
+    // writes paced to EC2's buckets, up to 150 (the Associate and Replace
+    // bursts) are in flight in one round, which moto answers in two pages
+    // where EC2 answers up to 1,000 in one; the stand-in's tests pin EC2's one.
+    assert!(describes <= 400 / 100 + 2 * rounds, "{describes} describes for {rounds} rounds");
     let converged = ids.iter().filter(|id| profile_of(moto, id).as_deref() == Some(&moto.profile_b.arn)).count();
     assert_eq!(converged, 400);
 

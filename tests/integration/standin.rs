@@ -9,19 +9,21 @@ use std::time::{Duration, Instant};
 use crate::support::standin::{AssociationState, Config, Standin, profile_arn};
 use ec2_lite::{
     Client, Credentials, DescribeIamInstanceProfileAssociations, Error, IamInstanceProfileAssociationState as State,
-    IamInstanceProfileSpecification as Profile, RetryConfig,
+    IamInstanceProfileSpecification as Profile, RateLimits, RetryConfig,
 };
 
 /// A well-formed association id that no stand-in ever issues.
 const UNKNOWN: &str = "iip-assoc-0000000000000000f";
 
-/// One attempt per call: a throttle comes back as an error instead of being retried.
+/// One attempt per call, and no pacing of its own: a throttle comes back as an error instead
+/// of being retried or avoided, so the stand-in's buckets are what the tests see.
 fn client(standin: &Standin) -> Client {
     Client::builder()
         .region("us-east-1")
         .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
         .endpoint_url(&standin.url)
         .retry_config(RetryConfig::default().max_attempts(1))
+        .rate_limits(RateLimits::none())
         .build()
         .expect("client")
 }
