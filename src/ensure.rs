@@ -124,6 +124,30 @@ pub struct EnsureOutcome {
 /// Called once per instance as soon as its result is known.
 type OnResult = Arc<dyn Fn(&str, &Result<EnsureOutcome, Error>) + Send + Sync>;
 
+/// Called before each pause of a write that IAM refused because it has not
+/// propagated the profile yet (from the worker thread making the write).
+type OnPropagationWait = Arc<dyn Fn(&PropagationWait<'_>) + Send + Sync>;
+
+/// A write refused because IAM has not propagated the profile yet, about to
+/// be tried again: what [`EnsureOptions::on_propagation_wait`] is told.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PropagationWait<'a> {
+    /// The instance.
+    pub instance_id: &'a str,
+    /// The profile the write asks for.
+    pub profile: &'a IamInstanceProfileSpecification,
+    /// The refusal.
+    pub error: &'a Error,
+    /// How many times the write was refused so far, this one included.
+    pub refusals: u32,
+    /// The pause before the next try.
+    pub next_try_in: Duration,
+    /// The time left before the propagation deadline
+    /// ([`EnsureOptions::propagation_timeout`] after the first refusal).
+    pub time_left: Duration,
+}
+
 /// Where ensure reads the time and how it sleeps.
 #[derive(Clone)]
 struct Clock {
@@ -184,6 +208,7 @@ pub struct EnsureOptions {
     pub deadline: Option<Duration>,
     clock: Clock,
     on_result: Option<OnResult>,
+    on_propagation_wait: Option<OnPropagationWait>,
     cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -200,6 +225,7 @@ impl Default for EnsureOptions {
             deadline: None,
             clock: Clock { now: Arc::new(Instant::now), sleep: Arc::new(std::thread::sleep) },
             on_result: None,
+            on_propagation_wait: None,
             cancel: None,
         }
     }
@@ -217,6 +243,7 @@ impl fmt::Debug for EnsureOptions {
             .field("dry_run", &self.dry_run)
             .field("deadline", &self.deadline)
             .field("on_result", &self.on_result.is_some())
+            .field("on_propagation_wait", &self.on_propagation_wait.is_some())
             .field("cancel", &self.cancel.is_some())
             .finish_non_exhaustive()
     }
@@ -248,6 +275,28 @@ impl EnsureOptions {
     /// twice). Keep it short: the run waits for it.
     pub fn on_result(mut self, f: impl Fn(&str, &Result<EnsureOutcome, Error>) + Send + Sync + 'static) -> Self {
         self.on_result = Some(Arc::new(f));
+        self
+    }
+
+    /// A callback told each time a write is refused because IAM has not
+    /// propagated its profile yet, before the pause that precedes the next
+    /// try: a program can say what it is waiting for, and for how long at most.
+    /// Called from the worker thread making the write; keep it short.
+    ///
+    /// ```
+    /// let options = ec2_lite::EnsureOptions::default().on_propagation_wait(|w| {
+    ///     eprintln!(
+    ///         "{}: {} not usable yet ({}); {:.0} s left",
+    ///         w.instance_id,
+    ///         w.profile.name.as_deref().unwrap_or_default(),
+    ///         w.error.code().unwrap_or("error"),
+    ///         w.time_left.as_secs_f64(),
+    ///     )
+    /// });
+    /// # let _ = options;
+    /// ```
+    pub fn on_propagation_wait(mut self, f: impl Fn(&PropagationWait<'_>) + Send + Sync + 'static) -> Self {
+        self.on_propagation_wait = Some(Arc::new(f));
         self
     }
 
@@ -753,6 +802,10 @@ impl<'a> Fleet<'a> {
     fn run(&self, spawn: &dyn Fn(Kind)) {
         let delay = self.options.wait_options.delay.max(crate::waiter::MIN_DELAY);
         let mut next_round: Option<Instant> = None;
+        // When the last round of describes was made: polls are at least `delay`
+        // apart, also when writes come in one by one (paced by the rate limiter)
+        // and each would otherwise start a round of its own.
+        let mut last_round: Option<Instant> = None;
         let mut cancel_seen = false;
         loop {
             let mut st = self.lock();
@@ -764,11 +817,13 @@ impl<'a> Fleet<'a> {
             let now = self.now();
             if !st.entries.iter().any(|e| polled(&e.phase)) {
                 next_round = None;
+            } else if next_round.is_none() {
+                // A write just accepted while nothing else was waited for: polled
+                // a delay after the last round, at once if that is past.
+                next_round = Some(last_round.and_then(|t| t.checked_add(delay)).map_or(now, |t| t.max(now)));
             }
-            // A write just accepted is polled at once when nothing else is
-            // being waited for; else it joins the next round. After a cancel
-            // the last round is now.
-            let due = cancel_seen || next_round.is_none_or(|t| now >= t);
+            // Else it joins the next round. After a cancel the last round is now.
+            let due = cancel_seen || next_round.is_some_and(|t| now >= t);
             let asked: Vec<(usize, &'a str)> = st
                 .entries
                 .iter()
@@ -781,6 +836,7 @@ impl<'a> Fleet<'a> {
                 let described = self.describe(asked);
                 let mut st = self.lock();
                 let now = self.now();
+                last_round = Some(now);
                 self.apply(&mut st, described, now, spawn);
                 if self.cancelled() {
                     for i in 0..st.entries.len() {
@@ -1012,7 +1068,20 @@ impl<'a> Fleet<'a> {
                 return WriteEnd::Refused(err);
             }
             refusals += 1;
-            self.pause(self.options.backoff(refusals, crate::retry::random_fraction()).min(left));
+            let pause = self.options.backoff(refusals, crate::retry::random_fraction()).min(left);
+            if let (Some(f), Write::Associate(profile) | Write::Replace(_, profile)) =
+                (&self.options.on_propagation_wait, write)
+            {
+                f(&PropagationWait {
+                    instance_id,
+                    profile,
+                    error: &err,
+                    refusals,
+                    next_try_in: pause,
+                    time_left: left,
+                });
+            }
+            self.pause(pause);
         }
     }
 }
