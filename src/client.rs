@@ -13,7 +13,7 @@ use crate::credentials::ProvideCredentials;
 use crate::http::Url;
 use crate::http::{Request, Transport};
 use crate::query::{EC2_API_VERSION, FORM_CONTENT_TYPE, QueryBody};
-use crate::rate_limit::{ActionLimiter, Limiter, Monotonic, RateLimits, RetryMode};
+use crate::rate_limit::{ActionLimiter, Grant, Limiter, Monotonic, RateLimits, RetryMode};
 use crate::retry::{self, Attempt, Rand, Retrier, RetryConfig, RetryQuota, Sleep};
 use crate::sigv4::{SignableRequest, Signer, SigningParams};
 use crate::timestamp::Clock;
@@ -338,7 +338,7 @@ impl Client {
             if let Some(limiter) = &limiter
                 && limiter.is_adaptive()
                 && !matches!(result, Err(Error::Credentials(_)))
-                && let Some((rate, measured)) = limiter.on_response((inner.monotonic)(), throttled)
+                && let Some((rate, measured)) = limiter.on_response((inner.monotonic)(), now, throttled)
             {
                 self.debug(|| {
                     format!(
@@ -385,20 +385,32 @@ impl Client {
     fn wait_for_token(&self, limiter: &ActionLimiter, now: Duration, started: Duration) -> Result<Duration, Error> {
         let inner = &*self.inner;
         let deadline = inner.timeouts.operation.map(|limit| started.saturating_add(limit));
-        let wait = limiter.reserve(now, deadline).map_err(|_| {
-            let limit = inner.timeouts.operation.unwrap_or_default();
-            self.debug(|| format!("the rate limit of {} has no token before the operation timeout", limiter.action()));
-            operation_timed_out(limit)
-        })?;
-        if wait > LONG_WAIT {
-            self.debug(|| {
-                format!("waiting {} ms for the client-side rate limit of {}", wait.as_millis(), limiter.action())
-            });
+        let mut waited = Duration::ZERO;
+        loop {
+            let grant = limiter.acquire(now + waited, deadline).map_err(|_| {
+                let limit = inner.timeouts.operation.unwrap_or_default();
+                self.debug(|| {
+                    format!("the rate limit of {} has no token before the operation timeout", limiter.action())
+                });
+                operation_timed_out(limit)
+            })?;
+            let (wait, again) = match grant {
+                Grant::At(wait) => (wait, false),
+                Grant::Again(wait) => (wait, true),
+            };
+            if !again && wait > LONG_WAIT {
+                self.debug(|| {
+                    format!("waiting {} ms for the client-side rate limit of {}", wait.as_millis(), limiter.action())
+                });
+            }
+            if !wait.is_zero() {
+                (inner.sleep)(wait);
+            }
+            waited += wait;
+            if !again {
+                return Ok(waited);
+            }
         }
-        if !wait.is_zero() {
-            (inner.sleep)(wait);
-        }
-        Ok(wait)
     }
 
     fn debug(&self, line: impl FnOnce() -> String) {
@@ -694,10 +706,16 @@ mod tests {
         // Throttled with nothing measured yet (the clock has not moved): botocore's floor of
         // 0.5/s, capacity 1, from an empty bucket: the retry waits 2 s. Its success at 2 s
         // measures 5 calls in 2 s (2.5/s, smoothed to 2) and CUBIC grows to 0.4 × 2³ = 3.2/s,
-        // under twice the measured rate: the next call waits 1/3.2 s.
+        // under twice the measured rate: the next call waits 1/3.2 s. The adaptive bucket
+        // books nothing ahead: a caller asks again at least every 250 ms, so that a rate grown
+        // back meanwhile serves it sooner.
         disassociate(&c).unwrap();
+        let first: Vec<Duration> = fake.sleeps.lock().unwrap().clone();
         disassociate(&c).unwrap();
-        assert_eq!(*fake.sleeps.lock().unwrap(), [Duration::from_secs(2), Duration::from_nanos(312_500_000)]);
+        let all: Vec<Duration> = fake.sleeps.lock().unwrap().clone();
+        assert!(all.iter().all(|d| *d <= crate::rate_limit::ADAPTIVE_RECHECK), "{all:?}");
+        assert_eq!(first.iter().sum::<Duration>(), Duration::from_secs(2), "{first:?}");
+        assert_eq!(all[first.len()..].iter().sum::<Duration>(), Duration::from_nanos(312_500_000), "{all:?}");
         fake.sleeps();
         assert_eq!(c.throttled_responses(), 1);
         // The retry's own line aside: what the limiter said.
@@ -705,10 +723,7 @@ mod tests {
         let limiter_lines: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.starts_with("attempt")).collect();
         assert_eq!(
             limiter_lines,
-            [
-                "throttled on DisassociateIamInstanceProfile: adaptive send rate now 0.50/s (measured 0.00/s)",
-                "waiting 2000 ms for the client-side rate limit of DisassociateIamInstanceProfile",
-            ]
+            ["throttled on DisassociateIamInstanceProfile: adaptive send rate now 0.50/s (measured 0.00/s)"]
         );
         // Describe has not been throttled: not paced.
         for _ in 0..3 {

@@ -342,6 +342,9 @@ const MAX_RATE_ADJUST_SCALE: f64 = 2.0;
 struct Adaptive {
     /// Off until the first throttling response, as in botocore.
     enabled: bool,
+    /// When the rate was last lowered: a throttle answering a request sent before then is
+    /// part of the same congestion event, and lowers it no further.
+    last_decrease: Option<u64>,
     cubic: Cubic,
     clocker: RateClocker,
     fill_rate: f64,
@@ -357,7 +360,8 @@ impl Adaptive {
     /// botocore's `TokenBucket(max_rate)`: it starts empty and fills from `now`.
     fn with_bucket(now: u64, cubic: Cubic, max_rate: f64) -> Adaptive {
         let bucket = Gcra { interval_ns: 1, burst_ns: 0, tat_ns: now };
-        let mut a = Adaptive { enabled: false, cubic, clocker: RateClocker::new(secs(now)), fill_rate: 0.0, bucket };
+        let clocker = RateClocker::new(secs(now));
+        let mut a = Adaptive { enabled: false, last_decrease: None, cubic, clocker, fill_rate: 0.0, bucket };
         a.set_max_rate(max_rate, now);
         a
     }
@@ -378,12 +382,23 @@ impl Adaptive {
         };
     }
 
-    /// botocore's `on_receiving_response`: measure, adjust the rate; with a throttle, the new
-    /// rate and the measured one (for the debug line).
-    fn on_response(&mut self, now: u64, throttled: bool) -> Option<(f64, f64)> {
+    /// botocore's `on_receiving_response` for the answer, at `now`, to a request sent at
+    /// `sent`: measure, adjust the rate; with a throttle, the new rate and the measured one
+    /// (for the debug line).
+    ///
+    /// One difference: a throttle answering a request sent before the rate was last lowered
+    /// does not lower it again, as TCP's CUBIC lowers its window once per loss event. botocore
+    /// lowers it for every throttle; with many requests in flight (a fleet run's workers), one
+    /// empty bucket answers each of them with a throttle, and the rate falls by 0.7 per answer
+    /// to the 0.5/s floor at once, where the bucket's refill allowed far more.
+    fn on_response(&mut self, now: u64, sent: u64, throttled: bool) -> Option<(f64, f64)> {
         let t = secs(now);
         let measured = self.clocker.record(t);
+        if throttled && self.enabled && self.last_decrease.is_some_and(|d| sent < d) {
+            return None;
+        }
         let (rate, report) = if throttled {
+            self.last_decrease = Some(now);
             let current = if self.enabled { measured.min(self.fill_rate) } else { measured };
             let rate = self.cubic.throttled(current, t);
             self.enabled = true;
@@ -411,6 +426,18 @@ pub(crate) struct ActionLimiter {
     state: Mutex<State>,
 }
 
+/// What [`ActionLimiter::acquire`] answers.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Grant {
+    /// The token is this caller's: send after this wait.
+    At(Duration),
+    /// No token yet: wait this long, then ask again.
+    Again(Duration),
+}
+
+/// The longest a caller waits before asking the adaptive bucket again.
+pub(crate) const ADAPTIVE_RECHECK: Duration = Duration::from_millis(250);
+
 /// A token was not to be had before the operation's deadline.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct PastDeadline;
@@ -434,31 +461,57 @@ impl ActionLimiter {
         &self.action
     }
 
-    /// Reserves this caller's token and returns how long to wait for it from `now`: the time
-    /// is fixed under the lock, the wait happens outside it. A token that would come at or after
-    /// `deadline` is not taken: the call would have no time left to use it.
-    pub(crate) fn reserve(&self, now: Duration, deadline: Option<Duration>) -> Result<Duration, PastDeadline> {
+    /// Asks for this caller's token at `now`. The static bucket reserves it: the time is
+    /// fixed under the lock, the wait happens outside it, and callers are served in order at
+    /// exact times. The adaptive bucket, once on, reserves nothing ahead: while it has no
+    /// token, the caller is told to ask again (at most [`ADAPTIVE_RECHECK`] later), as
+    /// botocore's `TokenBucket.acquire` waits and checks again. Its rate moves with every
+    /// answer; a slot booked far ahead at a rate that has since grown back would keep a thread
+    /// asleep for nothing, and with all workers asleep nothing is measured to grow it by.
+    /// A token that would come at or after `deadline` is not taken: the call would have no
+    /// time left to use it.
+    pub(crate) fn acquire(&self, now: Duration, deadline: Option<Duration>) -> Result<Grant, PastDeadline> {
         let now = nanos(now);
+        let past = |at: u64| deadline.is_some_and(|d| at >= nanos(d));
         let mut state = self.lock();
         let state = &mut *state;
+        let adaptive = state.adaptive.as_mut().filter(|a| a.enabled);
+        if let Some(a) = &adaptive {
+            let at = a.bucket.earliest(now);
+            if past(at) {
+                return Err(PastDeadline);
+            }
+            if at > now {
+                return Ok(Grant::Again(Duration::from_nanos(at - now).min(ADAPTIVE_RECHECK)));
+            }
+        }
         let mut at = now;
         if let Some(b) = &state.bucket {
             at = at.max(b.earliest(now));
         }
-        let adaptive = state.adaptive.as_mut().filter(|a| a.enabled);
-        if let Some(a) = &adaptive {
-            at = at.max(a.bucket.earliest(now));
-        }
-        if deadline.is_some_and(|d| at >= nanos(d)) {
+        if past(at) {
             return Err(PastDeadline);
         }
         if let Some(b) = &mut state.bucket {
             b.take(at);
         }
         if let Some(a) = adaptive {
-            a.bucket.take(at);
+            a.bucket.take(now);
         }
-        Ok(Duration::from_nanos(at - now))
+        Ok(Grant::At(Duration::from_nanos(at - now)))
+    }
+
+    /// How long a caller asking at `now` waits in all for its token, asking again as
+    /// [`ActionLimiter::acquire`] says, with time passing only by those waits.
+    #[cfg(test)]
+    pub(crate) fn reserve(&self, now: Duration, deadline: Option<Duration>) -> Result<Duration, PastDeadline> {
+        let mut t = now;
+        loop {
+            match self.acquire(t, deadline)? {
+                Grant::At(wait) => return Ok(t + wait - now),
+                Grant::Again(wait) => t += wait,
+            }
+        }
     }
 
     /// Whether [`ActionLimiter::on_response`] has anything to do (adaptive mode).
@@ -466,10 +519,11 @@ impl ActionLimiter {
         self.adaptive
     }
 
-    /// An attempt ended at `now` (an answer or a failure to get one): adaptive mode adjusts
-    /// the action's rate. With a throttle, the new rate and the measured one.
-    pub(crate) fn on_response(&self, now: Duration, throttled: bool) -> Option<(f64, f64)> {
-        self.lock().adaptive.as_mut()?.on_response(nanos(now), throttled)
+    /// An attempt sent at `sent` ended at `now` (an answer or a failure to get one): adaptive
+    /// mode adjusts the action's rate. With a throttle that lowered it, the new rate and the
+    /// measured one.
+    pub(crate) fn on_response(&self, now: Duration, sent: Duration, throttled: bool) -> Option<(f64, f64)> {
+        self.lock().adaptive.as_mut()?.on_response(nanos(now), nanos(sent), throttled)
     }
 }
 
@@ -749,10 +803,10 @@ mod tests {
         let l = ActionLimiter::new("X", None, true, 0).unwrap();
         for i in 0..100 {
             assert_eq!(l.reserve(at(i), None), Ok(Duration::ZERO), "not enabled yet");
-            assert_eq!(l.on_response(at(i), false), None);
+            assert_eq!(l.on_response(at(i), at(i), false), None);
         }
         // 100 calls in the first 100 ms: the first half-second bucket closes at 0.5 s.
-        let (rate, measured) = l.on_response(at(500), true).unwrap();
+        let (rate, measured) = l.on_response(at(500), at(500), true).unwrap();
         assert_eq!(measured, 101.0 / 0.5 * 0.8);
         assert!(close(rate, measured * 0.7), "{rate}");
         // From now on the bucket paces, one token per 1/rate s; it held less than one token, as
@@ -762,9 +816,26 @@ mod tests {
         assert_eq!(second - first, Duration::from_nanos(interval_ns(rate)));
         // The rate never drops below 0.5/s, whatever is measured.
         let l = ActionLimiter::new("X", None, true, 0).unwrap();
-        let (rate, measured) = l.on_response(at(10_000), true).unwrap();
+        let (rate, measured) = l.on_response(at(10_000), at(10_000), true).unwrap();
         assert_eq!((rate, measured), (MIN_FILL_RATE, 1.0 / 10.0 * 0.8));
         assert_eq!(l.reserve(at(10_000), None), Ok(Duration::ZERO), "capacity 1");
         assert_eq!(l.reserve(at(10_000), None), Ok(2000 * MS), "then 0.5/s");
+    }
+
+    #[test]
+    fn throttles_of_requests_sent_before_a_decrease_do_not_lower_the_rate_again() {
+        let l = ActionLimiter::new("X", None, true, 0).unwrap();
+        for i in 0..100 {
+            l.on_response(at(i), at(i), false);
+        }
+        // Thirty requests were in flight when the bucket ran dry: all are throttled.
+        let (rate, _) = l.on_response(at(500), at(400), true).unwrap();
+        for i in 0..29 {
+            assert_eq!(l.on_response(at(501 + i), at(400 + i), true), None, "the same congestion event");
+        }
+        assert_eq!(l.lock().adaptive.as_ref().map(|a| a.fill_rate), Some(rate), "the rate of the first throttle");
+        // A request sent after the decrease and throttled again lowers it again.
+        let (lower, _) = l.on_response(at(700), at(650), true).unwrap();
+        assert!(lower < rate, "{lower} < {rate}");
     }
 }
