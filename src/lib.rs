@@ -110,7 +110,7 @@ pub use credentials::{
     Credentials, DEFAULT_CREDENTIALS_LOAD_TIMEOUT, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
     ProvideCredentials,
 };
-pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome};
+pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome, PropagationWait};
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};

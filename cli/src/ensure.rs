@@ -1,17 +1,25 @@
 //! `ensure-iam-instance-profile`: an extension, not an AWS CLI command. Makes
-//! each instance run with a profile (or none) through the library's ensure,
-//! for one instance or thousands, and says what it did to each.
+//! each instance run with a profile (or none) through the library's fleet
+//! pipeline, for one instance or thousands, and says what it did to each:
+//! instances by id, by EC2 filters (DescribeInstances) or from a desired-state
+//! document giving each its own profile; `--dry-run` plans without writing; an
+//! interrupt stops new writes and still lists every instance.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ec2_lite::{Client, EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification};
+use ec2_lite::{
+    Client, DescribeInstances, EnsureAction, EnsureOptions, EnsureOutcome, Error, IamInstanceProfileSpecification,
+    PropagationWait,
+};
 
 use crate::CliError;
 use crate::args::Opt;
 use crate::commands::{Command, Ctx, Printable};
+use crate::input::{self, Doc};
 use crate::output::Value;
 use crate::shorthand;
 
@@ -26,35 +34,152 @@ pub(crate) const COMMAND: Command = Command {
 };
 
 const OPTIONS: &[Opt] = &[
-    Opt::many("instance-ids", "instance IDs; file://PATH, or - for stdin, reads one per line").required().extension(),
+    Opt::many("instance-ids", "instance IDs; file://PATH, or - for stdin, reads one per line").extension(),
+    Opt::many(
+        "instance-filters",
+        "EC2 filters choosing the instances, as DescribeInstances takes them: Name=tag:Role,Values=web ...; \
+         terminated and shutting-down instances are left out",
+    )
+    .extension(),
+    Opt::one(
+        "desired-state",
+        "a JSON or YAML document giving each instance its own profile, or none (file://PATH, or - for stdin; \
+         --generate-cli-skeleton prints its shape)",
+    )
+    .extension(),
     Opt::one("iam-instance-profile", "Name=NAME or Arn=ARN (or JSON: {\"Name\": ...}): the profile to have")
         .extension(),
     Opt::flag("no-iam-instance-profile", "have no profile").extension(),
+    Opt::flag("dry-run", "describe and decide, change nothing, and print each instance's planned action").extension(),
     Opt::flag("no-wait", "return once each write is accepted").extension(),
-    Opt::one("max-concurrency", "instances worked on at once (default 8)").extension(),
+    Opt::one("max-concurrency", "writes sent at once per action (default 8)").extension(),
     Opt::one("propagation-timeout", "seconds to retry while IAM propagates a new profile (default 120)").extension(),
 ];
 
-/// The exit code once the output is written: 254 when an instance failed.
+/// The exit code once the output is written: 254 when an instance failed,
+/// 130 or 143 when a signal stopped the run.
 static EXIT_CODE: AtomicU8 = AtomicU8::new(0);
 
-/// 0, or 254 when `ensure-iam-instance-profile` printed results of which
-/// some failed.
+/// 0, 254 when `ensure-iam-instance-profile` printed results of which some
+/// failed, or 128 + the signal's number when SIGINT or SIGTERM stopped it.
 pub(crate) fn exit_code() -> u8 {
     EXIT_CODE.load(Ordering::Relaxed)
 }
 
 const MAX_CONCURRENCY: usize = 256;
 
+/// `--generate-cli-skeleton`: the shape of the `--desired-state` document.
+pub(crate) fn skeleton(kind: &str) -> String {
+    if kind == "yaml-input" {
+        "Instances:  # [REQUIRED] The instances and the profile each should have.\n\
+         - InstanceId: ''  # [REQUIRED] The ID of the instance.\n  \
+         IamInstanceProfile:  # [REQUIRED] The profile to have (Arn or Name), or null for none.\n    \
+         Arn: ''  # The Amazon Resource Name (ARN) of the instance profile.\n    \
+         Name: '' # The name of the instance profile.\n"
+            .to_owned()
+    } else {
+        "{\n    \"Instances\": [\n        {\n            \"InstanceId\": \"\",\n            \
+         \"IamInstanceProfile\": {\n                \"Arn\": \"\",\n                \"Name\": \"\"\n            \
+         }\n        }\n    ]\n}\n"
+            .to_owned()
+    }
+}
+
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let p = ctx.parsed;
     let profile = match (p.one("iam-instance-profile"), p.flag("no-iam-instance-profile")) {
-        (Some(raw), false) => Some(profile(raw)?),
-        (None, true) => None,
-        _ => return Err(CliError::usage("give exactly one of --iam-instance-profile and --no-iam-instance-profile")),
+        (Some(raw), false) => Some(Some(profile(raw)?)),
+        (None, true) => Some(None),
+        (None, false) => None,
+        (Some(_), true) => {
+            return Err(CliError::usage("give exactly one of --iam-instance-profile and --no-iam-instance-profile"));
+        }
     };
-    let ids = instance_ids(p.many("instance-ids").unwrap_or_default())?;
+    let by_id = p.many("instance-ids");
+    let by_filter = p.many("instance-filters");
+    let desired = p.one("desired-state");
+    if by_id.is_none() && by_filter.is_none() && desired.is_none() {
+        return Err(CliError::usage("give --instance-ids, --instance-filters or --desired-state (or several)"));
+    }
+    if desired == Some("-") && by_id.is_some_and(|v| v.iter().any(|v| v == "-")) {
+        return Err(CliError::usage("only one of --instance-ids and --desired-state can read the standard input"));
+    }
+    let selected = by_id.is_some() || by_filter.is_some();
+    let profile = match (selected, profile) {
+        (true, Some(profile)) => profile,
+        (true, None) => {
+            return Err(CliError::usage(
+                "with --instance-ids or --instance-filters, give exactly one of --iam-instance-profile and \
+                 --no-iam-instance-profile",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(CliError::usage(
+                "--iam-instance-profile and --no-iam-instance-profile apply to --instance-ids and \
+                 --instance-filters; --desired-state names each instance's own",
+            ));
+        }
+        (false, None) => None,
+    };
+    // Everything the command line says is checked before any request.
+    let mut targets: Vec<(String, Option<IamInstanceProfileSpecification>)> = Vec::new();
+    if let Some(text) = desired {
+        targets.extend(desired_state(text)?);
+    }
+    let ids = by_id.map(instance_ids).transpose()?;
+    let filters = by_filter.map(instance_filters).transpose()?;
+    let mut options = options(ctx)?;
+
+    if let Some(ids) = ids {
+        targets.extend(ids.into_iter().map(|id| (id, profile.clone())));
+    }
+    if let Some(request) = filters {
+        for id in filtered_instances(ctx, &request)? {
+            targets.push((id, profile.clone()));
+        }
+    }
+    // The same instance with the same profile twice is one target; with two
+    // different ones, the library refuses both entries.
+    let mut seen = HashSet::new();
+    targets.retain(|(id, p)| seen.insert((id.clone(), p.as_ref().map(|p| (p.arn.clone(), p.name.clone())))));
+
+    let interrupt = Interrupt::install();
+    options = options.cancel_on(Arc::clone(&interrupt.cancel));
+    let stderr_terminal = std::io::stderr().is_terminal();
+    let progress = Progress::new(targets.len(), ctx.client.clone(), stderr_terminal);
+    {
+        let progress = progress.clone();
+        options = options.on_result(move |_, result| progress.done(result));
+    }
+    {
+        let progress = progress.clone();
+        options = options.on_propagation_wait(move |wait| progress.propagation(wait));
+    }
+    let results = ctx.client.ensure_desired_profiles(&targets, &options);
+    progress.finish(&results, options.dry_run, interrupt.signal());
+
+    // Credentials that cannot be found fail every instance alike: that is a
+    // configuration error, reported as for any other command.
+    if let Some(Err(first @ Error::Config(_))) = results.first().map(|(_, r)| r)
+        && results.iter().all(|(_, r)| matches!(r, Err(Error::Config(_))))
+    {
+        return Err(CliError::from_error(first, COMMAND.operation, ctx.client.endpoint_url()));
+    }
+    let code = match interrupt.signal() {
+        Some(signal) => 128 + signal,
+        None if results.iter().any(|(_, r)| r.is_err()) => crate::exit::SERVICE,
+        None => 0,
+    };
+    EXIT_CODE.store(code, Ordering::Relaxed);
+    let items = results.iter().map(|(id, r)| result_value(id, r)).collect();
+    Ok(Some(Printable::Single(Value::map(vec![("Results", Value::List(items))]))))
+}
+
+/// The library's options from the command line.
+fn options(ctx: &Ctx<'_>) -> Result<EnsureOptions, CliError> {
+    let p = ctx.parsed;
     let mut options = EnsureOptions::default();
+    options.dry_run = p.flag("dry-run");
     if p.flag("no-wait") {
         options = options.without_wait();
     }
@@ -75,28 +200,7 @@ fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
                 CliError::usage(format!("argument --propagation-timeout: expected a number of seconds, got {v:?}"))
             })?;
     }
-    let progress = std::io::stderr().is_terminal().then(|| Progress::new(ids.len(), ctx.client.clone()));
-    if let Some(progress) = &progress {
-        let progress = progress.clone();
-        options = options.on_result(move |_, result| progress.done(result.is_err()));
-    }
-    let results = ctx.client.ensure_instance_profiles(&ids, profile.as_ref(), &options);
-    if let Some(progress) = &progress {
-        progress.finish();
-    }
-
-    // Credentials that cannot be found fail every instance alike: that is a
-    // configuration error, reported as for any other command.
-    if let Some(Err(first @ Error::Config(_))) = results.first().map(|(_, r)| r)
-        && results.iter().all(|(_, r)| matches!(r, Err(Error::Config(_))))
-    {
-        return Err(CliError::from_error(first, COMMAND.operation, ctx.client.endpoint_url()));
-    }
-    if results.iter().any(|(_, r)| r.is_err()) {
-        EXIT_CODE.store(crate::exit::SERVICE, Ordering::Relaxed);
-    }
-    let items = results.iter().map(|(id, r)| result_value(id, r)).collect();
-    Ok(Some(Printable::Single(Value::map(vec![("Results", Value::List(items))]))))
+    Ok(options)
 }
 
 fn profile(raw: &str) -> Result<IamInstanceProfileSpecification, CliError> {
@@ -113,27 +217,29 @@ fn profile(raw: &str) -> Result<IamInstanceProfileSpecification, CliError> {
     Ok(spec)
 }
 
+/// Reads `-` from the standard input; any other value is the text itself
+/// (a `file://` value arrives here as the file's text, `input.rs`).
+fn read_value(value: &str, param: &str) -> Result<String, CliError> {
+    if value != "-" {
+        return Ok(value.to_owned());
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::usage(format!("{param}: cannot read the standard input: {e}")))?;
+    Ok(text)
+}
+
 /// The instance ids: words as given (or a JSON list), `file://PATH` (loaded
-/// as every parameter file is) and `-` (stdin) read one per line, blank lines and `#` comments skipped. All are
-/// checked before any request.
+/// as every parameter file is) and `-` (stdin) read one per line, blank lines
+/// and `#` comments skipped. All are checked before any request.
 fn instance_ids(values: &[String]) -> Result<Vec<String>, CliError> {
     const PARAM: &str = "--instance-ids";
     let mut ids = Vec::new();
-    let mut push_lines = |text: &str| {
-        ids.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
-    };
     for v in shorthand::strings(values, PARAM).map_err(CliError::usage)? {
-        if v == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .lock()
-                .read_to_string(&mut text)
-                .map_err(|e| CliError::usage(format!("{PARAM}: cannot read the standard input: {e}")))?;
-            push_lines(&text);
-        } else {
-            // A `file://` value arrives here as the file's text (`input.rs`).
-            push_lines(&v);
-        }
+        let text = read_value(&v, PARAM)?;
+        ids.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
     }
     if ids.is_empty() {
         return Err(CliError::usage(format!("{PARAM}: no instance IDs given")));
@@ -150,10 +256,140 @@ fn is_instance_id(id: &str) -> bool {
     id.strip_prefix("i-").is_some_and(|hex| (1..=64).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// `--instance-filters`, as `--filters` is read: shorthand or JSON, each
+/// filter a name and its values, sent as DescribeInstances' `Filter.N`.
+fn instance_filters(raw: &[String]) -> Result<DescribeInstances, CliError> {
+    const PARAM: &str = "--instance-filters";
+    let parsed = shorthand::structures(raw, &["Name", "Values"], PARAM).map_err(CliError::usage)?;
+    let mut request = DescribeInstances::new().max_results(1000);
+    for (i, f) in parsed.iter().enumerate() {
+        let name = shorthand::single(f, "Name", &format!("InstanceFilters[{i}]")).map_err(CliError::usage)?;
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return Err(CliError::usage(format!("{PARAM}: filter {} has no Name", i + 1)));
+        };
+        let values = f.iter().rev().find(|(k, _)| k == "Values").map(|(_, v)| v.clone()).unwrap_or_default();
+        if values.is_empty() {
+            return Err(CliError::usage(format!("{PARAM}: filter {name:?} has no Values")));
+        }
+        request = request.filter(name, values);
+    }
+    Ok(request)
+}
+
+/// The instances the filters choose, every page followed, in EC2's order;
+/// those terminated or shutting down are left out (EC2 lists them for an
+/// hour, and refuses to associate a profile with them).
+fn filtered_instances(ctx: &Ctx<'_>, request: &DescribeInstances) -> Result<Vec<String>, CliError> {
+    const OPERATION: &str = "DescribeInstances";
+    let mut ids = Vec::new();
+    for page in ctx.client.describe_instances_pages(request) {
+        let page = page.map_err(|e| CliError::from_error(&e, OPERATION, ctx.client.endpoint_url()))?;
+        ids.extend(
+            page.instances
+                .into_iter()
+                .filter(|i| !matches!(i.state.as_str(), "terminated" | "shutting-down"))
+                .map(|i| i.instance_id),
+        );
+    }
+    Ok(ids)
+}
+
+/// `--desired-state`: `{"Instances": [{"InstanceId": ..., "IamInstanceProfile":
+/// {"Name": ...} | {"Arn": ...} | null}]}`, in JSON or YAML. Every entry must
+/// say what it wants: an entry without `IamInstanceProfile` is refused rather
+/// than read as "none", which would take a profile away.
+fn desired_state(value: &str) -> Result<Vec<(String, Option<IamInstanceProfileSpecification>)>, CliError> {
+    const PARAM: &str = "--desired-state";
+    let text = read_value(value, PARAM)?;
+    let bad = |what: String| CliError::usage(format!("{PARAM}: {what}"));
+    let doc = if text.trim_start().starts_with('{') { input::parse_json(&text) } else { input::parse_yaml(&text) }
+        .ok_or_else(|| bad("not a JSON or YAML document (--generate-cli-skeleton prints its shape)".to_owned()))?;
+    let Doc::Map(top) = doc else { return Err(bad("expected a mapping with \"Instances\"".to_owned())) };
+    let mut instances = None;
+    for (k, v) in top {
+        match (k.as_str(), v) {
+            ("Instances", Doc::List(items)) => instances = Some(items),
+            ("Instances", _) => return Err(bad("\"Instances\" must be a list".to_owned())),
+            (other, _) => return Err(bad(format!("unknown member {other:?}, must be one of: Instances"))),
+        }
+    }
+    let instances = instances.ok_or_else(|| bad("missing \"Instances\"".to_owned()))?;
+    let mut out = Vec::with_capacity(instances.len());
+    for (i, item) in instances.into_iter().enumerate() {
+        let at = format!("Instances[{i}]");
+        let Doc::Map(fields) = item else { return Err(bad(format!("{at} must be a mapping"))) };
+        let (mut id, mut profile) = (None, None);
+        for (k, v) in fields {
+            match k.as_str() {
+                "InstanceId" => match v {
+                    Doc::Str(s) if is_instance_id(&s) => id = Some(s),
+                    Doc::Str(s) => {
+                        return Err(bad(format!(
+                            "{at}.InstanceId: malformed instance ID {s:?}: expected i- followed by hexadecimal digits"
+                        )));
+                    }
+                    _ => return Err(bad(format!("{at}.InstanceId must be a string"))),
+                },
+                "IamInstanceProfile" => profile = Some(desired_profile(v, &format!("{at}.IamInstanceProfile"))?),
+                other => {
+                    return Err(bad(format!(
+                        "{at}: unknown member {other:?}, must be one of: InstanceId, IamInstanceProfile"
+                    )));
+                }
+            }
+        }
+        let id = id.ok_or_else(|| bad(format!("{at}: missing \"InstanceId\"")))?;
+        let profile =
+            profile.ok_or_else(|| bad(format!("{at}: missing \"IamInstanceProfile\" (give null for no profile)")))?;
+        out.push((id, profile));
+    }
+    Ok(out)
+}
+
+fn desired_profile(v: Doc, at: &str) -> Result<Option<IamInstanceProfileSpecification>, CliError> {
+    let bad = |what: String| CliError::usage(format!("--desired-state: {at}{what}"));
+    let fields = match v {
+        Doc::Null => return Ok(None),
+        Doc::Map(fields) => fields,
+        _ => return Err(bad(" must be a mapping with Arn or Name, or null".to_owned())),
+    };
+    let mut spec = IamInstanceProfileSpecification::default();
+    for (k, v) in fields {
+        let Doc::Str(s) = v else { return Err(bad(format!(".{k} must be a string"))) };
+        match k.as_str() {
+            "Arn" => spec.arn = Some(s).filter(|s| !s.is_empty()),
+            "Name" => spec.name = Some(s).filter(|s| !s.is_empty()),
+            other => return Err(bad(format!(": unknown member {other:?}, must be one of: Arn, Name"))),
+        }
+    }
+    if spec.arn.is_none() && spec.name.is_none() {
+        return Err(bad(" needs Arn or Name (or null for no profile)".to_owned()));
+    }
+    Ok(Some(spec))
+}
+
 /// One instance's line of `Results`; members absent when there is nothing to say.
+///
+/// A planned result (`--dry-run`) says `PlannedAction` (`Associate`, `Replace`,
+/// `Disassociate` or `None`) with what the instance has now; an instance the
+/// run did not reach before an interrupt says `"Action": "NotStarted"`.
 fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
     let mut m = vec![("InstanceId", Value::str(id))];
     match result {
+        Ok(outcome) if outcome.dry_run => {
+            let planned = match outcome.action {
+                EnsureAction::Associated => "Associate",
+                EnsureAction::Replaced => "Replace",
+                EnsureAction::Disassociated => "Disassociate",
+                _ => "None",
+            };
+            m.push(("PlannedAction", Value::str(planned)));
+            if let Some(a) = &outcome.association {
+                m.push(("AssociationId", Value::str(&a.association_id)));
+                m.push(("IamInstanceProfile", profile_value(a)));
+                m.push(("State", Value::str(a.state.as_str())));
+            }
+        }
         Ok(outcome) => {
             m.push(("Action", Value::str(outcome.action.as_str())));
             if let Some(a) = &outcome.association {
@@ -163,16 +399,11 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
                 m.push(("PreviousAssociationId", Value::str(prev)));
             }
             if let Some(a) = &outcome.association {
-                m.push((
-                    "IamInstanceProfile",
-                    Value::map(vec![
-                        ("Arn", Value::str(&a.iam_instance_profile.arn)),
-                        ("Id", Value::str(&a.iam_instance_profile.id)),
-                    ]),
-                ));
+                m.push(("IamInstanceProfile", profile_value(a)));
                 m.push(("State", Value::str(a.state.as_str())));
             }
         }
+        Err(Error::Cancelled { .. }) => m.push(("Action", Value::str("NotStarted"))),
         Err(e) => {
             let (code, message) = match e {
                 Error::Service(s) => (s.code.clone(), s.message.clone()),
@@ -191,54 +422,215 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
     Value::map(m)
 }
 
-/// The progress line on a terminal's stderr: done / total, failures, throttles (once there are
-/// any: why a run is slower than its rate limits say), elapsed.
+fn profile_value(a: &ec2_lite::IamInstanceProfileAssociation) -> Value {
+    Value::map(vec![("Arn", Value::str(&a.iam_instance_profile.arn)), ("Id", Value::str(&a.iam_instance_profile.id))])
+}
+
+/// SIGINT and SIGTERM during a run: the first sets `cancel` (no new write
+/// starts, the library lists every instance), a second ends the process at
+/// once with the code a shell gives a process the signal killed (130, 143).
+struct Interrupt {
+    cancel: Arc<AtomicBool>,
+    /// The number of the first signal received, 0 while none was.
+    signal: Arc<AtomicUsize>,
+}
+
+impl Interrupt {
+    fn install() -> Interrupt {
+        let interrupt = Interrupt { cancel: Arc::new(AtomicBool::new(false)), signal: Arc::new(AtomicUsize::new(0)) };
+        #[cfg(unix)]
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The order matters: the exit is registered first, so that it sees the
+            // flag the first signal sets only from the second signal on.
+            let registered =
+                signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&interrupt.cancel))
+                    .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&interrupt.cancel)))
+                    .and_then(|_| {
+                        signal_hook::flag::register_usize(signal, Arc::clone(&interrupt.signal), signal as usize)
+                    });
+            // Without the handler the default stays: the signal ends the process.
+            if let Err(e) = registered {
+                let _ = writeln!(std::io::stderr(), "ec2-lite: cannot handle signal {signal}: {e}");
+            }
+        }
+        interrupt
+    }
+
+    /// The first signal received, if any.
+    fn signal(&self) -> Option<u8> {
+        if !self.cancel.load(Ordering::SeqCst) {
+            return None;
+        }
+        u8::try_from(self.signal.load(Ordering::SeqCst)).ok().filter(|s| *s > 0)
+    }
+}
+
+/// What a run tells stderr: on a terminal, one progress line redrawn as
+/// results come in; the propagation waits; and, always, a one-line summary.
 #[derive(Clone)]
 struct Progress {
-    inner: std::sync::Arc<ProgressInner>,
+    inner: Arc<ProgressInner>,
 }
 
 struct ProgressInner {
     total: usize,
     start: Instant,
-    /// Its count of throttling answers, shared with the clones doing the work.
     client: Client,
-    /// (done, failed), counted and drawn under one lock so that each line
-    /// shows its own count, whole: threads finishing together draw 1/n then
-    /// 2/n, never 2/n twice.
-    counts: Mutex<(usize, usize)>,
+    terminal: bool,
+    /// Counted and drawn under one lock so that each line shows its own
+    /// count, whole: threads finishing together draw 1/n then 2/n, never 2/n twice.
+    state: Mutex<ProgressState>,
 }
 
+#[derive(Default)]
+struct ProgressState {
+    /// Associated, Replaced, Disassociated, Unchanged, failed, not started.
+    counts: [usize; 6],
+    /// The profiles already said to be waited for, and when the last such line was written.
+    waited_for: HashSet<String>,
+    last_wait_line: Option<Instant>,
+}
+
+/// How often, at most, a terminal hears again that a profile is still waited for.
+const WAIT_LINE_EVERY: Duration = Duration::from_secs(10);
+
 impl Progress {
-    fn new(total: usize, client: Client) -> Self {
-        let inner = ProgressInner { total, start: Instant::now(), client, counts: Mutex::new((0, 0)) };
-        Progress { inner: std::sync::Arc::new(inner) }
-    }
-
-    fn done(&self, failed: bool) {
-        let mut counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());
-        counts.0 += 1;
-        counts.1 += usize::from(failed);
-        self.draw(*counts, "");
-    }
-
-    fn finish(&self) {
-        let counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());
-        self.draw(*counts, "\n");
-    }
-
-    fn draw(&self, (done, failed): (usize, usize), end: &str) {
-        let p = &*self.inner;
-        let elapsed = p.start.elapsed().as_secs_f64();
-        let throttled = match p.client.throttled_responses() {
-            0 => String::new(),
-            n => format!("{n} throttled, "),
+    fn new(total: usize, client: Client, terminal: bool) -> Self {
+        let inner = ProgressInner {
+            total,
+            start: Instant::now(),
+            client,
+            terminal,
+            state: Mutex::new(ProgressState::default()),
         };
-        // A stderr that cannot be written must not stop the work.
-        let _ = write!(
-            std::io::stderr(),
-            "\r\x1b[2K{done}/{} done, {failed} failed, {throttled}{elapsed:.1}s{end}",
-            p.total
+        Progress { inner: Arc::new(inner) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProgressState> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn done(&self, result: &Result<EnsureOutcome, Error>) {
+        let mut st = self.lock();
+        st.counts[slot(result)] += 1;
+        if self.inner.terminal {
+            self.draw(&st);
+        }
+    }
+
+    /// A write refused while IAM propagates its profile: said once per
+    /// profile when the wait starts, and on a terminal again at most every
+    /// [`WAIT_LINE_EVERY`], with the time left.
+    fn propagation(&self, wait: &PropagationWait<'_>) {
+        let profile = wait.profile.name.as_deref().or(wait.profile.arn.as_deref()).unwrap_or_default();
+        let mut st = self.lock();
+        let now = Instant::now();
+        let first = st.waited_for.insert(profile.to_owned());
+        let again = self.inner.terminal && st.last_wait_line.is_none_or(|t| now.duration_since(t) >= WAIT_LINE_EVERY);
+        if !first && !again {
+            return;
+        }
+        st.last_wait_line = Some(now);
+        let code = wait.error.code().unwrap_or("error");
+        let line = format!(
+            "ec2-lite: waiting for IAM to propagate instance profile {profile} for {} ({code}); retrying for up \
+             to {:.0} s more\n",
+            wait.instance_id,
+            wait.time_left.as_secs_f64()
         );
+        let clear = if self.inner.terminal { "\r\x1b[2K" } else { "" };
+        let _ = write!(std::io::stderr(), "{clear}{}", ec2_lite::escape_lines(&line));
+        if self.inner.terminal {
+            self.draw(&st);
+        }
+    }
+
+    /// `120/400 done, 2 failed, 15 throttled, 12.3s, about 28s left (60 associated, 58 replaced)`.
+    fn draw(&self, st: &ProgressState) {
+        let p = &*self.inner;
+        let [associated, replaced, disassociated, unchanged, failed, not_started] = st.counts;
+        let done: usize = st.counts.iter().sum();
+        let elapsed = p.start.elapsed().as_secs_f64();
+        let mut line = format!("\r\x1b[2K{done}/{} done, {failed} failed", p.total);
+        let throttled = p.client.throttled_responses();
+        if throttled > 0 {
+            line.push_str(&format!(", {throttled} throttled"));
+        }
+        if not_started > 0 {
+            line.push_str(&format!(", {not_started} not started"));
+        }
+        line.push_str(&format!(", {elapsed:.1}s"));
+        // The rate so far, for what is left.
+        if done > 0 && done < p.total {
+            let left = elapsed / done as f64 * (p.total - done) as f64;
+            line.push_str(&format!(", about {left:.0}s left"));
+        }
+        let actions: Vec<String> = [
+            (associated, "associated"),
+            (replaced, "replaced"),
+            (disassociated, "disassociated"),
+            (unchanged, "unchanged"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if !actions.is_empty() {
+            line.push_str(&format!(" ({})", actions.join(", ")));
+        }
+        // A stderr that cannot be written must not stop the work.
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+
+    /// Ends the progress line, and writes the summary.
+    fn finish(&self, results: &[(String, Result<EnsureOutcome, Error>)], dry_run: bool, signal: Option<u8>) {
+        let mut counts = [0usize; 6];
+        for (_, r) in results {
+            counts[slot(r)] += 1;
+        }
+        let [associated, replaced, disassociated, unchanged, failed, not_started] = counts;
+        let p = &*self.inner;
+        let mut line = String::from(if p.terminal { "\r\x1b[2K" } else { "" });
+        let n = results.len();
+        let elapsed = p.start.elapsed().as_secs_f64();
+        let instances = if n == 1 { "instance" } else { "instances" };
+        if dry_run {
+            line.push_str(&format!(
+                "ec2-lite: dry run, nothing changed: {n} {instances}: {associated} to associate, {replaced} to \
+                 replace, {disassociated} to disassociate, {unchanged} unchanged, {failed} failed"
+            ));
+        } else {
+            line.push_str(&format!(
+                "ec2-lite: {n} {instances} in {elapsed:.1}s: {associated} associated, {replaced} replaced, \
+                 {disassociated} disassociated, {unchanged} unchanged, {failed} failed"
+            ));
+        }
+        let throttled = p.client.throttled_responses();
+        if throttled > 0 {
+            line.push_str(&format!(", {throttled} throttled answers"));
+        }
+        if let Some(signal) = signal {
+            let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };
+            line.push_str(&format!(
+                "; interrupted by {name}: {not_started} not started (nothing was changed on them); run again to \
+                 finish"
+            ));
+        }
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+}
+
+/// The progress counter a result goes to.
+fn slot(result: &Result<EnsureOutcome, Error>) -> usize {
+    match result {
+        Ok(o) => match o.action {
+            EnsureAction::Associated => 0,
+            EnsureAction::Replaced => 1,
+            EnsureAction::Disassociated => 2,
+            _ => 3,
+        },
+        Err(Error::Cancelled { .. }) => 5,
+        Err(_) => 4,
     }
 }

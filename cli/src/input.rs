@@ -535,6 +535,7 @@ pub(crate) fn skeleton(command: &Command, kind: &str) -> Result<String, CliError
              of items to return for this request.\nNextToken: '' # The token returned from a previous paginated \
              request.\n",
         ),
+        "ensure-iam-instance-profile" => return Ok(crate::ensure::skeleton(kind)),
         _ => return Err(CliError::unknown(&["--generate-cli-skeleton".to_owned()])),
     };
     Ok(if kind == "yaml-input" { yaml.to_owned() } else { json.to_owned() })

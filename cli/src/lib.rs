@@ -601,6 +601,9 @@ fn build_client(
     if !s.sign_request {
         builder = builder.sign_requests(false);
     }
+    if let Some(limits) = &s.rate_limits {
+        builder = builder.rate_limits(limits.clone());
+    }
     if s.debug {
         builder = builder.on_debug(|line| {
             let _ = writeln!(std::io::stderr(), "debug: {}", ec2_lite::escape(line.as_bytes()));

@@ -47,6 +47,28 @@ pub(crate) struct Settings {
     /// limit).
     pub(crate) connect_timeout: Option<Option<Duration>>,
     pub(crate) read_timeout: Option<Option<Duration>>,
+    /// `EC2_LITE_RATE_LIMITS` (an extension): `off`, or a factor on EC2's
+    /// documented buckets, for an account whose limits were raised or a
+    /// stand-in EC2 that runs faster; `None` for the library's default.
+    pub(crate) rate_limits: Option<ec2_lite::RateLimits>,
+}
+
+/// `EC2_LITE_RATE_LIMITS`: `off` turns the client's pacing off, a number `F`
+/// scales EC2's documented buckets (burst and refill) by `F`.
+fn rate_limits() -> Result<Option<ec2_lite::RateLimits>, CliError> {
+    const VAR: &str = "EC2_LITE_RATE_LIMITS";
+    let Some(v) = std::env::var_os(VAR) else { return Ok(None) };
+    let v = v.into_string().map_err(|_| CliError::configuration(format!("{VAR} is not valid UTF-8")))?;
+    match v.trim() {
+        "" => Ok(None),
+        "off" => Ok(Some(ec2_lite::RateLimits::none())),
+        n => match n.parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 && f <= 1e6 => Ok(Some(ec2_lite::RateLimits::ec2_documented().scaled(f))),
+            _ => Err(CliError::configuration(format!(
+                "{VAR}: expected off or a factor on EC2's documented rate limits (such as 2), got {v:?}"
+            ))),
+        },
+    }
 }
 
 /// `AWS_CLI_ERROR_FORMAT` or the profile's `cli_error_format`, after
@@ -135,6 +157,7 @@ impl Settings {
             debug: parsed.flag("debug"),
             connect_timeout: timeout(parsed, "cli-connect-timeout")?,
             read_timeout: timeout(parsed, "cli-read-timeout")?,
+            rate_limits: rate_limits()?,
         })
     }
 }

@@ -98,7 +98,14 @@ mod cli_offline {
         assert_eq!(r[1]["Error"]["Message"], format!("The instance ID '{BAD}' does not exist"));
         assert!(r[1].get("Action").is_none());
         assert_eq!(r[2]["Action"], "Associated");
-        assert_eq!(stderr(&out), "", "no progress line when stderr is not a terminal");
+        // No progress line when stderr is not a terminal: the summary alone.
+        assert_eq!(
+            stderr(&out).lines().map(|l| l.split_once(" in ").map_or(l, |(a, _)| a)).collect::<Vec<_>>(),
+            ["ec2-lite: 3 instances"],
+            "{}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).ends_with(": 2 associated, 0 replaced, 0 disassociated, 0 unchanged, 1 failed\n"));
     }
 
     #[test]
