@@ -49,7 +49,7 @@ impl Ctx<'_> {
     fn int(&self, name: &str, model: &str, min: Option<i64>) -> Result<Option<i64>, CliError> {
         let Some(v) = self.parsed.one(name) else { return Ok(None) };
         let n = python_int(v).ok_or_else(|| {
-            CliError::general(format!("invalid literal for int() with base 10: {}", crate::args::py_repr(v)))
+            CliError::general(format!("invalid literal for int() with base 10: {}", crate::python::py_repr(v)))
         })?;
         check_min(model, n, min)?;
         Ok(Some(n))

@@ -10,9 +10,10 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
 use crate::CliError;
-use crate::args::{Opt, Parsed, py_repr};
+use crate::args::{Opt, Parsed};
 use crate::commands::Command;
 use crate::output::{self, Value};
+use crate::python::py_repr;
 pub(crate) use crate::shorthand::{MAX_DEPTH, too_deep};
 
 /// The options v2 adds to every operation's argument table.

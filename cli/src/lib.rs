@@ -15,6 +15,7 @@ mod help;
 mod input;
 mod output;
 mod paging;
+mod python;
 mod settings;
 mod shorthand;
 
