@@ -318,7 +318,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     }
     if max_items.is_some_and(|n| n <= 0) {
         // awscli/customizations/paginate.py's PageArgument
-        crate::eprint("warning: Non-positive values for --max-items may result in undefined behavior.\n");
+        crate::error::eprint("warning: Non-positive values for --max-items may result in undefined behavior.\n");
     }
     let max_items = max_items.map(|n| usize::try_from(n).unwrap_or(0));
     // botocore's PageIterator, step for step: skip what an earlier run printed

@@ -6,7 +6,8 @@
 
 use crate::args::{self, GLOBAL_OPTIONS, Kind, Opt, Positional};
 use crate::commands::{COMMANDS, WAITERS};
-use crate::{CliError, PROG, command_options};
+use crate::run::command_options;
+use crate::{CliError, PROG};
 
 const SHELLS: &[&str] = &["bash", "zsh", "fish"];
 

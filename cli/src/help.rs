@@ -2,9 +2,10 @@
 //! and `--help` (this tool's own: the AWS CLI refuses it): every option with
 //! its meaning, in aligned columns. Plain text; no pager.
 
+use crate::PROG;
 use crate::args::{GLOBAL_OPTIONS, Kind, Opt};
 use crate::commands::{COMMANDS, Command, WAITERS};
-use crate::{PROG, command_options};
+use crate::run::command_options;
 
 /// Rows of `(left, right)` with the right column aligned.
 fn table(rows: &[(String, String)]) -> String {

@@ -313,7 +313,7 @@ fn validate(doc: &Doc, ty: &Ty, path: &str, errors: &mut Vec<String>) {
 /// `file://` and `fileb://` values (`awscli/paramfile.py`), for every option
 /// of the command's own pass: the file's contents replace the value.
 fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliError> {
-    let names: Vec<&'static str> = crate::command_options(command).iter().map(|o| o.name).collect();
+    let names: Vec<&'static str> = crate::run::command_options(command).iter().map(|o| o.name).collect();
     for name in names {
         let Some(values) = parsed.values.get_mut(name) else { continue };
         // A list option is read from a file only when given one value.
