@@ -1,10 +1,15 @@
-//! The commands: each turns its options into the Query parameters botocore
-//! would send, validated no more than botocore validates them (EC2 refuses the
-//! rest, as it does for the AWS CLI), and the answer into the AWS CLI's shape.
+//! The commands: each turns its options into the library's request for the
+//! operation, holding what botocore would send, validated no more than
+//! botocore validates it (the request goes unchecked: EC2 refuses the rest, as
+//! it does for the AWS CLI), and the answer into the AWS CLI's shape.
 
 use std::time::Duration;
 
-use ec2_lite::{Client, Error, IamInstanceProfileAssociation, WaitOptions, WaitTarget, wire};
+use ec2_lite::{
+    AssociateIamInstanceProfile, Client, DescribeIamInstanceProfileAssociations, DisassociateIamInstanceProfile, Error,
+    Filter, IamInstanceProfileAssociation, IamInstanceProfileSpecification, ReplaceIamInstanceProfileAssociation,
+    Request, WaitOptions, WaitTarget,
+};
 
 use crate::CliError;
 use crate::args::{Opt, Parsed};
@@ -24,13 +29,6 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     fn fail(&self, operation: &str, e: &Error) -> CliError {
         CliError::from_error(e, operation, self.client.endpoint_url())
-    }
-
-    /// Sends `operation` with `params` as given, and returns the body of a
-    /// 2xx answer.
-    fn call(&self, operation: &str, params: &[(String, String)]) -> Result<String, CliError> {
-        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.client.call(operation, &params).map(|r| r.body).map_err(|e| self.fail(operation, &e))
     }
 
     /// botocore's check of the input shape's required members, needed only
@@ -167,64 +165,52 @@ pub(crate) const COMMANDS: &[Command] = &[
     crate::ensure::COMMAND,
 ];
 
-/// `--iam-instance-profile` as Query parameters. Neither member is required
-/// by the model: an empty structure is EC2's to refuse.
-fn profile_params(ctx: &Ctx<'_>, out: &mut Vec<(String, String)>) -> Result<(), CliError> {
+/// `--iam-instance-profile`, the members given as given. Neither member is
+/// required by the model: an empty structure is EC2's to refuse.
+fn profile(ctx: &Ctx<'_>) -> Result<IamInstanceProfileSpecification, CliError> {
     const PARAM: &str = "--iam-instance-profile";
-    let Some(raw) = ctx.parsed.one("iam-instance-profile") else { return Ok(()) };
+    let mut spec = IamInstanceProfileSpecification::default();
+    let Some(raw) = ctx.parsed.one("iam-instance-profile") else { return Ok(spec) };
     let fields = shorthand::structure(raw, &["Arn", "Name"], PARAM).map_err(CliError::usage)?;
-    for member in ["Arn", "Name"] {
-        if let Some(v) = shorthand::single(&fields, member, "IamInstanceProfile").map_err(CliError::usage)? {
-            out.push((format!("IamInstanceProfile.{member}"), v.to_owned()));
-        }
-    }
-    Ok(())
+    spec.arn = shorthand::single(&fields, "Arn", "IamInstanceProfile").map_err(CliError::usage)?.map(str::to_owned);
+    spec.name = shorthand::single(&fields, "Name", "IamInstanceProfile").map_err(CliError::usage)?.map(str::to_owned);
+    Ok(spec)
 }
 
-fn one_association(
-    ctx: &Ctx<'_>,
-    op: &str,
-    params: &[(String, String)],
-    parse: fn(u16, &str) -> Result<IamInstanceProfileAssociation, Error>,
-) -> Result<Option<Printable>, CliError> {
-    let body = ctx.call(op, params)?;
-    let assoc = parse(200, &body).map_err(|e| ctx.fail(op, &e))?;
-    Ok(Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(&assoc))]))))
+/// A required string member (the argument passes, or [`Ctx::required`], made
+/// sure it is there).
+fn member(ctx: &Ctx<'_>, cli: &str) -> String {
+    ctx.parsed.one(cli).unwrap_or_default().to_owned()
 }
 
-fn scalar(ctx: &Ctx<'_>, cli: &str, model: &str, out: &mut Vec<(String, String)>) {
-    if let Some(v) = ctx.parsed.one(cli) {
-        out.push((model.to_owned(), v.to_owned()));
-    }
+/// Sends `request` as botocore would: unchecked, EC2 judges ids and ranges.
+fn send<R: Request>(ctx: &Ctx<'_>, operation: &str, request: &R) -> Result<R::Output, CliError> {
+    ctx.client.execute_unchecked(request).map_err(|e| ctx.fail(operation, &e))
+}
+
+fn one_association(a: &IamInstanceProfileAssociation) -> Option<Printable> {
+    Some(Printable::Single(Value::map(vec![("IamInstanceProfileAssociation", association(a))])))
 }
 
 fn associate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     ctx.required(&[("iam-instance-profile", "IamInstanceProfile"), ("instance-id", "InstanceId")])?;
-    let mut params = Vec::new();
-    profile_params(ctx, &mut params)?;
-    scalar(ctx, "instance-id", "InstanceId", &mut params);
-    one_association(ctx, "AssociateIamInstanceProfile", &params, |status, body| {
-        wire::parse_associate_iam_instance_profile(status, body).map(|o| o.iam_instance_profile_association)
-    })
+    let request = AssociateIamInstanceProfile::new(member(ctx, "instance-id"), profile(ctx)?);
+    let out = send(ctx, "AssociateIamInstanceProfile", &request)?;
+    Ok(one_association(&out.iam_instance_profile_association))
 }
 
 fn replace(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     ctx.required(&[("iam-instance-profile", "IamInstanceProfile"), ("association-id", "AssociationId")])?;
-    let mut params = Vec::new();
-    profile_params(ctx, &mut params)?;
-    scalar(ctx, "association-id", "AssociationId", &mut params);
-    one_association(ctx, "ReplaceIamInstanceProfileAssociation", &params, |status, body| {
-        wire::parse_replace_iam_instance_profile_association(status, body).map(|o| o.iam_instance_profile_association)
-    })
+    let request = ReplaceIamInstanceProfileAssociation::new(member(ctx, "association-id"), profile(ctx)?);
+    let out = send(ctx, "ReplaceIamInstanceProfileAssociation", &request)?;
+    Ok(one_association(&out.iam_instance_profile_association))
 }
 
 fn disassociate(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     ctx.required(&[("association-id", "AssociationId")])?;
-    let mut params = Vec::new();
-    scalar(ctx, "association-id", "AssociationId", &mut params);
-    one_association(ctx, "DisassociateIamInstanceProfile", &params, |status, body| {
-        wire::parse_disassociate_iam_instance_profile(status, body).map(|o| o.iam_instance_profile_association)
-    })
+    let request = DisassociateIamInstanceProfile::new(member(ctx, "association-id"));
+    let out = send(ctx, "DisassociateIamInstanceProfile", &request)?;
+    Ok(one_association(&out.iam_instance_profile_association))
 }
 
 /// The key botocore's paginator aggregates.
@@ -233,44 +219,38 @@ const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
 /// The model's `min` of `MaxResults`; its `max` (1000) is EC2's to enforce.
 const MAX_RESULTS_MIN: i64 = 5;
 
-/// The describe parameters but the paging ones, as botocore serializes them.
-fn describe_params(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, CliError> {
+/// The describe request but the paging members, as botocore serializes it.
+fn describe_request(ctx: &Ctx<'_>) -> Result<DescribeIamInstanceProfileAssociations, CliError> {
     let p = ctx.parsed;
-    let mut params = Vec::new();
+    let mut request = DescribeIamInstanceProfileAssociations::new();
     if let Some(ids) = p.many("association-ids") {
-        let ids = shorthand::strings(ids, "--association-ids").map_err(CliError::usage)?;
-        for (i, id) in ids.into_iter().enumerate() {
-            params.push((format!("AssociationId.{}", i + 1), id));
-        }
+        request = request.association_ids(shorthand::strings(ids, "--association-ids").map_err(CliError::usage)?);
     }
     if let Some(raw) = p.many("filters") {
         let parsed = shorthand::structures(raw, &["Name", "Values"], "--filters").map_err(CliError::usage)?;
+        let mut filters = Vec::new();
         for (i, f) in parsed.iter().enumerate() {
-            let n = i + 1;
-            if let Some(name) = shorthand::single(f, "Name", &format!("Filters[{i}]")).map_err(CliError::usage)? {
-                params.push((format!("Filter.{n}.Name"), name.to_owned()));
-            }
+            let name = shorthand::single(f, "Name", &format!("Filters[{i}]")).map_err(CliError::usage)?;
             let values = f.iter().rev().find(|(k, _)| k == "Values").map(|(_, v)| v.clone()).unwrap_or_default();
-            for (j, v) in values.into_iter().enumerate() {
-                params.push((format!("Filter.{n}.Value.{}", j + 1), v));
-            }
+            filters.push(match name {
+                Some(name) => Filter::new(name, values),
+                None => Filter::without_name(values),
+            });
         }
+        request = request.filters(filters);
     }
-    Ok(params)
+    Ok(request)
 }
 
-fn describe_page(
-    ctx: &Ctx<'_>,
-    params: &[(String, String)],
-) -> Result<ec2_lite::DescribeIamInstanceProfileAssociationsOutput, CliError> {
-    let body = ctx.call(DESCRIBE, params)?;
-    wire::parse_describe_iam_instance_profile_associations(200, &body).map_err(|e| ctx.fail(DESCRIBE, &e))
+/// A `MaxResults` botocore accepted (at least 5), as the request holds it.
+fn max_results(n: i64) -> Result<u32, CliError> {
+    u32::try_from(n).map_err(|_| validation(&format!("Invalid value for parameter MaxResults, value: {n}")))
 }
 
 fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let p = ctx.parsed;
-    let request = describe_params(ctx)?;
-    let max_results = ctx.int("max-results", "MaxResults", Some(MAX_RESULTS_MIN))?;
+    let mut request = describe_request(ctx)?;
+    let max_results_given = ctx.int("max-results", "MaxResults", Some(MAX_RESULTS_MIN))?;
     let next_token = p.one("next-token");
     // argparse already checked these are integers.
     let max_items = p.one("max-items").and_then(python_int);
@@ -279,7 +259,7 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
 
     // As the AWS CLI does: giving the service's own paging parameters means
     // "I am paging by hand", which turns auto-pagination off.
-    let paginate = ctx.settings.paginate && max_results.is_none() && next_token.is_none();
+    let paginate = ctx.settings.paginate && max_results_given.is_none() && next_token.is_none();
     if !paginate {
         // awscli/customizations/paginate.py, `ensure_paging_params_not_set`:
         // Python truthiness, so 0 and "" count as not given.
@@ -297,14 +277,13 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
                 set.join(", ")
             )));
         }
-        let mut params = request;
-        if let Some(n) = max_results {
-            params.push(("MaxResults".to_owned(), n.to_string()));
+        if let Some(n) = max_results_given {
+            request = request.max_results(max_results(n)?);
         }
         if let Some(t) = next_token {
-            params.push(("NextToken".to_owned(), t.to_owned()));
+            request = request.next_token(t);
         }
-        let page = describe_page(ctx, &params)?;
+        let page = send(ctx, DESCRIBE, &request)?;
         let mut m =
             vec![(ITEMS_KEY, Value::List(page.iam_instance_profile_associations.iter().map(association).collect()))];
         if let Some(t) = page.next_token {
@@ -315,31 +294,29 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
 
     if let Some(n) = page_size {
         check_min("MaxResults", n, Some(MAX_RESULTS_MIN))?;
+        request = request.max_results(max_results(n)?);
     }
     if max_items.is_some_and(|n| n <= 0) {
         // awscli/customizations/paginate.py's PageArgument
         crate::error::eprint("warning: Non-positive values for --max-items may result in undefined behavior.\n");
     }
     let max_items = max_items.map(|n| usize::try_from(n).unwrap_or(0));
-    // botocore's PageIterator, step for step: skip what an earlier run printed
-    // of the first page, stop at --max-items and say where to resume.
+    // botocore's PageIterator, step for step, over the library's pages: skip
+    // what an earlier run printed of the first page, stop at --max-items and
+    // say where to resume.
     let start = starting_token.map(paging::decode).transpose().map_err(CliError::usage)?.unwrap_or_default();
+    if let Some(t) = &start.token {
+        request = request.next_token(t);
+    }
+    // The token the current page was fetched with.
     let mut token = start.token.clone();
     let mut first_skip = start.skip;
-    let mut previous: Option<String> = None;
     let mut pages: Vec<Vec<Value>> = Vec::new();
     let mut page_tokens: Vec<Option<String>> = Vec::new();
     let mut total = 0usize;
     let mut resume = None;
-    loop {
-        let mut params = request.clone();
-        if let Some(n) = page_size {
-            params.push(("MaxResults".to_owned(), n.to_string()));
-        }
-        if let Some(t) = &token {
-            params.push(("NextToken".to_owned(), t.clone()));
-        }
-        let page = describe_page(ctx, &params)?;
+    for page in ctx.client.describe_iam_instance_profile_associations_pages(&request).unchecked() {
+        let page = page.map_err(|e| ctx.fail(DESCRIBE, &e))?;
         let skipped = std::mem::take(&mut first_skip);
         let mut items: Vec<Value> =
             page.iam_instance_profile_associations.iter().skip(skipped).map(association).collect();
@@ -361,12 +338,6 @@ fn describe(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
             resume = Some(paging::encode(&Resume { token: Some(next), skip: 0 }, false));
             break;
         }
-        if previous.as_ref() == Some(&next) {
-            return Err(CliError::general(format!(
-                "Error during pagination: The same next token was received twice: {next}"
-            )));
-        }
-        previous = Some(next.clone());
         token = Some(next);
     }
     Ok(Some(Printable::Paged { key: ITEMS_KEY, pages, page_tokens, resume }))
