@@ -23,6 +23,7 @@ pub(crate) const COMMAND: Command = Command {
               replaces or disassociates as needed, through IAM's propagation delay",
     options: OPTIONS,
     run,
+    ..Command::BASE
 };
 
 const OPTIONS: &[Opt] = &[

@@ -6,7 +6,7 @@ use std::io::Write;
 use ec2_lite::ProfileSettings;
 
 use crate::args::{self, GLOBAL_OPTIONS, Known, Opt, Parsed, Positional};
-use crate::commands::{self, COMMANDS, Command, Printable, WAITERS};
+use crate::commands::{self, COMMANDS, Printable};
 use crate::error::{CliError, eprint, exit, render_error, write_error};
 use crate::settings::{self, Settings};
 use crate::{PROG, client, complete, ensure, help, input, output};
@@ -74,18 +74,6 @@ fn command_names() -> Vec<&'static str> {
     COMMANDS.iter().map(|c| c.name).chain(["help", "completion"]).collect()
 }
 
-/// The options of `command`'s own pass, as v2 builds its argument table: the
-/// operation's members, then `--cli-input-json`, `--cli-input-yaml` and
-/// `--generate-cli-skeleton` (not for the `wait` extension).
-pub(crate) fn command_options(command: &Command) -> Vec<&'static Opt> {
-    let extra: &[Opt] = if command.name == "wait" { &[] } else { input::INPUT_OPTIONS };
-    command.options.iter().chain(extra).chain(paging_options(command)).collect()
-}
-
-fn paging_options(command: &Command) -> &'static [Opt] {
-    if command.name == "describe-iam-instance-profile-associations" { commands::PAGING_OPTIONS } else { &[] }
-}
-
 /// Both argparse passes, then everything else. Nothing is sent, and no
 /// configuration read, before the whole command line was understood.
 fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> {
@@ -139,8 +127,8 @@ fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> 
     let Some(command) = COMMANDS.iter().find(|c| c.name == name) else {
         return Err(CliError::argparse(format!("argument operation: Found invalid choice '{name}'\n")));
     };
-    let op_args = if command.name == "wait" {
-        match waiter_pass(&rest, wants_help)? {
+    let op_args = if !command.subcommands.is_empty() {
+        match waiter_pass(command.subcommands, &rest, wants_help)? {
             Waiter::Help(text) => return Ok(text),
             Waiter::Named(waiter, op_args) => {
                 parsed.words.push(waiter);
@@ -163,7 +151,7 @@ fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> 
     {
         return Ok(help::command(command, parsed.words.get(1).map(String::as_str)));
     }
-    let opts = command_options(command);
+    let opts = command.argument_table();
     // `--generate-cli-skeleton output` validates the command, so lifts nothing.
     let lifts = |i: usize, a: &String| match a.as_str() {
         "--cli-input-json" | "--cli-input-yaml" => true,
@@ -214,6 +202,7 @@ fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> 
             &settings,
         );
     }
+    command.check_required(&parsed)?;
     let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
     let value = (command.run)(&ctx);
     // The process ends after this command: its connections, caches and credentials are
@@ -234,7 +223,7 @@ enum Waiter {
 
 /// `wait`'s own pass (`SubCommandArgParser`): its one positional is the
 /// waiter; `wait` takes no option of its own.
-fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
+fn waiter_pass(waiters: &'static [&'static str], rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
     let wait_help = || Ok(Waiter::Help(help::wait()));
     if let [only] = rest
         && only == "help"
@@ -242,7 +231,7 @@ fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
         return wait_help();
     }
     let known =
-        args::parse_known(rest, &[], Positional { name: "subcommand", choices: Some(WAITERS), optional: true }, false)
+        args::parse_known(rest, &[], Positional { name: "subcommand", choices: Some(waiters), optional: true }, false)
             .map_err(CliError::argparse)?;
     let Some(waiter) = known.positional else {
         if wants_help {
@@ -266,7 +255,7 @@ fn waiter_pass(rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
 }
 
 /// Prints as the AWS CLI v2 does, in the resolved format, through `--query`,
-/// with timestamps as `cli_timestamp_format` says (`output.rs`).
+/// with timestamps as `cli_timestamp_format` says (`output/`).
 fn render(p: Printable, operation: &str, settings: &Settings) -> Result<String, CliError> {
     let format = output::OutputFormat::parse(&settings.output).map_err(CliError::general)?;
     let query = settings.query.as_deref().map(output::Query::compile).transpose().map_err(CliError::param)?;
@@ -315,7 +304,7 @@ mod robustness {
             let names = command_names();
             let _ = args::parse_known(&args, &globals, Positional { name: "operation", choices: Some(&names), optional: true }, false);
             for c in COMMANDS {
-                let _ = args::parse_known(&args, &command_options(c), Positional { name: "help", choices: None, optional: true }, true);
+                let _ = args::parse_known(&args, &c.argument_table(), Positional { name: "help", choices: None, optional: true }, true);
             }
         }
 
