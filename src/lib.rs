@@ -120,7 +120,8 @@ pub use model::{
     IamInstanceProfile, IamInstanceProfileAssociation, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification, Instance,
 };
-pub use ops::associate_iam_instance_profile::AssociateIamInstanceProfileOutput;
+pub use ops::Request;
+pub use ops::associate_iam_instance_profile::{AssociateIamInstanceProfile, AssociateIamInstanceProfileOutput};
 pub use ops::by_instance::AssociationForInstanceOutput;
 pub use ops::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociations, DescribeIamInstanceProfileAssociationsOutput, Filter, Items,
@@ -129,8 +130,12 @@ pub use ops::describe_iam_instance_profile_associations::{
 pub use ops::describe_instances::{
     DescribeInstances, DescribeInstancesItems, DescribeInstancesOutput, DescribeInstancesPages,
 };
-pub use ops::disassociate_iam_instance_profile::DisassociateIamInstanceProfileOutput;
-pub use ops::replace_iam_instance_profile_association::ReplaceIamInstanceProfileAssociationOutput;
+pub use ops::disassociate_iam_instance_profile::{
+    DisassociateIamInstanceProfile, DisassociateIamInstanceProfileOutput,
+};
+pub use ops::replace_iam_instance_profile_association::{
+    ReplaceIamInstanceProfileAssociation, ReplaceIamInstanceProfileAssociationOutput,
+};
 pub use profile::ProfileSettings;
 pub use rate_limit::{RateLimit, RateLimits, RetryMode};
 pub use retry::RetryConfig;

@@ -45,8 +45,9 @@ pub const CONTENT_TYPE: &str = crate::query::FORM_CONTENT_TYPE;
 /// # Errors
 /// [`Error::InvalidInput`] for an empty or malformed association id.
 pub fn disassociate_iam_instance_profile_body(association_id: &str) -> Result<String, Error> {
-    crate::ops::check_association_id(association_id)?;
-    Ok(disassociate::body(association_id).into_string())
+    let request = crate::DisassociateIamInstanceProfile::new(association_id);
+    request.check()?;
+    Ok(request.body().into_string())
 }
 
 /// The body of `AssociateIamInstanceProfile`.
@@ -58,8 +59,9 @@ pub fn associate_iam_instance_profile_body(
     instance_id: &str,
     profile: &IamInstanceProfileSpecification,
 ) -> Result<String, Error> {
-    crate::ops::check_instance_id(instance_id)?;
-    Ok(associate::body(instance_id, profile)?.into_string())
+    let request = crate::AssociateIamInstanceProfile::new(instance_id, profile.clone());
+    request.check()?;
+    Ok(request.body().into_string())
 }
 
 /// The body of `ReplaceIamInstanceProfileAssociation`.
@@ -70,8 +72,9 @@ pub fn replace_iam_instance_profile_association_body(
     association_id: &str,
     profile: &IamInstanceProfileSpecification,
 ) -> Result<String, Error> {
-    crate::ops::check_association_id(association_id)?;
-    Ok(replace::body(association_id, profile)?.into_string())
+    let request = crate::ReplaceIamInstanceProfileAssociation::new(association_id, profile.clone());
+    request.check()?;
+    Ok(request.body().into_string())
 }
 
 /// The body of `DescribeIamInstanceProfileAssociations` (the request's own

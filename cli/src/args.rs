@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 
+use crate::python::{close_matches, py_repr};
+
 /// How an option takes values (argparse's `nargs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -193,81 +195,22 @@ fn classify<'o>(arg: &str, opts: &[&'o Opt]) -> Result<Class<'o>, String> {
     Ok(Class::Unknown)
 }
 
-/// Python's `repr` of a string, as argparse quotes values in its messages.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+/// `CLIArgParser._check_value` of `awscli/argparser.py`.
+pub(crate) fn check_choice(what: &str, value: &str, choices: &[&str]) -> Result<(), String> {
+    if choices.contains(&value) { Ok(()) } else { Err(invalid_choice(what, value, choices)) }
 }
 
-/// `CLIArgParser._check_value` of `awscli/argparser.py`, word for word.
-pub(crate) fn check_choice(what: &str, value: &str, choices: &[&str]) -> Result<(), String> {
-    if choices.contains(&value) {
-        return Ok(());
-    }
+/// argparse's invalid-choice error as v2 words it (`awscli/argparser.py`):
+/// `argument WHAT: Found invalid choice 'x'`, then `Maybe you meant:` and
+/// difflib's close matches (cutoff 0.8) when there are some.
+pub(crate) fn invalid_choice(what: &str, value: &str, choices: &[&str]) -> String {
     let mut msg = vec![format!("Found invalid choice '{value}'\n")];
-    let possible = close_matches(value, choices);
+    let possible = close_matches(value, choices, 0.8);
     if !possible.is_empty() {
         msg.push("Maybe you meant:\n".to_owned());
         msg.extend(possible.iter().map(|w| format!("  * {w}")));
     }
-    Err(format!("argument {what}: {}", msg.join("\n")))
-}
-
-/// `difflib.get_close_matches(word, choices, n=3, cutoff=0.8)`.
-pub(crate) fn close_matches<'c>(word: &str, choices: &[&'c str]) -> Vec<&'c str> {
-    let w: Vec<char> = word.chars().collect();
-    let mut scored: Vec<(f64, &str)> = choices
-        .iter()
-        .filter_map(|c| {
-            let cc: Vec<char> = c.chars().collect();
-            let total = w.len() + cc.len();
-            if total == 0 {
-                return None;
-            }
-            let ratio = 2.0 * matching(&w, &cc) as f64 / total as f64;
-            (ratio >= 0.8).then_some((ratio, *c))
-        })
-        .collect();
-    // heapq.nlargest over (score, word): the best first, ties by the larger word.
-    crate::output::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(a.1)));
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
-}
-
-/// The number of matching characters, as `SequenceMatcher` counts them: the
-/// longest common block (the earliest on ties), then the same on each side.
-fn matching(a: &[char], b: &[char]) -> usize {
-    let (mut best, mut at_a, mut at_b) = (0, 0, 0);
-    for i in 0..a.len() {
-        for j in 0..b.len() {
-            let mut k = 0;
-            while a.get(i + k).is_some_and(|x| b.get(j + k) == Some(x)) {
-                k += 1;
-            }
-            if k > best {
-                (best, at_a, at_b) = (k, i, j);
-            }
-        }
-    }
-    if best == 0 {
-        return 0;
-    }
-    best + matching(&a[..at_a], &b[..at_b]) + matching(&a[at_a + best..], &b[at_b + best..])
+    format!("argument {what}: {}", msg.join("\n"))
 }
 
 /// One argparse `parse_known_args` pass over `args` with `opts` and one
@@ -488,17 +431,5 @@ mod tests {
         assert_eq!(main_pass(&["nope"]).unwrap_err(), "argument operation: Found invalid choice 'nope'\n");
         assert_eq!(main_pass(&[]).unwrap_err(), "the following arguments are required: operation");
         assert!(main_pass(&["--version", "--nonsense"]).unwrap().version);
-    }
-
-    #[test]
-    fn close_matches_as_difflib() {
-        let c = ["disassociate-iam-instance-profile", "associate-iam-instance-profile", "wait"];
-        // As Python's difflib answers (checked with it).
-        assert_eq!(
-            close_matches("disassociate-instance-profile", &c),
-            ["disassociate-iam-instance-profile", "associate-iam-instance-profile"]
-        );
-        assert!(close_matches("xyz", &c).is_empty());
-        assert_eq!(py_repr("it's"), "\"it's\"");
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::args::{self, GLOBAL_OPTIONS, Kind, Opt, Positional};
 use crate::commands::{COMMANDS, WAITERS};
-use crate::{CliError, PROG, command_options};
+use crate::{CliError, PROG};
 
 const SHELLS: &[&str] = &["bash", "zsh", "fish"];
 
@@ -50,9 +50,9 @@ fn bash() -> String {
         if c.name == "wait" {
             continue;
         }
-        cases.push_str(&format!("        {}) opts=\"{}\" ;;\n", c.name, names(&command_options(c))));
+        cases.push_str(&format!("        {}) opts=\"{}\" ;;\n", c.name, names(&c.argument_table())));
     }
-    let wait_opts = COMMANDS.iter().find(|c| c.name == "wait").map(|c| names(&command_options(c))).unwrap_or_default();
+    let wait_opts = COMMANDS.iter().find(|c| c.name == "wait").map(|c| names(&c.argument_table())).unwrap_or_default();
     let mut choices = String::new();
     for o in GLOBAL_OPTIONS.iter().chain(crate::input::INPUT_OPTIONS).filter(|o| !o.choices.is_empty()) {
         choices.push_str(&format!(
@@ -136,7 +136,7 @@ fn fish() -> String {
         s.push_str(&fish_option("", o));
     }
     for c in COMMANDS {
-        for o in command_options(c) {
+        for o in c.argument_table() {
             s.push_str(&fish_option(&format!(" -n '__fish_seen_subcommand_from {}'", c.name), o));
         }
     }

@@ -18,7 +18,7 @@ use ec2_lite::{
 
 use crate::CliError;
 use crate::args::Opt;
-use crate::commands::{Command, Ctx, Printable};
+use crate::commands::{Command, Ctx, Printable, Skeleton};
 use crate::input::{self, Doc};
 use crate::output::Value;
 use crate::shorthand;
@@ -30,7 +30,9 @@ pub(crate) const COMMAND: Command = Command {
     summary: "[extension, not an AWS CLI command] Makes instances run with a profile, or none: associates, \
               replaces or disassociates as needed, through IAM's propagation delay",
     options: OPTIONS,
+    skeleton: Some(SKELETON),
     run,
+    ..Command::BASE
 };
 
 const OPTIONS: &[Opt] = &[
@@ -69,21 +71,16 @@ pub(crate) fn exit_code() -> u8 {
 const MAX_CONCURRENCY: usize = 256;
 
 /// `--generate-cli-skeleton`: the shape of the `--desired-state` document.
-pub(crate) fn skeleton(kind: &str) -> String {
-    if kind == "yaml-input" {
-        "Instances:  # [REQUIRED] The instances and the profile each should have.\n\
-         - InstanceId: ''  # [REQUIRED] The ID of the instance.\n  \
-         IamInstanceProfile:  # [REQUIRED] The profile to have (Arn or Name), or null for none.\n    \
-         Arn: ''  # The Amazon Resource Name (ARN) of the instance profile.\n    \
-         Name: '' # The name of the instance profile.\n"
-            .to_owned()
-    } else {
-        "{\n    \"Instances\": [\n        {\n            \"InstanceId\": \"\",\n            \
-         \"IamInstanceProfile\": {\n                \"Arn\": \"\",\n                \"Name\": \"\"\n            \
-         }\n        }\n    ]\n}\n"
-            .to_owned()
-    }
-}
+const SKELETON: Skeleton = Skeleton {
+    json: "{\n    \"Instances\": [\n        {\n            \"InstanceId\": \"\",\n            \
+           \"IamInstanceProfile\": {\n                \"Arn\": \"\",\n                \"Name\": \"\"\n            \
+           }\n        }\n    ]\n}\n",
+    yaml: "Instances:  # [REQUIRED] The instances and the profile each should have.\n\
+           - InstanceId: ''  # [REQUIRED] The ID of the instance.\n  \
+           IamInstanceProfile:  # [REQUIRED] The profile to have (Arn or Name), or null for none.\n    \
+           Arn: ''  # The Amazon Resource Name (ARN) of the instance profile.\n    \
+           Name: '' # The name of the instance profile.\n",
+};
 
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let p = ctx.parsed;

@@ -2,9 +2,9 @@
 //! and `--help` (this tool's own: the AWS CLI refuses it): every option with
 //! its meaning, in aligned columns. Plain text; no pager.
 
+use crate::PROG;
 use crate::args::{GLOBAL_OPTIONS, Kind, Opt};
 use crate::commands::{COMMANDS, Command, WAITERS};
-use crate::{PROG, command_options};
 
 /// Rows of `(left, right)` with the right column aligned.
 fn table(rows: &[(String, String)]) -> String {
@@ -74,12 +74,12 @@ pub(crate) fn general() -> String {
 pub(crate) fn command(c: &Command, waiter: Option<&str>) -> String {
     let name = match waiter {
         Some(w) => format!("{} {w}", c.name),
-        None if c.name == "wait" => return wait(),
+        None if !c.subcommands.is_empty() => return wait(),
         None => c.name.to_owned(),
     };
-    let opts = command_options(c);
+    let opts = c.argument_table();
     let mut s = format!("NAME\n  {PROG} {name}\n\nDESCRIPTION\n  {}\n", c.summary);
-    if c.name != "wait" {
+    if c.subcommands.is_empty() {
         s.push_str(&format!("  The {} operation of the EC2 API.\n", c.operation));
     }
     let synopsis: Vec<String> = opts

@@ -10,9 +10,10 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
 use crate::CliError;
-use crate::args::{Opt, Parsed, py_repr};
-use crate::commands::Command;
+use crate::args::{Opt, Parsed};
+use crate::commands::{Command, Response, Ty};
 use crate::output::{self, Value};
+use crate::python::py_repr;
 pub(crate) use crate::shorthand::{MAX_DEPTH, too_deep};
 
 /// The options v2 adds to every operation's argument table.
@@ -240,38 +241,6 @@ fn scalar(value: String, style: TScalarStyle) -> Doc {
     }
 }
 
-/// The shape of a parameter, from the EC2 model, as botocore validates it.
-#[derive(Debug)]
-enum Ty {
-    Str,
-    Int,
-    List(&'static Ty),
-    Struct(&'static [(&'static str, Ty)]),
-}
-
-const PROFILE: Ty = Ty::Struct(&[("Arn", Ty::Str), ("Name", Ty::Str)]);
-const FILTERS: Ty = Ty::List(&Ty::Struct(&[("Name", Ty::Str), ("Values", Ty::List(&Ty::Str))]));
-
-/// The members of each command's input shape: model name, option, shape.
-fn members(command: &str) -> &'static [(&'static str, &'static str, Ty)] {
-    match command {
-        "associate-iam-instance-profile" => {
-            &[("IamInstanceProfile", "iam-instance-profile", PROFILE), ("InstanceId", "instance-id", Ty::Str)]
-        }
-        "replace-iam-instance-profile-association" => {
-            &[("IamInstanceProfile", "iam-instance-profile", PROFILE), ("AssociationId", "association-id", Ty::Str)]
-        }
-        "disassociate-iam-instance-profile" => &[("AssociationId", "association-id", Ty::Str)],
-        "describe-iam-instance-profile-associations" => &[
-            ("AssociationIds", "association-ids", Ty::List(&Ty::Str)),
-            ("Filters", "filters", FILTERS),
-            ("MaxResults", "max-results", Ty::Int),
-            ("NextToken", "next-token", Ty::Str),
-        ],
-        _ => &[],
-    }
-}
-
 /// botocore's `ParamValidator`: type and unknown-member errors under `path`.
 fn validate(doc: &Doc, ty: &Ty, path: &str, errors: &mut Vec<String>) {
     let valid = match (ty, doc) {
@@ -312,7 +281,7 @@ fn validate(doc: &Doc, ty: &Ty, path: &str, errors: &mut Vec<String>) {
 /// `file://` and `fileb://` values (`awscli/paramfile.py`), for every option
 /// of the command's own pass: the file's contents replace the value.
 fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliError> {
-    let names: Vec<&'static str> = crate::command_options(command).iter().map(|o| o.name).collect();
+    let names: Vec<&'static str> = command.argument_table().iter().map(|o| o.name).collect();
     for name in names {
         let Some(values) = parsed.values.get_mut(name) else { continue };
         // A list option is read from a file only when given one value.
@@ -320,10 +289,7 @@ fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliErro
         match read_paramfile(value).map_err(|e| CliError::param(format!("Error parsing parameter '--{name}': {e}")))? {
             None => {}
             Some(Loaded::Text(text)) => {
-                let strings = matches!(
-                    members(command.name).iter().find(|(_, cli, _)| *cli == name),
-                    Some((_, _, Ty::List(Ty::Str)))
-                );
+                let strings = command.member(name).is_some_and(|m| matches!(m.ty, Ty::List(Ty::Str)));
                 if strings && text.trim_start().chars().next().is_some_and(|c| c != '[') {
                     // The file's text is one `str` for a list of strings: not JSON, it is
                     // iterated, one character per item (`_unpack_complex_cli_arg`,
@@ -341,7 +307,7 @@ fn load_paramfiles(command: &Command, parsed: &mut Parsed) -> Result<(), CliErro
             }
             Some(Loaded::Bytes(bytes)) => {
                 // Bytes for a string member: botocore's type check refuses them.
-                let model = members(command.name).iter().find(|(_, cli, _)| *cli == name).map_or(name, |(m, _, _)| *m);
+                let model = command.member(name).map_or(name, |m| m.model);
                 return Err(CliError::param(format!(
                     "Parameter validation failed:\nInvalid type for parameter {model}, value: {}, type: <class \
                      'bytes'>, valid types: <class 'str'>",
@@ -473,12 +439,12 @@ pub(crate) fn apply(command: &Command, parsed: &mut Parsed) -> Result<(), CliErr
             doc.py_type()
         )));
     };
-    let shape = members(command.name);
+    let shape = command.members;
     let mut errors = Vec::new();
     let mut merged: Vec<(&'static str, String)> = Vec::new();
     for (key, value) in &entries {
-        let Some((model, cli, ty)) = shape.iter().find(|(m, _, _)| m == key) else {
-            let names: Vec<&str> = shape.iter().map(|(m, _, _)| *m).collect();
+        let Some((model, cli, ty)) = shape.iter().find(|m| m.model == key).map(|m| (m.model, m.opt.name, &m.ty)) else {
+            let names: Vec<&str> = shape.iter().map(|m| m.model).collect();
             errors.push(format!("Unknown parameter in input: \"{key}\", must be one of: {}", names.join(", ")));
             continue;
         };
@@ -503,42 +469,13 @@ pub(crate) fn apply(command: &Command, parsed: &mut Parsed) -> Result<(), CliErr
     Ok(())
 }
 
-/// `--generate-cli-skeleton`: the exact text v2 prints for these operations
-/// (`ArgumentGenerator` over the EC2 model, `json.dump(indent=4)`; ruamel's
-/// round-trip dump with each member's first sentence of documentation).
+/// `--generate-cli-skeleton` / `--generate-cli-skeleton yaml-input`: the
+/// command's skeleton.
 pub(crate) fn skeleton(command: &Command, kind: &str) -> Result<String, CliError> {
-    let (json, yaml) = match command.name {
-        "disassociate-iam-instance-profile" => (
-            "{\n    \"AssociationId\": \"\"\n}\n",
-            "AssociationId: ''  # [REQUIRED] The ID of the IAM instance profile association.\n",
-        ),
-        "associate-iam-instance-profile" => (
-            "{\n    \"IamInstanceProfile\": {\n        \"Arn\": \"\",\n        \"Name\": \"\"\n    },\n    \
-             \"InstanceId\": \"\"\n}\n",
-            "IamInstanceProfile:  # [REQUIRED] The IAM instance profile.\n  Arn: ''  # The Amazon Resource Name \
-             (ARN) of the instance profile.\n  Name: '' # The name of the instance profile.\nInstanceId: '' # \
-             [REQUIRED] The ID of the instance.\n",
-        ),
-        "replace-iam-instance-profile-association" => (
-            "{\n    \"IamInstanceProfile\": {\n        \"Arn\": \"\",\n        \"Name\": \"\"\n    },\n    \
-             \"AssociationId\": \"\"\n}\n",
-            "IamInstanceProfile:  # [REQUIRED] The IAM instance profile.\n  Arn: ''  # The Amazon Resource Name \
-             (ARN) of the instance profile.\n  Name: '' # The name of the instance profile.\nAssociationId: '' # \
-             [REQUIRED] The ID of the existing IAM instance profile association.\n",
-        ),
-        "describe-iam-instance-profile-associations" => (
-            "{\n    \"AssociationIds\": [\n        \"\"\n    ],\n    \"Filters\": [\n        {\n            \
-             \"Name\": \"\",\n            \"Values\": [\n                \"\"\n            ]\n        }\n    ],\n    \
-             \"MaxResults\": 0,\n    \"NextToken\": \"\"\n}\n",
-            "AssociationIds:  # The IAM instance profile associations.\n- ''\nFilters: # The filters.\n- Name: ''  \
-             # The name of the filter.\n  Values: # The filter values.\n  - ''\nMaxResults: 0 # The maximum number \
-             of items to return for this request.\nNextToken: '' # The token returned from a previous paginated \
-             request.\n",
-        ),
-        "ensure-iam-instance-profile" => return Ok(crate::ensure::skeleton(kind)),
-        _ => return Err(CliError::unknown(&["--generate-cli-skeleton".to_owned()])),
+    let Some(s) = &command.skeleton else {
+        return Err(CliError::unknown(&["--generate-cli-skeleton".to_owned()]));
     };
-    Ok(if kind == "yaml-input" { yaml.to_owned() } else { json.to_owned() })
+    Ok(if kind == "yaml-input" { s.yaml } else { s.json }.to_owned())
 }
 
 /// `--generate-cli-skeleton output`: the response `ArgumentGenerator(use_member_names=True)`
@@ -555,19 +492,20 @@ pub(crate) fn output_skeleton(command: &Command, output: &str) -> Value {
         ("State", Value::str("State")),
         ("Timestamp", Value::str(epoch)),
     ]);
-    if command.name == "describe-iam-instance-profile-associations" {
-        Value::map(vec![
+    match command.response {
+        Response::Listing => Value::map(vec![
             ("IamInstanceProfileAssociations", Value::List(vec![association])),
             ("NextToken", Value::str("NextToken")),
-        ])
-    } else {
-        Value::map(vec![("IamInstanceProfileAssociation", association)])
+        ]),
+        Response::Association => Value::map(vec![("IamInstanceProfileAssociation", association)]),
+        Response::None => Value::Map(Vec::new()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::FILTERS;
 
     #[test]
     fn depth_is_limited_without_recursion() {

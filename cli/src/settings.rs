@@ -92,7 +92,9 @@ pub(crate) fn timeout(parsed: &Parsed, name: &str) -> Result<Option<Option<Durat
             "Attempted to set {} timeout to {n}, but the timeout cannot be set to a value less than or equal to 0.",
             if name == "cli-read-timeout" { "read" } else { "connect" }
         ))),
-        None => Err(CliError::general(format!("invalid literal for int() with base 10: {}", crate::args::py_repr(v)))),
+        None => {
+            Err(CliError::general(format!("invalid literal for int() with base 10: {}", crate::python::py_repr(v))))
+        }
     }
 }
 

@@ -283,7 +283,7 @@ pub(crate) fn single<'a>(fields: &'a Fields, key: &str, path: &str) -> Result<Op
         Some((_, v)) => Err(format!(
             "Parameter validation failed:\nInvalid type for parameter {path}.{key}, value: [{}], type: <class \
              'list'>, valid types: <class 'str'>",
-            v.iter().map(|s| crate::args::py_repr(s)).collect::<Vec<_>>().join(", ")
+            v.iter().map(|s| crate::python::py_repr(s)).collect::<Vec<_>>().join(", ")
         )),
     }
 }

@@ -8,28 +8,60 @@ use crate::{Client, Error};
 
 pub(crate) const ACTION: &str = "AssociateIamInstanceProfile";
 
-/// Adds `IamInstanceProfile.Arn` / `IamInstanceProfile.Name`, after checking
-/// at least one is there (EC2 answers `MissingParameter`; moto crashes).
-pub(crate) fn push_profile(b: &mut QueryBody, profile: &IamInstanceProfileSpecification) -> Result<(), Error> {
-    let arn = profile.arn.as_deref().filter(|s| !s.trim().is_empty());
-    let name = profile.name.as_deref().filter(|s| !s.trim().is_empty());
-    if arn.is_none() && name.is_none() {
-        return Err(Error::invalid_input("the instance profile needs an arn or a name"));
-    }
-    if let Some(arn) = arn {
-        b.push("IamInstanceProfile.Arn", arn);
-    }
-    if let Some(name) = name {
-        b.push("IamInstanceProfile.Name", name);
-    }
-    Ok(())
+/// The parameters of `AssociateIamInstanceProfile`, for [`Client::execute`]
+/// and [`Client::execute_unchecked`]; [`Client::associate_iam_instance_profile`]
+/// builds one.
+///
+/// ```
+/// use ec2_lite::{AssociateIamInstanceProfile, IamInstanceProfileSpecification};
+/// let request = AssociateIamInstanceProfile::new("i-1234567890abcdef0", IamInstanceProfileSpecification::name("p"));
+/// assert!(request.check().is_ok());
+/// assert!(AssociateIamInstanceProfile::new("i-x", IamInstanceProfileSpecification::name("p")).check().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociateIamInstanceProfile {
+    instance_id: String,
+    iam_instance_profile: IamInstanceProfileSpecification,
 }
 
-pub(crate) fn body(instance_id: &str, profile: &IamInstanceProfileSpecification) -> Result<QueryBody, Error> {
-    let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
-    push_profile(&mut b, profile)?;
-    b.push("InstanceId", instance_id);
-    Ok(b)
+impl AssociateIamInstanceProfile {
+    /// Associates `profile` with the instance `instance_id`.
+    pub fn new(instance_id: impl Into<String>, profile: IamInstanceProfileSpecification) -> Self {
+        AssociateIamInstanceProfile { instance_id: instance_id.into(), iam_instance_profile: profile }
+    }
+
+    /// What [`Client::execute`] refuses before any request: a malformed
+    /// instance id, a profile with neither ARN nor name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], saying which.
+    pub fn check(&self) -> Result<(), Error> {
+        super::check_instance_id(&self.instance_id)?;
+        super::check_profile(&self.iam_instance_profile)
+    }
+
+    pub(crate) fn body(&self) -> QueryBody {
+        let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
+        super::push_profile(&mut b, &self.iam_instance_profile);
+        b.push("InstanceId", &self.instance_id);
+        b
+    }
+}
+
+impl super::Request for AssociateIamInstanceProfile {
+    type Output = AssociateIamInstanceProfileOutput;
+
+    fn check(&self) -> Result<(), Error> {
+        AssociateIamInstanceProfile::check(self)
+    }
+
+    fn query_body(&self) -> QueryBody {
+        self.body()
+    }
+
+    fn parse_response(text: &str) -> Result<Self::Output, String> {
+        parse(text)
+    }
 }
 
 /// What `AssociateIamInstanceProfile` returns.
@@ -76,8 +108,7 @@ impl Client {
         instance_id: &str,
         profile: &IamInstanceProfileSpecification,
     ) -> Result<AssociateIamInstanceProfileOutput, Error> {
-        super::check_instance_id(instance_id)?;
-        self.send_and_parse(body(instance_id, profile)?, parse)
+        self.execute(&AssociateIamInstanceProfile::new(instance_id, profile.clone()))
     }
 }
 
@@ -88,17 +119,28 @@ mod tests {
 
     #[test]
     fn body_by_name_and_by_arn() {
-        let b = body("i-123", &IamInstanceProfileSpecification::name("p")).unwrap();
+        let body =
+            |id: &str, p: &IamInstanceProfileSpecification| AssociateIamInstanceProfile::new(id, p.clone()).body();
+        let b = body("i-123", &IamInstanceProfileSpecification::name("p"));
         assert_eq!(
             b.as_str(),
             "Action=AssociateIamInstanceProfile&Version=2016-11-15&IamInstanceProfile.Name=p&InstanceId=i-123"
         );
-        let b = body("i-123", &IamInstanceProfileSpecification::arn("arn:aws:iam::123:instance-profile/p")).unwrap();
+        let b = body("i-123", &IamInstanceProfileSpecification::arn("arn:aws:iam::123:instance-profile/p"));
         assert!(
             b.as_str()
                 .contains("IamInstanceProfile.Arn=arn%3Aaws%3Aiam%3A%3A123%3Ainstance-profile%2Fp&InstanceId=i-123")
         );
-        assert!(matches!(body("i-1", &IamInstanceProfileSpecification::default()), Err(Error::InvalidInput(_))));
+        // Sent as given; refused by the check.
+        let empty = IamInstanceProfileSpecification::name("");
+        assert_eq!(
+            body("i-x", &empty).as_str(),
+            "Action=AssociateIamInstanceProfile&Version=2016-11-15&IamInstanceProfile.Name=&InstanceId=i-x"
+        );
+        for profile in [empty, IamInstanceProfileSpecification::default()] {
+            let request = AssociateIamInstanceProfile::new("i-1", profile);
+            assert!(matches!(request.check(), Err(Error::InvalidInput(_))));
+        }
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub const MAX_RESULTS_RANGE: std::ops::RangeInclusive<u32> = 5..=1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Filter {
-    /// The filter name: `instance-id` or `state`.
-    pub name: String,
+    /// The filter name: `instance-id` or `state`. `None` sends no
+    /// `Filter.N.Name`, which EC2 refuses (see [`Filter::without_name`]).
+    pub name: Option<String>,
     /// The values to match (case-sensitive).
     pub values: Vec<String>,
 }
@@ -24,7 +25,37 @@ pub struct Filter {
 impl Filter {
     /// A filter matching any of `values`.
     pub fn new(name: impl Into<String>, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Filter { name: name.into(), values: values.into_iter().map(Into::into).collect() }
+        Filter { name: Some(name.into()), values: values.into_iter().map(Into::into).collect() }
+    }
+
+    /// A filter without a name: the request's check refuses it, and EC2
+    /// too. For sending, unchecked, exactly what another client was given.
+    pub fn without_name(values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Filter { name: None, values: values.into_iter().map(Into::into).collect() }
+    }
+}
+
+/// Refuses a filter without a name or without values.
+pub(crate) fn check_filters(filters: &[Filter]) -> Result<(), Error> {
+    for f in filters {
+        let Some(name) = f.name.as_deref().filter(|n| !n.trim().is_empty()) else {
+            return Err(Error::invalid_input("a filter has an empty name"));
+        };
+        if f.values.is_empty() {
+            return Err(Error::invalid_input(format!("filter {name:?} has no values")));
+        }
+    }
+    Ok(())
+}
+
+/// `Filter.N.Name` (when there is one) and `Filter.N.Value.M`, as given.
+pub(crate) fn push_filters(b: &mut QueryBody, filters: &[Filter]) {
+    for (i, f) in filters.iter().enumerate() {
+        let prefix = format!("Filter.{}", i + 1);
+        if let Some(name) = &f.name {
+            b.push(&format!("{prefix}.Name"), name);
+        }
+        b.push_list(&format!("{prefix}.Value"), &f.values);
     }
 }
 
@@ -76,7 +107,8 @@ impl DescribeIamInstanceProfileAssociations {
         self
     }
 
-    /// Start at this page token.
+    /// Start at this page token (as EC2 gave it; an empty one is refused
+    /// by [`check`](Self::check)).
     pub fn next_token(mut self, token: impl Into<String>) -> Self {
         self.next_token = Some(token.into());
         self
@@ -87,7 +119,17 @@ impl DescribeIamInstanceProfileAssociations {
         self.next_token.as_deref()
     }
 
-    pub(crate) fn check(&self) -> Result<(), Error> {
+    /// What [`Client::describe_iam_instance_profile_associations`] refuses
+    /// before any request: a `max_results` outside 5..=1000, a malformed
+    /// association id, a filter without a name or values, an empty next
+    /// token.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], saying which.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.next_token.as_deref() == Some("") {
+            return Err(Error::invalid_input("the next token is empty"));
+        }
         if let Some(n) = self.max_results
             && !MAX_RESULTS_RANGE.contains(&n)
         {
@@ -100,30 +142,36 @@ impl DescribeIamInstanceProfileAssociations {
         for id in &self.association_ids {
             super::check_association_id(id)?;
         }
-        for f in &self.filters {
-            if f.name.trim().is_empty() {
-                return Err(Error::invalid_input("a filter has an empty name"));
-            }
-            if f.values.is_empty() {
-                return Err(Error::invalid_input(format!("filter {:?} has no values", f.name)));
-            }
-        }
-        Ok(())
+        check_filters(&self.filters)
     }
 
     pub(crate) fn body(&self, next_token: Option<&str>) -> QueryBody {
         let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
         b.push_list("AssociationId", &self.association_ids);
-        let filters: Vec<(&str, Vec<&str>)> =
-            self.filters.iter().map(|f| (f.name.as_str(), f.values.iter().map(String::as_str).collect())).collect();
-        b.push_filters(&filters);
+        push_filters(&mut b, &self.filters);
         if let Some(n) = self.max_results {
             b.push("MaxResults", &n.to_string());
         }
-        if let Some(t) = next_token.filter(|t| !t.is_empty()) {
+        if let Some(t) = next_token {
             b.push("NextToken", t);
         }
         b
+    }
+}
+
+impl super::Request for DescribeIamInstanceProfileAssociations {
+    type Output = DescribeIamInstanceProfileAssociationsOutput;
+
+    fn check(&self) -> Result<(), Error> {
+        DescribeIamInstanceProfileAssociations::check(self)
+    }
+
+    fn query_body(&self) -> QueryBody {
+        self.body(self.next_token.as_deref())
+    }
+
+    fn parse_response(text: &str) -> Result<Self::Output, String> {
+        parse(text)
     }
 }
 
@@ -185,8 +233,7 @@ impl Client {
         &self,
         request: &DescribeIamInstanceProfileAssociations,
     ) -> Result<DescribeIamInstanceProfileAssociationsOutput, Error> {
-        request.check()?;
-        self.send_and_parse(request.body(request.next_token.as_deref()), parse)
+        self.execute(request)
     }
 
     /// Every page, fetched lazily as the iterator advances; `.items()` walks
@@ -206,7 +253,7 @@ impl Client {
         &self,
         request: &DescribeIamInstanceProfileAssociations,
     ) -> Pages<'_> {
-        Pages { client: self, request: request.clone(), cursor: Cursor::new(request.next_token.clone()) }
+        Pages { client: self, request: request.clone(), cursor: Cursor::new(request.next_token.clone()), checked: true }
     }
 }
 
@@ -220,6 +267,7 @@ pub struct Pages<'a> {
     client: &'a Client,
     request: DescribeIamInstanceProfileAssociations,
     cursor: Cursor,
+    checked: bool,
 }
 
 /// Where a paginated listing is: the token of the next page, and whether the
@@ -274,6 +322,14 @@ impl Cursor {
 }
 
 impl<'a> Pages<'a> {
+    /// The same pages, each request sent without the request's
+    /// [`check`](DescribeIamInstanceProfileAssociations::check), as
+    /// [`Client::execute_unchecked`] sends it: EC2 judges the parameters.
+    pub fn unchecked(mut self) -> Self {
+        self.checked = false;
+        self
+    }
+
     /// The associations of every page, one at a time.
     pub fn items(self) -> Items<'a> {
         Items { pages: self, current: Vec::new().into_iter() }
@@ -284,10 +340,12 @@ impl Iterator for Pages<'_> {
     type Item = Result<DescribeIamInstanceProfileAssociationsOutput, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (client, request) = (self.client, &self.request);
+        let (client, request, checked) = (self.client, &self.request, self.checked);
         self.cursor.next_page(
             |token| {
-                request.check()?;
+                if checked {
+                    request.check()?;
+                }
                 client.send_and_parse(request.body(token), parse)
             },
             |page| page.next_token.as_ref(),
@@ -341,6 +399,9 @@ mod tests {
              &Filter.1.Name=instance-id&Filter.1.Value.1=i-1&Filter.1.Value.2=i-2&Filter.2.Name=state\
              &Filter.2.Value.1=associated&MaxResults=5&NextToken=tok"
         );
+        let nameless = DescribeIamInstanceProfileAssociations::new().filters([Filter::without_name(["x"])]);
+        assert!(nameless.body(None).as_str().ends_with("&Filter.1.Value.1=x"));
+        assert!(nameless.check().is_err());
         assert_eq!(
             DescribeIamInstanceProfileAssociations::new().body(None).as_str(),
             "Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15"
@@ -360,6 +421,10 @@ mod tests {
         }
         assert!(DescribeIamInstanceProfileAssociations::new().filter("state", Vec::<String>::new()).check().is_err());
         assert!(DescribeIamInstanceProfileAssociations::new().association_ids(["bad"]).check().is_err());
+        // An empty token is refused by the check, and sent as given without it.
+        let empty_token = DescribeIamInstanceProfileAssociations::new().next_token("");
+        assert!(matches!(empty_token.check(), Err(Error::InvalidInput(_))));
+        assert!(empty_token.body(empty_token.token()).as_str().ends_with("&NextToken="));
     }
 
     #[test]

@@ -81,23 +81,13 @@ impl DescribeInstances {
         for id in &self.instance_ids {
             super::check_instance_id(id)?;
         }
-        for f in &self.filters {
-            if f.name.trim().is_empty() {
-                return Err(Error::invalid_input("a filter has an empty name"));
-            }
-            if f.values.is_empty() {
-                return Err(Error::invalid_input(format!("filter {:?} has no values", f.name)));
-            }
-        }
-        Ok(())
+        super::describe_iam_instance_profile_associations::check_filters(&self.filters)
     }
 
     pub(crate) fn body(&self, next_token: Option<&str>) -> QueryBody {
         let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
         b.push_list("InstanceId", &self.instance_ids);
-        let filters: Vec<(&str, Vec<&str>)> =
-            self.filters.iter().map(|f| (f.name.as_str(), f.values.iter().map(String::as_str).collect())).collect();
-        b.push_filters(&filters);
+        super::describe_iam_instance_profile_associations::push_filters(&mut b, &self.filters);
         if let Some(n) = self.max_results {
             b.push("MaxResults", &n.to_string());
         }

@@ -8,11 +8,50 @@ use crate::{Client, Error, xml};
 /// The action name.
 pub(crate) const ACTION: &str = "DisassociateIamInstanceProfile";
 
-/// The request body.
-pub(crate) fn body(association_id: &str) -> QueryBody {
-    let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
-    b.push("AssociationId", association_id);
-    b
+/// The parameters of `DisassociateIamInstanceProfile`, for [`Client::execute`]
+/// and [`Client::execute_unchecked`]; [`Client::disassociate_iam_instance_profile`]
+/// builds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisassociateIamInstanceProfile {
+    association_id: String,
+}
+
+impl DisassociateIamInstanceProfile {
+    /// Removes the association `association_id`.
+    pub fn new(association_id: impl Into<String>) -> Self {
+        DisassociateIamInstanceProfile { association_id: association_id.into() }
+    }
+
+    /// What [`Client::execute`] refuses before any request: an empty or
+    /// malformed association id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], saying which.
+    pub fn check(&self) -> Result<(), Error> {
+        super::check_association_id(&self.association_id)
+    }
+
+    pub(crate) fn body(&self) -> QueryBody {
+        let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
+        b.push("AssociationId", &self.association_id);
+        b
+    }
+}
+
+impl super::Request for DisassociateIamInstanceProfile {
+    type Output = DisassociateIamInstanceProfileOutput;
+
+    fn check(&self) -> Result<(), Error> {
+        DisassociateIamInstanceProfile::check(self)
+    }
+
+    fn query_body(&self) -> QueryBody {
+        self.body()
+    }
+
+    fn parse_response(text: &str) -> Result<Self::Output, String> {
+        parse(text)
+    }
 }
 
 /// What `DisassociateIamInstanceProfile` returns.
@@ -73,8 +112,7 @@ impl Client {
         &self,
         association_id: &str,
     ) -> Result<DisassociateIamInstanceProfileOutput, Error> {
-        super::check_association_id(association_id)?;
-        self.send_and_parse(body(association_id), parse)
+        self.execute(&DisassociateIamInstanceProfile::new(association_id))
     }
 }
 
@@ -86,7 +124,7 @@ mod tests {
     #[test]
     fn body_matches_botocore() {
         assert_eq!(
-            body("iip-assoc-f13c64d38f17d74c3").as_str(),
+            DisassociateIamInstanceProfile::new("iip-assoc-f13c64d38f17d74c3").body().as_str(),
             "Action=DisassociateIamInstanceProfile&Version=2016-11-15&AssociationId=iip-assoc-f13c64d38f17d74c3"
         );
     }

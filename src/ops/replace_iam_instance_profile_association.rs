@@ -1,7 +1,6 @@
 //! `ReplaceIamInstanceProfileAssociation`
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceIamInstanceProfileAssociation.html>
 
-use super::associate_iam_instance_profile::push_profile;
 use super::disassociate_iam_instance_profile::parse_association_response;
 use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileSpecification};
 use crate::query::{EC2_API_VERSION, QueryBody};
@@ -9,11 +8,53 @@ use crate::{Client, Error};
 
 pub(crate) const ACTION: &str = "ReplaceIamInstanceProfileAssociation";
 
-pub(crate) fn body(association_id: &str, profile: &IamInstanceProfileSpecification) -> Result<QueryBody, Error> {
-    let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
-    push_profile(&mut b, profile)?;
-    b.push("AssociationId", association_id);
-    Ok(b)
+/// The parameters of `ReplaceIamInstanceProfileAssociation`, for
+/// [`Client::execute`] and [`Client::execute_unchecked`];
+/// [`Client::replace_iam_instance_profile_association`] builds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaceIamInstanceProfileAssociation {
+    association_id: String,
+    iam_instance_profile: IamInstanceProfileSpecification,
+}
+
+impl ReplaceIamInstanceProfileAssociation {
+    /// Replaces the profile of the association `association_id` with `profile`.
+    pub fn new(association_id: impl Into<String>, profile: IamInstanceProfileSpecification) -> Self {
+        ReplaceIamInstanceProfileAssociation { association_id: association_id.into(), iam_instance_profile: profile }
+    }
+
+    /// What [`Client::execute`] refuses before any request: a malformed
+    /// association id, a profile with neither ARN nor name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], saying which.
+    pub fn check(&self) -> Result<(), Error> {
+        super::check_association_id(&self.association_id)?;
+        super::check_profile(&self.iam_instance_profile)
+    }
+
+    pub(crate) fn body(&self) -> QueryBody {
+        let mut b = QueryBody::new(ACTION, EC2_API_VERSION);
+        super::push_profile(&mut b, &self.iam_instance_profile);
+        b.push("AssociationId", &self.association_id);
+        b
+    }
+}
+
+impl super::Request for ReplaceIamInstanceProfileAssociation {
+    type Output = ReplaceIamInstanceProfileAssociationOutput;
+
+    fn check(&self) -> Result<(), Error> {
+        ReplaceIamInstanceProfileAssociation::check(self)
+    }
+
+    fn query_body(&self) -> QueryBody {
+        self.body()
+    }
+
+    fn parse_response(text: &str) -> Result<Self::Output, String> {
+        parse(text)
+    }
 }
 
 /// What `ReplaceIamInstanceProfileAssociation` returns.
@@ -64,8 +105,7 @@ impl Client {
         association_id: &str,
         profile: &IamInstanceProfileSpecification,
     ) -> Result<ReplaceIamInstanceProfileAssociationOutput, Error> {
-        super::check_association_id(association_id)?;
-        self.send_and_parse(body(association_id, profile)?, parse)
+        self.execute(&ReplaceIamInstanceProfileAssociation::new(association_id, profile.clone()))
     }
 }
 
@@ -75,7 +115,8 @@ mod tests {
 
     #[test]
     fn body_matches_botocore() {
-        let b = body("iip-assoc-1", &IamInstanceProfileSpecification::name("p2")).unwrap();
+        let b = ReplaceIamInstanceProfileAssociation::new("iip-assoc-1", IamInstanceProfileSpecification::name("p2"))
+            .body();
         assert_eq!(
             b.as_str(),
             "Action=ReplaceIamInstanceProfileAssociation&Version=2016-11-15&IamInstanceProfile.Name=p2&AssociationId=iip-assoc-1"

@@ -1,0 +1,201 @@
+//! Failures as the AWS CLI v2 reports them: the exit codes, the shape of each
+//! handler's message (`awscli/errorhandler.py`) and how it is printed.
+
+use std::io::Write as _;
+
+use ec2_lite::{Error, TransportErrorKind};
+
+use crate::output::{self, Value};
+use crate::{PROG, USAGE};
+
+/// AWS CLI v2 exit codes (`awscli/constants.py`).
+pub(crate) mod exit {
+    /// The command line could not be parsed, or a value is invalid.
+    pub(crate) const USAGE: u8 = 252;
+    /// Configuration or credentials are missing or wrong.
+    pub(crate) const CONFIG: u8 = 253;
+    /// The service answered with an error.
+    pub(crate) const SERVICE: u8 = 254;
+    /// Anything else: network failures, timeouts.
+    pub(crate) const OTHER: u8 = 255;
+}
+
+/// How v2's error handler of that kind prints (`awscli/errorhandler.py`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `UnknownArgumentErrorHandler`: the usage first, then the error.
+    Unknown,
+    /// A handler with structured error info: `An error occurred (CODE): ...`
+    /// in the `enhanced` format, the message alone in `legacy`.
+    Structured(&'static str),
+    /// `ClientErrorHandler`: the service's code and message.
+    Service { code: String, message: String },
+    /// `GeneralExceptionHandler`: the message, in every format.
+    Plain,
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+    pub(crate) shape: Shape,
+    /// The library's own explanation (which variables and files it looked
+    /// at), printed after v2's words under `--debug`.
+    pub(crate) debug_detail: Option<String>,
+}
+
+impl CliError {
+    /// An argparse error: its message, then the usage (`CLIArgParser.error`).
+    pub(crate) fn argparse(message: impl Into<String>) -> Self {
+        CliError::param(format!("{}\n\nusage: {USAGE}", message.into()))
+    }
+
+    /// `Unknown options: a, b`.
+    pub(crate) fn unknown(words: &[String]) -> Self {
+        CliError {
+            code: exit::USAGE,
+            message: format!("Unknown options: {}", words.join(", ")),
+            shape: Shape::Unknown,
+            debug_detail: None,
+        }
+    }
+
+    /// A parameter error (`ParamError`, `ParamValidationError`): 252.
+    pub(crate) fn param(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::USAGE,
+            message: message.into(),
+            shape: Shape::Structured("ParamValidation"),
+            debug_detail: None,
+        }
+    }
+
+    /// Kept for the commands' own checks: a parameter error.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError::param(message)
+    }
+
+    /// `ConfigurationError`: 253.
+    pub(crate) fn configuration(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::CONFIG,
+            message: message.into(),
+            shape: Shape::Structured("Configuration"),
+            debug_detail: None,
+        }
+    }
+
+    /// Anything else: 255, printed as it is.
+    pub(crate) fn general(message: impl Into<String>) -> Self {
+        CliError { code: exit::OTHER, message: message.into(), shape: Shape::Plain, debug_detail: None }
+    }
+
+    /// Words the AWS CLI v2 would print for `err` raised by `operation`.
+    pub(crate) fn from_error(err: &Error, operation: &str, endpoint: &str) -> Self {
+        match err {
+            Error::Service(e) => CliError {
+                code: exit::SERVICE,
+                message: format!(
+                    "An error occurred ({}) when calling the {operation} operation: {}",
+                    ec2_lite::escape(e.code.as_bytes()),
+                    ec2_lite::escape(e.message.as_bytes())
+                ),
+                shape: Shape::Service { code: e.code.clone(), message: e.message.clone() },
+                debug_detail: None,
+            },
+            Error::UnexpectedResponse { status, reason, .. } => CliError {
+                code: exit::SERVICE,
+                message: format!("An error occurred ({status}) when calling the {operation} operation: {reason}"),
+                shape: Shape::Service { code: status.to_string(), message: reason.to_string() },
+                debug_detail: None,
+            },
+            // botocore's ResponseParserError, in its words.
+            Error::MalformedResponse { reason, body_start, .. } => CliError::general(format!(
+                "Unable to parse response ({}), invalid XML received. Further retries may succeed:\n{body_start}",
+                ec2_lite::escape(reason.as_bytes())
+            )),
+            Error::InvalidInput(m) => CliError::param(format!("Parameter validation failed:\n{m}")),
+            Error::Config(m) => crate::config_error(m),
+            // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
+            // endpoint a general one, anything else bad configuration.
+            Error::Credentials(c) => {
+                let message = capitalize(&c.to_string());
+                match c.cause().map(root_cause) {
+                    Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
+                        CliError { code: exit::SERVICE, message, shape: Shape::Plain, debug_detail: None }
+                    }
+                    Some(Error::Transport(_) | Error::MalformedResponse { .. }) => CliError::general(message),
+                    _ => CliError::configuration(message),
+                }
+            }
+            Error::Transport(t) => CliError::general(match t.kind() {
+                TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
+                TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
+                _ => {
+                    // The cause (a TLS alert, an i/o error) is in the source chain.
+                    let mut m = err.to_string();
+                    let mut source = std::error::Error::source(err);
+                    while let Some(s) = source {
+                        m.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    format!("{m} (endpoint {endpoint})")
+                }
+            }),
+            Error::WaitFailed { .. } => CliError::general(capitalize(&err.to_string())),
+            _ => CliError::general(err.to_string()),
+        }
+    }
+}
+
+/// The error at the bottom of a chain of credential source failures.
+fn root_cause(err: &Error) -> &Error {
+    match err {
+        Error::Credentials(c) => c.cause().map_or(err, root_cause),
+        other => other,
+    }
+}
+
+pub(crate) fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `awscli/errorformat.py`'s `write_error`.
+pub(crate) fn write_error(message: &str) -> String {
+    format!("\n{PROG}: [ERROR]: {}\n", message.trim())
+}
+
+/// What v2 prints on stderr for `e` with `cli_error_format` = `format`;
+/// with `debug`, the library's explanation after v2's words.
+pub(crate) fn render_error(e: &CliError, format: &str, debug: bool) -> String {
+    let full = match (&e.debug_detail, debug) {
+        (Some(detail), true) => format!("{}\n(debug: {detail})", e.message),
+        _ => e.message.clone(),
+    };
+    let (code, message, formatted) = match &e.shape {
+        Shape::Unknown => return format!("\nusage: {USAGE}\n{}", write_error(&full)),
+        Shape::Plain => return write_error(&full),
+        Shape::Structured(code) => (code.to_string(), full.clone(), format!("An error occurred ({code}): {full}")),
+        Shape::Service { code, message } => (code.clone(), message.clone(), e.message.clone()),
+    };
+    let info = || Value::map(vec![("Code", Value::str(&code)), ("Message", Value::str(&message))]);
+    match format {
+        "legacy" => write_error(if matches!(e.shape, Shape::Service { .. }) { &full } else { &message }),
+        "json" => output::json(&info()),
+        "text" => output::text(&info()),
+        // `enhanced`, and anything not valid (v2 falls back to it). `yaml` and
+        // `table` print as `enhanced` until their formatters are connected.
+        _ => write_error(&formatted),
+    }
+}
+
+/// A stderr that cannot be written must not turn the exit code into a panic.
+pub(crate) fn eprint(text: &str) {
+    // Nothing from outside reaches the terminal raw: control characters are escaped.
+    let _ = std::io::stderr().write_all(ec2_lite::escape_lines(text).as_bytes());
+}
