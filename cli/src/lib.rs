@@ -11,6 +11,8 @@ mod args;
 mod commands;
 mod complete;
 mod ensure;
+#[cfg(test)]
+mod exit_codes;
 mod help;
 mod input;
 mod output;
@@ -21,7 +23,7 @@ mod shorthand;
 use std::io::Write;
 use std::process::ExitCode;
 
-use ec2_lite::{Client, Error, ProfileSettings, TransportErrorKind};
+use ec2_lite::{Client, ConfigError, ConfigErrorKind, CredentialsError, Error, ProfileSettings, TransportErrorKind};
 
 use args::{GLOBAL_OPTIONS, Known, Opt, Parsed, Positional};
 use commands::{COMMANDS, Command, Printable, WAITERS};
@@ -124,11 +126,11 @@ impl CliError {
                 ec2_lite::escape(reason.as_bytes())
             )),
             Error::InvalidInput(m) => CliError::param(format!("Parameter validation failed:\n{m}")),
-            Error::Config(m) => config_error(m),
+            Error::Config(c) => config_error(c),
             // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
             // endpoint a general one, anything else bad configuration.
             Error::Credentials(c) => {
-                let message = capitalize(&c.to_string());
+                let message = capitalize(&credentials_text(c));
                 match c.cause().map(root_cause) {
                     Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
                         CliError { code: exit::SERVICE, message, shape: Shape::Plain }
@@ -160,25 +162,34 @@ impl CliError {
 /// The library's configuration errors in the AWS CLI v2's words
 /// (`awscli/errorhandler.py`; botocore's `NoRegionError`,
 /// `NoCredentialsError`), with the library's details under `--debug`.
-fn config_error(m: &str) -> CliError {
+fn config_error(c: &ConfigError) -> CliError {
+    let m = c.message();
     let structured = |code: &'static str, message: String| CliError {
         code: exit::CONFIG,
         message: format!("{message}{}", debug_detail(m)),
         shape: Shape::Structured(code),
     };
-    if m.starts_with("no region") {
-        structured(
+    match c.kind() {
+        ConfigErrorKind::NoRegion => structured(
             "NoRegion",
             "You must specify a region. You can also configure your region by running \"aws configure\".".to_owned(),
-        )
-    } else if m.starts_with("no credentials found") {
+        ),
         // tests/unit/test_clidriver.py, test_aws_configure_in_error_message_no_credentials
-        structured(
+        ConfigErrorKind::NoCredentials => structured(
             "NoCredentials",
             "Unable to locate credentials. You can configure credentials by running \"aws login\".".to_owned(),
-        )
-    } else {
-        CliError::configuration(capitalize(m))
+        ),
+        _ => CliError::configuration(capitalize(m)),
+    }
+}
+
+/// What a credential source failure says, then its cause's words, on one line as v2 prints
+/// it: the library gives the cause through `source()`, not in the message.
+pub(crate) fn credentials_text(c: &CredentialsError) -> String {
+    match c.cause() {
+        Some(Error::Config(cause)) => format!("{c}: {cause}"),
+        Some(cause) => format!("{c}: {cause}"),
+        None => c.to_string(),
     }
 }
 
@@ -458,7 +469,9 @@ fn run(args: &[String], state: &mut State) -> Result<String, CliError> {
     let client = client.map_err(|e| match (&e, parsed.one("endpoint-url")) {
         // botocore's `ValueError` for a URL without a host (`awscli/botocore/endpoint.py`),
         // which v2 prints plain, exit 255.
-        (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") && !botocore_valid_endpoint(url) => {
+        (Error::Config(c), Some(url))
+            if c.kind() == ConfigErrorKind::InvalidEndpoint && !botocore_valid_endpoint(url) =>
+        {
             CliError::general(format!("Invalid endpoint: {url}"))
         }
         _ => CliError::from_error(&e, command.operation, ""),

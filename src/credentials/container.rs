@@ -12,7 +12,7 @@ use crate::env::Env;
 use crate::http::Request;
 use crate::http::Url;
 use crate::retry::{Attempt, RetryConfig, RetryKind};
-use crate::{CredentialsError, Error};
+use crate::{ConfigErrorKind, CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -81,18 +81,18 @@ fn auth_token(ctx: &Context) -> Result<Option<String>, Error> {
     let token = match ctx.env.get(TOKEN_FILE) {
         Some(path) => {
             let path = path.trim();
-            let text = ctx
-                .fs
-                .read_to_string(Path::new(path))
-                .map_err(|e| Error::config(format!("could not read {TOKEN_FILE} {path}: {e}")))?;
+            let text = ctx.fs.read_to_string(Path::new(path)).map_err(|e| {
+                Error::configuration(ConfigErrorKind::File, format!("could not read {TOKEN_FILE} {path}: {e}"))
+            })?;
             Some((text.trim_end().to_owned(), TOKEN_FILE))
         }
         None => ctx.env.get(TOKEN).map(|t| (t.trim_end().to_owned(), TOKEN)),
     };
     match token {
-        Some((t, var)) if t.contains(['\r', '\n']) => {
-            Err(Error::config(format!("the token from {var} has a line break, which a header cannot carry")))
-        }
+        Some((t, var)) if t.contains(['\r', '\n']) => Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("the token from {var} has a line break, which a header cannot carry"),
+        )),
         Some((t, _)) => Ok(Some(t)),
         None => Ok(None),
     }
@@ -146,16 +146,16 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                 let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
                 (format!("{url} answered {}", response.status), cause)
             }
-            Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
+            Err(e) => (format!("could not reach {url}"), e),
         };
         Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
     })
     .unwrap_or_else(|e| {
         let ((context, cause), attempts) = (e.error, e.attempts);
-        // The context quotes the cause already, as it always did; the cause stays, typed.
+        // The cause, typed, says why and after how many attempts; the context does not repeat it.
         Err(Error::Credentials(CredentialsError {
             provider: PROVIDER,
-            message: format!("{context} ({attempts} attempts)"),
+            message: context,
             source: Some(Box::new(cause.with_attempts(attempts))),
         }))
     })

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 
 /// An `http(s)://` URL, parsed into what decides where a request goes and the `Host` it is
 /// signed with.
@@ -27,7 +27,9 @@ impl Url {
     /// An endpoint: `scheme://host[:port][/path]`. Query, fragment and user info are refused:
     /// they have no meaning for an AWS endpoint.
     pub(crate) fn endpoint(url: &str) -> Result<Self, Error> {
-        parse(url, false).map_err(|why| Error::config(format!("invalid endpoint url {url:?}: {why}")))
+        parse(url, false).map_err(|why| {
+            Error::configuration(ConfigErrorKind::InvalidEndpoint, format!("invalid endpoint url {url:?}: {why}"))
+        })
     }
 
     /// `scheme://host[:port][/path][?query]`; user info and fragments are refused.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::parse::{FileKind, ProfileSet, Section};
 use super::resolve::{self, ProfileChain};
-use crate::Error;
 use crate::env::{Env, Fs};
+use crate::{ConfigErrorKind, Error};
 
 /// The platform whose rules apply to home directories and path separators. A parameter rather
 /// than `cfg!(windows)` so that the Windows cases of the cross-SDK suite run everywhere.
@@ -145,11 +145,10 @@ impl LoadedProfiles {
         if self.selected == "default" || self.set.profile(&self.selected).is_some() {
             return Ok(());
         }
-        Err(Error::config(format!(
-            "the profile `{}` ({how}) is not defined in {}",
-            self.selected,
-            self.describe_files()
-        )))
+        Err(Error::configuration(
+            ConfigErrorKind::ProfileNotFound,
+            format!("the profile `{}` ({how}) is not defined in {}", self.selected, self.describe_files()),
+        ))
     }
 
     /// The selected profile, if either file defines it.
@@ -194,19 +193,28 @@ pub(crate) fn load_with(
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => {
-                return Err(Error::config(format!("could not read the {what} file {}: {e}", path.display())));
+                return Err(Error::configuration(
+                    ConfigErrorKind::File,
+                    format!("could not read the {what} file {}: {e}", path.display()),
+                ));
             }
         };
         if bytes.len() as u64 > MAX_PROFILE_FILE_BYTES {
-            return Err(Error::config(format!(
-                "the {what} file {} is larger than {} MiB: not a configuration file",
-                path.display(),
-                MAX_PROFILE_FILE_BYTES >> 20
-            )));
+            return Err(Error::configuration(
+                ConfigErrorKind::File,
+                format!(
+                    "the {what} file {} is larger than {} MiB: not a configuration file",
+                    path.display(),
+                    MAX_PROFILE_FILE_BYTES >> 20
+                ),
+            ));
         }
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
-            Error::config(format!("the {what} file {} is not valid UTF-8 (byte {at})", path.display()))
+            Error::configuration(
+                ConfigErrorKind::File,
+                format!("the {what} file {} is not valid UTF-8 (byte {at})", path.display()),
+            )
         })?;
         set.merge(kind, &path.display().to_string(), &text)?;
     }

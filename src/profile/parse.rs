@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 
 /// The only characters the format treats as whitespace. Not `char::is_whitespace`: a
 /// non-breaking space in a value is part of the value in every SDK.
@@ -120,7 +120,8 @@ impl ProfileSet {
     /// credentials file wins as the spec requires. `source` names the file in error messages.
     /// Nothing is merged when the text has a syntax error.
     pub(crate) fn merge(&mut self, kind: FileKind, source: &str, text: &str) -> Result<(), Error> {
-        let raw = parse_raw(text).map_err(|(line, e)| Error::config(format!("{source}, line {line}: {e}")))?;
+        let raw = parse_raw(text)
+            .map_err(|(line, e)| Error::configuration(ConfigErrorKind::File, format!("{source}, line {line}: {e}")))?;
         let keys: Vec<Option<SectionKey<'_>>> = raw.iter().map(|s| SectionKey::classify(s.header, kind)).collect();
         // `[profile default]` beats `[default]` in the same file, which is then ignored whole,
         // not merged: a user who writes both means the prefixed one.
