@@ -20,7 +20,7 @@ use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub(crate) use agent::{HttpSettings, agent};
 pub(crate) use ca_bundle::TrustRoots;
-pub(crate) use url::{Url, is_loopback_ip};
+pub(crate) use url::Url;
 
 /// Sends one request and reads its response whole: the seam between the crate and the
 /// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test

@@ -64,7 +64,8 @@ impl Url {
 
 /// Whether `host` (a name, an address, an IPv6 address in brackets) is this machine: a loopback
 /// address written out (127.0.0.0/8, `::1`, `::ffff:127.0.0.1`), or the name `localhost`
-/// itself. The one rule for plain HTTP with credentials, the container endpoints and proxies.
+/// itself. The one rule for plain HTTP with credentials and for proxies; the container
+/// endpoints follow botocore's stricter one (no IPv4-mapped address).
 /// Not `*.localhost`: such names go to the system resolver, and a hostile resolver would
 /// receive a signed request and its session token in clear text.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
