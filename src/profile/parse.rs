@@ -174,8 +174,10 @@ impl ProfileSet {
             }
             number += 1;
             // As `str::lines`: the line break is `\n` or `\r\n`.
-            let mut text: &[u8] = line.strip_suffix(b"\n").unwrap_or(&line);
-            text = text.strip_suffix(b"\r").unwrap_or(text);
+            let text: &[u8] = match line.strip_suffix(b"\n") {
+                Some(text) => text.strip_suffix(b"\r").unwrap_or(text),
+                None => &line,
+            };
             let text = std::str::from_utf8(text).map_err(|e| ReadError::NotUtf8 { at: offset + e.valid_up_to() })?;
             // A byte-order mark from a Windows editor would otherwise make the first header a
             // "property before any profile".
@@ -637,6 +639,25 @@ mod tests {
         let set = config("[profile a]\nk = 1\n[profile  a ]\nk = 2\n[profile a]\nj = 3");
         let a = set.profile("a").unwrap();
         assert_eq!((a.get("k"), a.get("j")), (Some("2"), Some("3")));
+    }
+
+    #[test]
+    fn a_file_read_a_byte_at_a_time_reads_as_its_text() {
+        let text = "\u{feff}[default]\r\nregion = us-east-1\r\n[profile a]\nname = value\n -continued\n\
+                    s3 =\n  k = v\n[profile  a ]\nname = later\n[services x]\nec2 =\n endpoint_url = http://e\n\
+                    [default]\nlast = no newline";
+        let whole = config(text);
+        let mut streamed = ProfileSet::default();
+        streamed.read(FileKind::Config, std::io::BufReader::with_capacity(1, text.as_bytes())).unwrap();
+        assert_eq!(streamed, whole);
+        let a = whole.profile("a").unwrap();
+        assert_eq!((a.get("name"), a.sub_property("s3", "K")), (Some("later"), Some("v")));
+        let default = whole.profile("default").unwrap();
+        assert_eq!((default.get("region"), default.get("last")), (Some("us-east-1"), Some("no newline")));
+        assert_eq!(whole.services("x").unwrap().sub_property("ec2", "endpoint_url"), Some("http://e"));
+        // A byte that is not UTF-8 is placed by its offset in the file, not in its line.
+        let err = ProfileSet::default().read(FileKind::Config, &b"[default]\nk = \xff\n"[..]).unwrap_err();
+        assert!(matches!(err, ReadError::NotUtf8 { at: 14 }), "{err:?}");
     }
 
     #[test]
