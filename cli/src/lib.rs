@@ -187,6 +187,7 @@ fn config_error(c: &ConfigError) -> CliError {
 /// it: the library gives the cause through `source()`, not in the message.
 pub(crate) fn credentials_text(c: &CredentialsError) -> String {
     match c.cause() {
+        // Its words only, without the `configuration error: ` of `Error`'s `Display`.
         Some(Error::Config(cause)) => format!("{c}: {cause}"),
         Some(cause) => format!("{c}: {cause}"),
         None => c.to_string(),
