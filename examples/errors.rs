@@ -13,6 +13,12 @@ fn main() {
         Ok(()) => 0,
         Err(err) => {
             eprintln!("error: {err}");
+            // A message does not repeat its cause: the cause is the error's source.
+            let mut cause = std::error::Error::source(&err);
+            while let Some(c) = cause {
+                eprintln!("  caused by: {c}");
+                cause = c.source();
+            }
             explain(&err)
         }
     };
@@ -40,6 +46,10 @@ fn explain(err: &Error) -> i32 {
         eprintln!("the credentials were refused: check the keys, the session token and the clock");
     } else if err.is_access_denied() {
         eprintln!("the credentials lack permission for this action");
+    } else if err.is_no_region() {
+        eprintln!("no region: set AWS_REGION, or `region` in the profile");
+    } else if err.is_no_credentials() {
+        eprintln!("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile");
     } else if err.is_throttling() {
         eprintln!("throttled even after {} attempts: try again later", err.attempts());
     }

@@ -16,7 +16,7 @@ use crate::profile::LoadedProfiles;
 use crate::rate_limit::{Monotonic, RateLimit, RateLimits, RetryMode};
 use crate::retry::{Rand, Sleep};
 use crate::timestamp::Clock;
-use crate::{Client, Credentials, Error, RetryConfig, query};
+use crate::{Client, ConfigErrorKind, Credentials, Error, RetryConfig, query};
 
 impl Client {
     /// A client configured the way the AWS SDKs configure one: credentials
@@ -460,11 +460,14 @@ impl ClientBuilder {
             },
         };
         if endpoint.scheme == "http" && !endpoint.is_loopback() && !self.allow_insecure_http {
-            return Err(Error::config(format!(
-                "refusing to send credentials over plain http to {}: use https, a loopback endpoint, \
-                 or allow insecure http explicitly",
-                endpoint.authority
-            )));
+            return Err(Error::configuration(
+                ConfigErrorKind::InsecureEndpoint,
+                format!(
+                    "refusing to send credentials over plain http to {}: use https, a loopback endpoint, \
+                     or allow insecure http explicitly",
+                    endpoint.authority
+                ),
+            ));
         }
 
         let retry = match self.retry {
@@ -524,12 +527,15 @@ impl ClientBuilder {
 
 /// What to set when no region is found, naming the files and the profile looked in.
 fn no_region(ctx: &Context) -> Error {
-    Error::config(format!(
-        "no region: set AWS_REGION or AWS_DEFAULT_REGION, add `region` to profile `{}` in {}, or pass one \
-         (--region)",
-        ctx.profiles.selected,
-        ctx.profiles.describe_files()
-    ))
+    Error::configuration(
+        ConfigErrorKind::NoRegion,
+        format!(
+            "no region: set one with ClientBuilder::region, AWS_REGION or AWS_DEFAULT_REGION, or add `region` to \
+             profile `{}` in {}",
+            ctx.profiles.selected,
+            ctx.profiles.describe_files()
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -568,7 +574,8 @@ mod tests {
     #[test]
     fn missing_region_and_credentials_are_config_errors() {
         let e = builder(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "S")]).build().unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("no region: set AWS_REGION")), "{e}");
+        assert!(e.is_no_region(), "{e:?}");
+        assert!(e.to_string().contains("ClientBuilder::region") && !e.to_string().contains("--region"), "{e}");
         // Credentials are looked up at the first call; with none anywhere, that says where it looked.
         let c = builder(&[("AWS_REGION", "us-east-1")]).build().unwrap();
         let e = c.call("DescribeRegions", &[]).unwrap_err();

@@ -103,7 +103,7 @@ impl ConfiguredEndpoint {
     /// The URL parsed, an error naming where it came from when it is not a URL.
     pub(crate) fn parse(&self) -> Result<Url, Error> {
         Url::endpoint(&self.url).map_err(|e| match e {
-            Error::Config(m) => Error::config(format!("{}: {m}", self.source)),
+            Error::Config(c) => Error::configuration(c.kind(), format!("{}: {}", self.source, c.message())),
             other => other,
         })
     }

@@ -128,13 +128,23 @@ impl Fs {
         std::fs::read(self.path(path))
     }
 
-    /// The bytes of a file, at most `limit` and one more: a larger file is never read whole
-    /// (the caller sees it is larger than `limit`).
-    pub(crate) fn read_limited(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    /// A regular file, to read as a stream, up to the size it had when opened: a file that
+    /// keeps growing still ends. A directory, a device (`/dev/zero`), a pipe or a socket is an
+    /// `InvalidInput` error, found without opening it, since opening a pipe waits for a writer.
+    pub(crate) fn open_regular(&self, path: &Path) -> io::Result<io::BufReader<io::Take<std::fs::File>>> {
         use std::io::Read;
-        let mut bytes = Vec::new();
-        std::fs::File::open(self.path(path))?.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-        Ok(bytes)
+        let path = self.path(path);
+        let not_regular =
+            || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file (a directory, a device or a pipe)");
+        if !std::fs::metadata(&path)?.is_file() {
+            return Err(not_regular());
+        }
+        let file = std::fs::File::open(&path)?;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return Err(not_regular());
+        }
+        Ok(io::BufReader::new(file.take(metadata.len())))
     }
 
     /// A UTF-8 file; other bytes are an `InvalidData` error.

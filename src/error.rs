@@ -78,8 +78,9 @@ pub enum Error {
     /// An argument was rejected before any request was made.
     InvalidInput(String),
     /// No usable configuration: missing region or credentials, a bad
-    /// endpoint, a malformed environment variable or config file.
-    Config(String),
+    /// endpoint, a malformed environment variable or config file. Its
+    /// [`ConfigError::kind`] (also [`Error::config_kind`]) tells them apart.
+    Config(ConfigError),
     /// The request did not complete: connection refused or reset, DNS, TLS,
     /// a timeout, or a body that ended early.
     Transport(TransportError),
@@ -124,11 +125,77 @@ pub struct ServiceError {
     pub attempts: u32,
 }
 
+/// A configuration that cannot be used: what kind of problem, and the words for it.
+///
+/// A caller that needs to tell problems apart matches on [`ConfigError::kind`], never on the
+/// message, whose words may change.
+/// ```
+/// use ec2_lite::{ConfigError, ConfigErrorKind, Error};
+///
+/// // What a credentials provider of one's own returns when it has nothing to offer.
+/// let err: Error = ConfigError::new(ConfigErrorKind::NoCredentials, "the vault is sealed").into();
+/// assert!(err.is_no_credentials());
+/// assert_eq!(err.to_string(), "configuration error: the vault is sealed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    kind: ConfigErrorKind,
+    message: String,
+}
+
+/// What kind of configuration problem an [`Error::Config`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// No region was found: none set on the builder, in `AWS_REGION` or `AWS_DEFAULT_REGION`,
+    /// in the profile, or (where allowed) from instance metadata.
+    NoRegion,
+    /// No credential source in the chain had credentials to offer.
+    NoCredentials,
+    /// An endpoint URL that is not a usable URL.
+    InvalidEndpoint,
+    /// An endpoint that would carry credentials over plain http to a host that is not
+    /// loopback, without that being allowed.
+    InsecureEndpoint,
+    /// The profile chosen by name is defined in neither file.
+    ProfileNotFound,
+    /// A file named by the configuration (the config or credentials file, a token file, a CA
+    /// bundle) cannot be read or does not parse.
+    File,
+    /// A credential source is configured but cannot be used: half a key pair, a
+    /// `credential_process` that fails, a token that cannot be sent.
+    CredentialSource,
+    /// A setting (a variable, a profile key, a builder value) holds a value that is not
+    /// allowed.
+    InvalidValue,
+}
+
+impl ConfigError {
+    /// A configuration error of `kind`, for a [`ProvideCredentials`](crate::ProvideCredentials)
+    /// of one's own. `message` follows the crate's style: lowercase, no trailing period.
+    pub fn new(kind: ConfigErrorKind, message: impl Into<String>) -> Self {
+        ConfigError { kind, message: message.into() }
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
+    }
+
+    /// The words for it, without the `configuration error: ` that [`Error`]'s `Display` adds.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 /// A credential source that failed.
+///
+/// Its `Display` says what failed; the cause, when there is one, is not repeated there but
+/// comes through [`std::error::Error::source`] (and, typed, [`CredentialsError::cause`]).
 #[derive(Debug)]
 pub struct CredentialsError {
     pub(crate) provider: &'static str,
-    /// What failed, the cause's own words included.
+    /// What failed, without the cause's words.
     pub(crate) message: String,
     pub(crate) source: Option<Box<Error>>,
 }
@@ -194,8 +261,15 @@ impl TransportError {
 }
 
 impl Error {
+    /// An [`Error::Config`] of kind [`ConfigErrorKind::InvalidValue`]: a setting that holds a
+    /// value that is not allowed.
     pub(crate) fn config(msg: impl Into<String>) -> Self {
-        Error::Config(msg.into())
+        Error::configuration(ConfigErrorKind::InvalidValue, msg)
+    }
+
+    /// An [`Error::Config`] of `kind`.
+    pub(crate) fn configuration(kind: ConfigErrorKind, msg: impl Into<String>) -> Self {
+        Error::Config(ConfigError::new(kind, msg))
     }
 
     pub(crate) fn invalid_input(msg: impl Into<String>) -> Self {
@@ -203,8 +277,9 @@ impl Error {
     }
 
     /// An [`Error::Credentials`] of `provider`, saying what failed (`context`) and why
-    /// (`cause`). A cause that is itself a credentials error keeps its provider and its own
-    /// cause: the context is prefixed to its message.
+    /// (`cause`, kept as the source, not copied into the message). A cause that is itself a
+    /// credentials error keeps its provider and its own cause: the context is prefixed to its
+    /// message.
     pub(crate) fn credentials(provider: &'static str, context: impl Into<String>, cause: Option<Error>) -> Self {
         let context = context.into();
         Error::Credentials(match cause {
@@ -213,14 +288,7 @@ impl Error {
                 message: format!("{context}: {}", inner.message),
                 source: inner.source,
             },
-            Some(cause) => {
-                let why = match &cause {
-                    Error::Config(m) => m.clone(),
-                    other => other.to_string(),
-                };
-                CredentialsError { provider, message: format!("{context}: {why}"), source: Some(Box::new(cause)) }
-            }
-            None => CredentialsError { provider, message: context, source: None },
+            cause => CredentialsError { provider, message: context, source: cause.map(Box::new) },
         })
     }
 
@@ -265,7 +333,7 @@ impl Error {
                 attempts: *attempts,
             },
             Error::InvalidInput(m) => Error::InvalidInput(m.clone()),
-            Error::Config(m) => Error::Config(m.clone()),
+            Error::Config(c) => Error::Config(c.clone()),
             Error::Transport(t) => Error::Transport(TransportError {
                 kind: t.kind,
                 message: t.message.clone(),
@@ -328,6 +396,33 @@ impl Error {
         self
     }
 
+    /// What kind of configuration problem this is: for an [`Error::Config`], and for an
+    /// [`Error::Credentials`] whose cause is one (a profile that names no region for STS).
+    pub fn config_kind(&self) -> Option<ConfigErrorKind> {
+        match self {
+            Error::Config(c) => Some(c.kind),
+            Error::Credentials(CredentialsError { source: Some(cause), .. }) => cause.config_kind(),
+            _ => None,
+        }
+    }
+
+    /// No region was found ([`ConfigErrorKind::NoRegion`]): set one with
+    /// [`ClientBuilder::region`](crate::ClientBuilder::region), `AWS_REGION`, or the profile's
+    /// `region`.
+    pub fn is_no_region(&self) -> bool {
+        self.config_kind() == Some(ConfigErrorKind::NoRegion)
+    }
+
+    /// No credential source had credentials ([`ConfigErrorKind::NoCredentials`]).
+    pub fn is_no_credentials(&self) -> bool {
+        self.config_kind() == Some(ConfigErrorKind::NoCredentials)
+    }
+
+    /// An endpoint URL that is not a usable URL ([`ConfigErrorKind::InvalidEndpoint`]).
+    pub fn is_invalid_endpoint(&self) -> bool {
+        self.config_kind() == Some(ConfigErrorKind::InvalidEndpoint)
+    }
+
     /// The HTTP status, when a response came back.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -384,6 +479,22 @@ impl Error {
             }
         }
     }
+}
+
+/// An error's words, then each cause's after `: `, as a program that prints one line would
+/// show them (a configuration error as a cause without its `configuration error: `).
+#[cfg(test)]
+pub(crate) fn with_causes(err: &Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        match cause.downcast_ref::<Error>() {
+            Some(Error::Config(c)) => text.push_str(&format!(": {c}")),
+            _ => text.push_str(&format!(": {cause}")),
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// How much of an unexpected body [`Error::UnexpectedResponse`] quotes.
@@ -472,7 +583,7 @@ impl fmt::Display for Unescaped<'_> {
                 write_attempts(f, *attempts)
             }
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
-            Error::Config(m) => write!(f, "configuration error: {m}"),
+            Error::Config(c) => write!(f, "configuration error: {}", c.message),
             Error::Transport(t) => t.fmt(f),
             Error::Credentials(c) => c.fmt(f),
             Error::WaitFailed { waiter, timed_out: true, last_seen, waited } => {
@@ -518,10 +629,18 @@ impl fmt::Display for CredentialsError {
     }
 }
 
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, &self.message)
+    }
+}
+
 impl std::error::Error for ServiceError {}
 
+impl std::error::Error for ConfigError {}
+
 impl std::error::Error for CredentialsError {
-    // The message quotes the cause already; it is here typed, for code that inspects it.
+    // The message says what failed; the cause is here, typed, not repeated in the message.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
@@ -546,6 +665,12 @@ impl std::error::Error for Error {
 impl From<ServiceError> for Error {
     fn from(e: ServiceError) -> Self {
         Error::Service(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
     }
 }
 
@@ -626,15 +751,114 @@ mod tests {
         assert!(matches!(c.cause(), Some(Error::Service(_))));
         assert_eq!(
             chained.to_string(),
-            "could not load credentials: profile `r`: sts AssumeRole at https://sts.amazonaws.com/ failed: service \
-             error ServiceUnavailable (http 503): m"
+            "could not load credentials: profile `r`: sts AssumeRole at https://sts.amazonaws.com/ failed"
         );
-        assert!(std::error::Error::source(&chained).is_some());
+        assert_eq!(
+            std::error::Error::source(&chained).map(|cause| cause.to_string()).as_deref(),
+            Some("service error ServiceUnavailable (http 503): m"),
+            "the cause comes through source(), once"
+        );
         let denied = Error::credentials("sts", "sts AssumeRole failed", Some(service("AccessDenied", 403)));
         assert!(!denied.is_retryable() && denied.code() == Some("AccessDenied"));
-        let config = Error::credentials("process", "credential_process", Some(Error::config("exited with code 3")));
-        assert_eq!(config.to_string(), "credential_process: exited with code 3");
+        let config = Error::credentials(
+            "process",
+            "credential_process",
+            Some(Error::configuration(ConfigErrorKind::CredentialSource, "exited with code 3")),
+        );
+        assert_eq!(config.to_string(), "credential_process");
+        assert_eq!(with_causes(&config), "credential_process: exited with code 3");
         assert!(!config.is_retryable() && config.code().is_none());
+        assert_eq!(config.config_kind(), Some(ConfigErrorKind::CredentialSource));
+    }
+
+    /// Every level of a `source()` chain: its words must not hold the words of any cause below
+    /// it (house style: a cause is shown in the message or through `source()`, not both).
+    fn assert_each_cause_shown_once(err: &(dyn std::error::Error + 'static)) {
+        let mut levels = vec![err.to_string()];
+        let mut source = err.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            for above in &levels {
+                assert!(!above.contains(&text), "{above:?} repeats its cause {text:?} (chain of {err:?})");
+            }
+            levels.push(text);
+            source = cause.source();
+        }
+        assert!(levels.len() > 1 || std::error::Error::source(err).is_none());
+    }
+
+    #[test]
+    fn a_wrapped_cause_appears_once() {
+        let io = || std::io::Error::other("connection reset by peer (os error 104)");
+        let transport = || {
+            Error::Transport(TransportError::new(TransportErrorKind::Io, "i/o error").with_source(io()))
+                .with_attempts(3)
+        };
+        let config = || Error::configuration(ConfigErrorKind::File, "the config file /x, line 2: no '='");
+        let every_variant = [
+            service("ServiceUnavailable", 503),
+            Error::unexpected(502, "not an AWS error document", b"<html>bad gateway</html>", Some("r-1".into())),
+            Error::malformed(200, "not well-formed xml", b"<Resp", None),
+            Error::invalid_input("association id must not be empty"),
+            config(),
+            transport(),
+            Error::credentials("sts", "sts AssumeRole failed", Some(service("Throttling", 400))),
+            Error::credentials("container", "container credentials from http://127.0.0.1/ failed", Some(transport())),
+            Error::credentials("process", "could not load credentials: credential_process", Some(config())),
+            Error::credentials(
+                "profile",
+                "could not load credentials: profile `r`",
+                Some(Error::credentials("sts", "sts AssumeRole failed", Some(transport()))),
+            ),
+            Error::WaitFailed {
+                waiter: "IamInstanceProfileAssociated",
+                timed_out: true,
+                last_seen: "associating".into(),
+                waited: std::time::Duration::from_secs(3),
+            },
+            Error::Cancelled { instance_id: "i-1".into() },
+        ];
+        for err in &every_variant {
+            assert_each_cause_shown_once(err);
+        }
+        // The parts on their own, too.
+        let Error::Credentials(credentials) =
+            Error::credentials("sso", "sso GetRoleCredentials failed", Some(transport()))
+        else {
+            unreachable!()
+        };
+        assert_each_cause_shown_once(&credentials);
+        assert_eq!(credentials.to_string(), "sso GetRoleCredentials failed");
+        let Error::Transport(t) = transport() else { unreachable!() };
+        assert_each_cause_shown_once(&t);
+        assert_each_cause_shown_once(&ConfigError::new(ConfigErrorKind::NoRegion, "no region"));
+        // Shown once, and still shown: a program that prints the chain prints every cause.
+        assert_eq!(
+            with_causes(&every_variant[9]),
+            "could not load credentials: profile `r`: sts AssumeRole failed: i/o error (after 3 attempts): connection \
+             reset by peer (os error 104)"
+        );
+    }
+
+    #[test]
+    fn configuration_errors_have_a_kind() {
+        use ConfigErrorKind as K;
+        for kind in
+            [K::NoRegion, K::NoCredentials, K::InvalidEndpoint, K::InsecureEndpoint, K::ProfileNotFound, K::File]
+        {
+            let err = Error::configuration(kind, "words that may change");
+            assert_eq!(err.config_kind(), Some(kind));
+            assert_eq!(err.is_no_region(), kind == K::NoRegion);
+            assert_eq!(err.is_no_credentials(), kind == K::NoCredentials);
+            assert_eq!(err.is_invalid_endpoint(), kind == K::InvalidEndpoint);
+            assert!(!err.is_retryable());
+            assert_eq!(err.replicate().config_kind(), Some(kind));
+        }
+        assert_eq!(Error::config("AWS_MAX_ATTEMPTS must be ...").config_kind(), Some(K::InvalidValue));
+        assert_eq!(service("AuthFailure", 401).config_kind(), None);
+        // A credential source that needs a region it does not have.
+        let sts = Error::credentials("sts", "sts AssumeRole", Some(Error::configuration(K::NoRegion, "no region")));
+        assert!(sts.is_no_region());
     }
 
     #[test]

@@ -113,7 +113,9 @@ pub use credentials::{
 pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome, PropagationWait};
 #[doc(hidden)]
 pub use env::{Env, Fs};
-pub use error::{CredentialsError, Error, ServiceError, TransportError, TransportErrorKind};
+pub use error::{
+    ConfigError, ConfigErrorKind, CredentialsError, Error, ServiceError, TransportError, TransportErrorKind,
+};
 pub use escape::{escape, escape_lines};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use model::{

@@ -124,7 +124,9 @@ pub(crate) fn build(
         build_client(parsed, profile, settings, timeout).map_err(|e| match (&e, parsed.one("endpoint-url")) {
             // botocore's `ValueError` for a URL without a host (`awscli/botocore/endpoint.py`),
             // which v2 prints plain, exit 255.
-            (Error::Config(m), Some(url)) if m.starts_with("invalid endpoint url") && !botocore_valid_endpoint(url) => {
+            (Error::Config(c), Some(url))
+                if c.kind() == ec2_lite::ConfigErrorKind::InvalidEndpoint && !botocore_valid_endpoint(url) =>
+            {
                 CliError::general(format!("Invalid endpoint: {url}"))
             }
             _ => CliError::from_error(&e, operation, ""),

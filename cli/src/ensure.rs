@@ -411,6 +411,7 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
                 Error::Config(_) => ("ConfigError".to_owned(), e.to_string()),
                 Error::Transport(_) => ("TransportError".to_owned(), e.to_string()),
                 Error::WaitFailed { .. } => ("WaiterError".to_owned(), e.to_string()),
+                Error::Credentials(c) => ("Error".to_owned(), crate::credentials_text(c)),
                 _ => ("Error".to_owned(), e.to_string()),
             };
             m.push(("Error", Value::map(vec![("Code", Value::str(code)), ("Message", Value::str(message))])));

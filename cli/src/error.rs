@@ -120,7 +120,7 @@ impl CliError {
             // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
             // endpoint a general one, anything else bad configuration.
             Error::Credentials(c) => {
-                let message = capitalize(&c.to_string());
+                let message = capitalize(&crate::credentials_text(c));
                 match c.cause().map(root_cause) {
                     Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
                         CliError { code: exit::SERVICE, message, shape: Shape::Plain, debug_detail: None }

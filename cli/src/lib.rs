@@ -13,6 +13,8 @@ mod commands;
 mod complete;
 mod ensure;
 mod error;
+#[cfg(test)]
+mod exit_codes;
 mod help;
 mod input;
 mod output;
@@ -37,27 +39,39 @@ To see help text, you can run:\n\n  ec2-lite help\n  ec2-lite <command> help\n  
 
 /// The library's configuration errors in the AWS CLI v2's words
 /// (`awscli/errorhandler.py`; botocore's `NoRegionError`,
-/// `NoCredentialsError`), with the library's details under `--debug`.
-pub(crate) fn config_error(m: &str) -> CliError {
+/// `NoCredentialsError`), with the library's details under `--debug`: told
+/// apart by their kind, never by their words.
+pub(crate) fn config_error(c: &ec2_lite::ConfigError) -> CliError {
+    use ec2_lite::ConfigErrorKind;
+    let m = c.message();
     let structured = |code: &'static str, message: String| CliError {
         code: exit::CONFIG,
         message,
         shape: Shape::Structured(code),
         debug_detail: Some(m.to_owned()),
     };
-    if m.starts_with("no region") {
-        structured(
+    match c.kind() {
+        ConfigErrorKind::NoRegion => structured(
             "NoRegion",
             "You must specify a region. You can also configure your region by running \"aws configure\".".to_owned(),
-        )
-    } else if m.starts_with("no credentials found") {
+        ),
         // tests/unit/test_clidriver.py, test_aws_configure_in_error_message_no_credentials
-        structured(
+        ConfigErrorKind::NoCredentials => structured(
             "NoCredentials",
             "Unable to locate credentials. You can configure credentials by running \"aws login\".".to_owned(),
-        )
-    } else {
-        CliError::configuration(capitalize(m))
+        ),
+        _ => CliError::configuration(capitalize(m)),
+    }
+}
+
+/// What a credential source failure says, then its cause's words, on one line as v2 prints
+/// it: the library gives the cause through `source()`, not in the message.
+pub(crate) fn credentials_text(c: &ec2_lite::CredentialsError) -> String {
+    match c.cause() {
+        // Its words only, without the `configuration error: ` of `Error`'s `Display`.
+        Some(ec2_lite::Error::Config(cause)) => format!("{c}: {cause}"),
+        Some(cause) => format!("{c}: {cause}"),
+        None => c.to_string(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! they expire, by one caller while the others keep signing with the still-valid ones.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html>
 
-use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, SystemTime};
 
 use super::Credentials;
@@ -37,8 +37,8 @@ impl std::fmt::Debug for LazyCache {
 #[derive(Clone, Default)]
 struct State {
     cached: Option<Entry>,
-    /// When the last load failed, and why.
-    failure: Option<(SystemTime, String)>,
+    /// When the last load failed, and the error, for a caller that waited behind that load.
+    failure: Option<(SystemTime, Arc<Error>)>,
     /// Counts loads, so that a caller that waited knows whether one happened meanwhile.
     loads: u64,
 }
@@ -127,7 +127,7 @@ impl LazyCache {
                     && let Some((_, why)) = &latest.failure
                 {
                     // It failed just now for a caller this one waited behind: not again at once.
-                    return usable.ok_or_else(|| Error::config(why.clone()));
+                    return usable.ok_or_else(|| why.replicate());
                 }
                 match self.load(load) {
                     Ok(c) => Ok(c),
@@ -149,7 +149,7 @@ impl LazyCache {
                 state.cached = Some(Entry { credentials: credentials.clone(), loaded_at: now });
                 state.failure = None;
             }
-            Err(e) => state.failure = Some((now, super::reason(e))),
+            Err(e) => state.failure = Some((now, Arc::new(e.replicate()))),
         }
         result
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::cache::LazyCache;
 use super::context::Setup;
 use super::{Context, Credentials, Load, ProvideCredentials, container, env, profile, web_identity};
-use crate::Error;
 use crate::error::{TransportError, TransportErrorKind};
+use crate::{ConfigErrorKind, Error};
 
 /// The credentials of the AWS SDKs' default chain, looked up where the AWS CLI would look.
 ///
@@ -196,5 +196,8 @@ pub(crate) fn resolve(ctx: &Context) -> Result<Credentials, Error> {
             }
         }
     }
-    Err(Error::config(format!("no credentials found; tried {}", tried.join(", "))))
+    Err(Error::configuration(
+        ConfigErrorKind::NoCredentials,
+        format!("no credentials found; tried {}", tried.join(", ")),
+    ))
 }

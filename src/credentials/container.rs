@@ -12,7 +12,7 @@ use crate::env::Env;
 use crate::http::Request;
 use crate::http::Url;
 use crate::retry::{Attempt, RetryConfig, RetryKind};
-use crate::{CredentialsError, Error};
+use crate::{ConfigErrorKind, CredentialsError, Error};
 
 const RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -57,14 +57,23 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
     }
     let url = Url::parse(full).map_err(bad)?;
     // `localhost` by name; any other name must resolve to allowed addresses.
-    if url.scheme == "https" || url.is_loopback() {
+    if url.scheme == "https" || url.host.eq_ignore_ascii_case("localhost") {
         return Ok(Some(full.to_owned()));
     }
     let addresses = match url.ip() {
         Some(ip) => vec![ip],
+        // `127.1`, `0x7f.0.0.1`, `2130706433`: an address in a spelling the resolver reads as
+        // one (inet_aton), which botocore refuses. Refused before any lookup, whatever it names.
+        None if looks_like_ipv4(&url.host) => {
+            return Err(bad(format!(
+                "{} is an address not written as four decimal numbers; plain http is allowed only to a \
+                 loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23, written out; use https",
+                url.host
+            )));
+        }
         None => resolve(&url.host, url.port).map_err(|e| bad(format!("could not resolve {}: {e}", url.host)))?,
     };
-    let allowed = |ip: &IpAddr| crate::http::is_loopback_ip(*ip) || ALLOWED.contains(ip);
+    let allowed = |ip: &IpAddr| is_loopback(ip) || ALLOWED.contains(ip);
     if addresses.is_empty() || !addresses.iter().all(allowed) {
         return Err(bad(format!(
             "plain http is allowed only to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23, \
@@ -75,24 +84,45 @@ pub(crate) fn uri(env: &Env, resolve: &Resolve) -> Result<Option<String>, Error>
     Ok(Some(full.to_owned()))
 }
 
+/// A loopback address as botocore's `ContainerMetadataFetcher` sees one (`botocore/utils.py`,
+/// `_is_loopback_address`: Python's `ip_address(host).is_loopback`): 127.0.0.0/8, or `::1`.
+/// Not the IPv4-mapped `::ffff:127.0.0.1` (also written `::ffff:7f00:1`), nor `::127.0.0.1`:
+/// botocore and the Rust SDK (`IpAddr::is_loopback`) refuse them for container credentials,
+/// though other uses in this crate count a mapped loopback address as this machine.
+fn is_loopback(ip: &IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+/// Whether `host` is a number or dotted numbers (decimal, octal or `0x` hex: its last label is
+/// one), which URL parsers and `inet_aton` read as an IPv4 address, not as a name to look up.
+fn looks_like_ipv4(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    match hex {
+        Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
 /// The `Authorization` value: the token file (read every time: it is rotated) wins over the
 /// token variable. A token with a line break would split the header, and is refused.
 fn auth_token(ctx: &Context) -> Result<Option<String>, Error> {
     let token = match ctx.env.get(TOKEN_FILE) {
         Some(path) => {
             let path = path.trim();
-            let text = ctx
-                .fs
-                .read_to_string(Path::new(path))
-                .map_err(|e| Error::config(format!("could not read {TOKEN_FILE} {path}: {e}")))?;
+            let text = ctx.fs.read_to_string(Path::new(path)).map_err(|e| {
+                Error::configuration(ConfigErrorKind::File, format!("could not read {TOKEN_FILE} {path}: {e}"))
+            })?;
             Some((text.trim_end().to_owned(), TOKEN_FILE))
         }
         None => ctx.env.get(TOKEN).map(|t| (t.trim_end().to_owned(), TOKEN)),
     };
     match token {
-        Some((t, var)) if t.contains(['\r', '\n']) => {
-            Err(Error::config(format!("the token from {var} has a line break, which a header cannot carry")))
-        }
+        Some((t, var)) if t.contains(['\r', '\n']) => Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("the token from {var} has a line break, which a header cannot carry"),
+        )),
         Some((t, _)) => Ok(Some(t)),
         None => Ok(None),
     }
@@ -146,16 +176,16 @@ pub(crate) fn load(ctx: &Context) -> Result<Load, Error> {
                 let cause = Error::unexpected(response.status, "container endpoint error", &response.body, None);
                 (format!("{url} answered {}", response.status), cause)
             }
-            Err(e) => (format!("could not reach {url}: {}", super::reason(&e)), e),
+            Err(e) => (format!("could not reach {url}"), e),
         };
         Attempt::Retry { error: failure, kind: RetryKind::Transient, retry_after: None }
     })
     .unwrap_or_else(|e| {
         let ((context, cause), attempts) = (e.error, e.attempts);
-        // The context quotes the cause already, as it always did; the cause stays, typed.
+        // The cause, typed, says why and after how many attempts; the context does not repeat it.
         Err(Error::Credentials(CredentialsError {
             provider: PROVIDER,
-            message: format!("{context} ({attempts} attempts)"),
+            message: context,
             source: Some(Box::new(cause.with_attempts(attempts))),
         }))
     })
@@ -213,6 +243,52 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "ecs-tests.json:\n{}", failures.join("\n"));
+    }
+
+    /// botocore 1.44.8 (`botocore/utils.py`, `ContainerMetadataFetcher._validate_allowed_url`,
+    /// which accepts `localhost`, its `_ALLOWED_HOSTS` and what `ipaddress.ip_address(host)
+    /// .is_loopback` says is loopback) refuses each of these; so does the Rust SDK, which calls
+    /// `IpAddr::is_loopback` (false for an IPv4-mapped address).
+    #[test]
+    fn only_loopback_written_out_is_loopback_for_container_credentials() {
+        // A resolver that would say yes to anything: the spellings must be refused before it.
+        let anything_is_loopback: Resolve = Arc::new(|_, _| Ok(vec!["127.0.0.1".parse().unwrap()]));
+        for refused in [
+            "http://[::ffff:127.0.0.1]:1/",
+            "http://[::ffff:7f00:1]/creds",
+            "http://[::127.0.0.1]/creds",
+            "http://127.1/creds",
+            "http://0x7f.0.0.1/creds",
+            "http://0x7f000001/creds",
+            "http://0177.0.0.1/creds",
+            "http://127.0.0.01/creds",
+            "http://2130706433/creds",
+            "http://[::ffff:169.254.170.2]/creds",
+        ] {
+            let env = Env::from_pairs([(FULL_URI, refused)]);
+            let err = uri(&env, &anything_is_loopback).expect_err(refused);
+            assert!(err.to_string().contains("plain http is allowed only to a loopback address"), "{refused}: {err}");
+        }
+        for accepted in [
+            "http://127.0.0.1:1/creds",
+            "http://127.255.255.254/creds",
+            "http://[::1]:8080/creds",
+            "http://[0:0:0:0:0:0:0:1]/creds",
+            "http://localhost/creds",
+            "http://LOCALHOST:1/creds",
+            "http://169.254.170.2/v2/credentials",
+            "http://[fd00:ec2::23]/v1/credentials",
+            "https://[::ffff:10.0.0.1]/creds",
+        ] {
+            let env = Env::from_pairs([(FULL_URI, accepted)]);
+            assert_eq!(uri(&env, &no_dns()).unwrap().as_deref(), Some(accepted));
+        }
+        // A name that resolves to an IPv4-mapped loopback address is refused too.
+        let mapped: Resolve = Arc::new(|_, _| Ok(vec!["::ffff:127.0.0.1".parse().unwrap()]));
+        let env = Env::from_pairs([(FULL_URI, "http://creds.internal/")]);
+        assert!(uri(&env, &mapped).is_err());
+        // Names that merely start or end with digits are names.
+        assert!(!looks_like_ipv4("ecs-agent.1a") && !looks_like_ipv4("10.example") && looks_like_ipv4("1.2.3.4."));
     }
 
     #[test]

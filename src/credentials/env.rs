@@ -2,8 +2,8 @@
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html>
 
 use super::Credentials;
-use crate::Error;
 use crate::env::Env;
+use crate::{ConfigErrorKind, Error};
 
 /// Reads the environment the way the AWS SDKs do: blank values count as
 /// unset; no access key means "not configured" (`Ok(None)`), so the next
@@ -15,7 +15,10 @@ pub(crate) fn from_env(env: &Env) -> Result<Option<Credentials>, Error> {
         return Ok(None);
     };
     let Some(secret) = env.get("AWS_SECRET_ACCESS_KEY") else {
-        return Err(Error::config("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both, or neither"));
+        return Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both, or neither",
+        ));
     };
     let token = env.get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned());
     let credentials = Credentials::new(access_key_id.trim(), secret.trim(), token);

@@ -28,7 +28,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 pub use chain::{DefaultCredentialsChain, DefaultCredentialsChainBuilder};
 
 /// How long the default chain may take to load credentials, a `credential_process` included,
@@ -198,14 +198,14 @@ pub(crate) enum Load {
 /// The message of an error from a credential source, without `Error::Config`'s prefix.
 pub(crate) fn reason(e: &Error) -> String {
     match e {
-        Error::Config(m) => m.clone(),
+        Error::Config(c) => c.message().to_owned(),
         other => other.to_string(),
     }
 }
 
 /// A configuration error naming the setting (`source`) that is wrong, and why.
 pub(crate) fn bad_setting(source: &str, e: &Error) -> Error {
-    Error::config(format!("{source}: {}", reason(e)))
+    Error::configuration(e.config_kind().unwrap_or(ConfigErrorKind::InvalidValue), format!("{source}: {}", reason(e)))
 }
 
 /// Every parser of what a credential source answers, for the fuzz targets.

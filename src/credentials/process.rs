@@ -11,8 +11,8 @@ use tinyjson::JsonValue;
 
 use super::json;
 use super::{Context, Credentials};
-use crate::Error;
 use crate::profile::CredentialProcess;
+use crate::{ConfigErrorKind, Error};
 
 /// Output larger than this is not credentials.
 const MAX_OUTPUT_BYTES: u64 = 64 * 1024;
@@ -43,8 +43,12 @@ pub(crate) fn load(ctx: &Context, process: &CredentialProcess) -> Result<Credent
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let deadline = Instant::now() + ctx.load_timeout;
-    let mut child =
-        command.spawn().map_err(|e| Error::config(format!("could not run credential_process `{program}`: {e}")))?;
+    let mut child = command.spawn().map_err(|e| {
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("could not run credential_process `{program}`: {e}"),
+        )
+    })?;
     // Both pipes are drained at once, so a chatty stderr cannot block the child; the pipes
     // close when the command and whatever inherited them are gone.
     let (tx, rx) = mpsc::channel();
@@ -64,16 +68,22 @@ pub(crate) fn load(ctx: &Context, process: &CredentialProcess) -> Result<Credent
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             kill_tree(&mut child);
-            return Err(Error::config(format!(
-                "credential_process `{program}` did not finish within {:.1}s: it was stopped, with the \
-                 processes it started",
-                ctx.load_timeout.as_secs_f64()
-            )));
+            return Err(Error::configuration(
+                ConfigErrorKind::CredentialSource,
+                format!(
+                    "credential_process `{program}` did not finish within {:.1}s: it was stopped, with the \
+                     processes it started",
+                    ctx.load_timeout.as_secs_f64()
+                ),
+            ));
         }
         if status.is_none() {
-            status = child
-                .try_wait()
-                .map_err(|e| Error::config(format!("could not run credential_process `{program}`: {e}")))?;
+            status = child.try_wait().map_err(|e| {
+                Error::configuration(
+                    ConfigErrorKind::CredentialSource,
+                    format!("could not run credential_process `{program}`: {e}"),
+                )
+            })?;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(10))) {
             Ok((0, bytes)) => stdout = Some(bytes),
@@ -90,19 +100,33 @@ pub(crate) fn load(ctx: &Context, process: &CredentialProcess) -> Result<Credent
     }
     let (stdout, stderr) = (stdout.unwrap_or_default(), stderr.unwrap_or_default());
     let Some(status) = status else {
-        return Err(Error::config(format!("could not run credential_process `{program}`")));
+        return Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("could not run credential_process `{program}`"),
+        ));
     };
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
         let stderr: String = stderr.trim().chars().take(MAX_STDERR_CHARS).collect();
         let code = status.code().map_or_else(|| "a signal".to_owned(), |c| format!("code {c}"));
         let detail = if stderr.is_empty() { String::new() } else { format!(": {stderr}") };
-        return Err(Error::config(format!("credential_process `{program}` exited with {code}{detail}")));
+        return Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("credential_process `{program}` exited with {code}{detail}"),
+        ));
     }
-    let text = String::from_utf8(stdout)
-        .map_err(|_| Error::config(format!("credential_process `{program}` printed bytes that are not UTF-8")))?;
-    let credentials = parse_output(&text)
-        .map_err(|why| Error::config(format!("could not parse the output of credential_process `{program}`: {why}")))?;
+    let text = String::from_utf8(stdout).map_err(|_| {
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("credential_process `{program}` printed bytes that are not UTF-8"),
+        )
+    })?;
+    let credentials = parse_output(&text).map_err(|why| {
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("could not parse the output of credential_process `{program}`: {why}"),
+        )
+    })?;
     Ok(match (&process.account_id, credentials.account_id()) {
         (Some(account), None) => credentials.with_account_id(account),
         _ => credentials,

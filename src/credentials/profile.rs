@@ -4,8 +4,8 @@
 
 use super::web_identity::{self, WebIdentity};
 use super::{Context, Credentials, Load, container, env, process, sso, sts};
-use crate::Error;
 use crate::profile::{BaseProvider, CredentialSource, RoleHop};
+use crate::{ConfigErrorKind, Error};
 
 /// Credentials from the selected profile. Not configured when the files have no profiles, no
 /// `default` profile is selected and there is none, or the profile holds only settings; a
@@ -33,7 +33,10 @@ fn base(ctx: &Context, base: &BaseProvider, profile: &str) -> Result<Credentials
     // A source named by `credential_source` is configured on purpose: "not here" is an error.
     let required = |source: CredentialSource, load: Result<Load, Error>| match load? {
         Load::Loaded(c) => Ok(c),
-        Load::NotConfigured(why) => Err(Error::config(format!("credential_source {}: {why}", source.as_str()))),
+        Load::NotConfigured(why) => Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("credential_source {}: {why}", source.as_str()),
+        )),
     };
     match base {
         BaseProvider::StaticKeys(keys) => {
@@ -63,7 +66,8 @@ fn base(ctx: &Context, base: &BaseProvider, profile: &str) -> Result<Credentials
             web_identity::assume(ctx, &w, "web-identity-token-profile")
         }
         BaseProvider::Sso(s) => sso::load(ctx, profile, s),
-        BaseProvider::LoginSession { .. } => Err(Error::config(
+        BaseProvider::LoginSession { .. } => Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
             "login_session (a console sign-in from `aws login`) is not supported by this crate; \
              use `aws configure export-credentials` with credential_process, or SSO",
         )),

@@ -9,12 +9,12 @@ use tinyjson::JsonValue;
 
 use super::json;
 use super::{Context, Credentials, sts};
-use crate::Error;
 use crate::http::{Request, Response};
 use crate::profile::{self, Platform, Sso};
 use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::percent::encode_into;
 use crate::timestamp::{format_timestamp, parse_timestamp};
+use crate::{ConfigErrorKind, Error};
 
 const PROVIDER: &str = "sso";
 
@@ -31,10 +31,13 @@ pub(crate) struct SsoRole<'a> {
 /// account and role is for an access token (Builder ID tools), not credentials: an error.
 pub(crate) fn load(ctx: &Context, profile: &str, sso: &Sso) -> Result<Credentials, Error> {
     let (Some(account_id), Some(role_name)) = (sso.sso_account_id.as_deref(), sso.sso_role_name.as_deref()) else {
-        return Err(Error::config(format!(
-            "profile `{profile}` has SSO settings without sso_account_id and sso_role_name: the selected profile \
-             will resolve an access token instead of credentials"
-        )));
+        return Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!(
+                "profile `{profile}` has SSO settings without sso_account_id and sso_role_name: the selected profile \
+                 will resolve an access token instead of credentials"
+            ),
+        ));
     };
     let role = SsoRole { profile, sso, account_id, role_name };
     let token = cached_token(ctx, &role)?;
@@ -54,14 +57,24 @@ pub(crate) fn cache_file(home: &str, sso: &Sso) -> PathBuf {
 fn cached_token(ctx: &Context, role: &SsoRole<'_>) -> Result<String, Error> {
     let login = format!("aws sso login --profile {}", role.profile);
     let home = profile::home_dir(&ctx.env, Platform::current()).ok_or_else(|| {
-        Error::config(format!("no home directory (HOME) to find the cached SSO token in; run `{login}`"))
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("no home directory (HOME) to find the cached SSO token in; run `{login}`"),
+        )
     })?;
     let path = cache_file(&home, role.sso);
     let text = ctx.fs.read_to_string(&path).map_err(|e| {
-        Error::config(format!("could not read the cached SSO token `{}`: {e}; run `{login}`", path.display()))
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("could not read the cached SSO token `{}`: {e}; run `{login}`", path.display()),
+        )
     })?;
-    parse_cached_token(&text, ctx.now())
-        .map_err(|why| Error::config(format!("the cached SSO token `{}` {why}; run `{login}`", path.display())))
+    parse_cached_token(&text, ctx.now()).map_err(|why| {
+        Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            format!("the cached SSO token `{}` {why}; run `{login}`", path.display()),
+        )
+    })
 }
 
 /// `accessToken` of a cache file, if `expiresAt` is still ahead.

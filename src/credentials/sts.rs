@@ -13,7 +13,7 @@ use crate::http::Url;
 use crate::query::{FORM_CONTENT_TYPE, QueryBody};
 use crate::retry::{self, Attempt, RetryConfig};
 use crate::sigv4::{self, SignableRequest, SigningParams};
-use crate::{Error, xml};
+use crate::{ConfigErrorKind, Error, xml};
 
 /// The STS API version of both actions.
 pub(crate) const STS_API_VERSION: &str = "2011-06-15";
@@ -91,10 +91,13 @@ pub(crate) fn service_endpoint(ctx: &Context, service_id: &str, host_prefix: &st
         Some(configured) => {
             let endpoint = configured.parse()?;
             if endpoint.scheme == "http" && !endpoint.is_loopback() && !ctx.allow_insecure_http {
-                return Err(Error::config(format!(
-                    "{}: refusing to send credentials over plain http to {}; use https or a loopback endpoint",
-                    configured.source, endpoint.authority
-                )));
+                return Err(Error::configuration(
+                    ConfigErrorKind::InsecureEndpoint,
+                    format!(
+                        "{}: refusing to send credentials over plain http to {}; use https or a loopback endpoint",
+                        configured.source, endpoint.authority
+                    ),
+                ));
             }
             Ok(endpoint)
         }
@@ -236,7 +239,8 @@ mod tests {
         assert_eq!(c.provider(), "sts");
         assert!(matches!(c.cause(), Some(Error::Service(_))));
         assert!(
-            err.to_string().starts_with("sts AssumeRole at https://sts.us-east-1.amazonaws.com/ failed: service error")
+            crate::error::with_causes(&err)
+                .starts_with("sts AssumeRole at https://sts.us-east-1.amazonaws.com/ failed: service error")
         );
 
         let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";

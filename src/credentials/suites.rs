@@ -561,7 +561,7 @@ fn run_case(suite: Suite, name: &str) -> Result<(), String> {
             }
         }
         (Err(e), None, Some(want)) => {
-            let message = e.to_string();
+            let message = crate::error::with_causes(e);
             let words = OUR_WORDS.iter().find(|(c, _, _)| *c == name).map_or(want, |(_, rust, ours)| {
                 assert_eq!(*rust, want, "{name}: OUR_WORDS quotes the Rust SDK's words wrongly");
                 ours

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Context, Credentials, Load, sts};
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 
 /// What to exchange: the role, the token file (read at every refresh: it is rotated) and the
 /// session name.
@@ -22,7 +22,10 @@ pub(crate) struct WebIdentity {
 pub(crate) fn from_env(ctx: &Context) -> Result<Option<WebIdentity>, Error> {
     let Some(token_file) = ctx.env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else { return Ok(None) };
     let Some(role_arn) = ctx.env.get("AWS_ROLE_ARN") else {
-        return Err(Error::config("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set both, or neither"));
+        return Err(Error::configuration(
+            ConfigErrorKind::CredentialSource,
+            "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set both, or neither",
+        ));
     };
     Ok(Some(WebIdentity {
         role_arn: role_arn.trim().to_owned(),
@@ -42,14 +45,19 @@ pub(crate) fn load_from_env(ctx: &Context) -> Result<Load, Error> {
 /// Reads the token and exchanges it. `session_base` names the default session: the Rust SDK's
 /// `web-identity-token` for the environment, `web-identity-token-profile` for a profile.
 pub(crate) fn assume(ctx: &Context, w: &WebIdentity, session_base: &str) -> Result<Credentials, Error> {
-    let token = ctx
-        .fs
-        .read_to_string(Path::new(&w.token_file))
-        .map_err(|e| Error::config(format!("could not read the web identity token file {}: {e}", w.token_file)))?;
+    let token = ctx.fs.read_to_string(Path::new(&w.token_file)).map_err(|e| {
+        Error::configuration(
+            ConfigErrorKind::File,
+            format!("could not read the web identity token file {}: {e}", w.token_file),
+        )
+    })?;
     // A trailing newline is how editors and `echo` end files; it is not part of a token.
     let token = token.trim();
     if token.is_empty() {
-        return Err(Error::config(format!("the web identity token file {} is empty", w.token_file)));
+        return Err(Error::configuration(
+            ConfigErrorKind::File,
+            format!("the web identity token file {} is empty", w.token_file),
+        ));
     }
     let session_name = match &w.session_name {
         Some(s) => s.clone(),

@@ -20,7 +20,7 @@ use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub(crate) use agent::{HttpSettings, agent};
 pub(crate) use ca_bundle::TrustRoots;
-pub(crate) use url::{Url, is_loopback_ip};
+pub(crate) use url::Url;
 
 /// Sends one request and reads its response whole: the seam between the crate and the
 /// network. [`HttpClient`] is the real one; tests put their own in its place (as ureq's test
@@ -289,7 +289,8 @@ pub(crate) fn transport_error(e: ureq::Error) -> Error {
         return config;
     }
     let (kind, message) = match &e {
-        ureq::Error::Timeout(t) => (K::Timeout, format!("request timed out ({t})")),
+        // Which timeout (connect, global) is in the source, not repeated here.
+        ureq::Error::Timeout(_) => (K::Timeout, "request timed out".to_owned()),
         ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
         ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
         ureq::Error::BodyExceedsLimit(n) => (K::BodyTooLarge, format!("response body larger than {n} bytes, refused")),

@@ -66,7 +66,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
         }
         let config = self.roots.client_config().map_err(|e| {
             let message = match e {
-                Error::Config(m) => m,
+                Error::Config(c) => c.message().to_owned(),
                 other => other.to_string(),
             };
             ureq::Error::Other(Box::new(ConfigError(message)))

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 
 /// An `http(s)://` URL, parsed into what decides where a request goes and the `Host` it is
 /// signed with.
@@ -27,7 +27,9 @@ impl Url {
     /// An endpoint: `scheme://host[:port][/path]`. Query, fragment and user info are refused:
     /// they have no meaning for an AWS endpoint.
     pub(crate) fn endpoint(url: &str) -> Result<Self, Error> {
-        parse(url, false).map_err(|why| Error::config(format!("invalid endpoint url {url:?}: {why}")))
+        parse(url, false).map_err(|why| {
+            Error::configuration(ConfigErrorKind::InvalidEndpoint, format!("invalid endpoint url {url:?}: {why}"))
+        })
     }
 
     /// `scheme://host[:port][/path][?query]`; user info and fragments are refused.
@@ -62,7 +64,8 @@ impl Url {
 
 /// Whether `host` (a name, an address, an IPv6 address in brackets) is this machine: a loopback
 /// address written out (127.0.0.0/8, `::1`, `::ffff:127.0.0.1`), or the name `localhost`
-/// itself. The one rule for plain HTTP with credentials, the container endpoints and proxies.
+/// itself. The one rule for plain HTTP with credentials and for proxies; the container
+/// endpoints follow botocore's stricter one (no IPv4-mapped address).
 /// Not `*.localhost`: such names go to the system resolver, and a hostile resolver would
 /// receive a signed request and its session token in clear text.
 pub(crate) fn is_loopback_host(host: &str) -> bool {

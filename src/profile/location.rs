@@ -1,13 +1,14 @@
 //! Where the `config` and `credentials` files are, which profile is selected, and loading them.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/file-location.html>
 
-use std::io;
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::parse::{FileKind, ProfileSet, Section};
+use super::parse::{FileKind, ProfileSet, ReadError, Section};
 use super::resolve::{self, ProfileChain};
-use crate::Error;
 use crate::env::{Env, Fs};
+use crate::{ConfigErrorKind, Error};
 
 /// The platform whose rules apply to home directories and path separators. A parameter rather
 /// than `cfg!(windows)` so that the Windows cases of the cross-SDK suite run everywhere.
@@ -108,8 +109,9 @@ pub(crate) fn selected_profile(env: &Env) -> &str {
 /// Both files, parsed and merged, and the profile the environment selects.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct LoadedProfiles {
-    /// Every section of both files.
-    pub(crate) set: ProfileSet,
+    /// Every section of both files, shared by the copies a program makes (settings, clients):
+    /// a generated config can hold hundreds of thousands of profiles.
+    pub(crate) set: Arc<ProfileSet>,
     /// `AWS_PROFILE`, else `default`; or the profile the caller named.
     pub(crate) selected: String,
     /// Where the files were looked for, for messages.
@@ -121,7 +123,7 @@ impl LoadedProfiles {
     #[cfg(test)]
     pub(crate) fn from_text(config: &str, selected: &str) -> Self {
         let set = ProfileSet::parse(Some(config), None).unwrap_or_else(|e| panic!("bad test config: {e}"));
-        LoadedProfiles { set, selected: selected.to_owned(), locations: Locations::default() }
+        LoadedProfiles { set: Arc::new(set), selected: selected.to_owned(), locations: Locations::default() }
     }
 
     /// `/h/.aws/config or /h/.aws/credentials`: where a profile was looked for.
@@ -145,11 +147,10 @@ impl LoadedProfiles {
         if self.selected == "default" || self.set.profile(&self.selected).is_some() {
             return Ok(());
         }
-        Err(Error::config(format!(
-            "the profile `{}` ({how}) is not defined in {}",
-            self.selected,
-            self.describe_files()
-        )))
+        Err(Error::configuration(
+            ConfigErrorKind::ProfileNotFound,
+            format!("the profile `{}` ({how}) is not defined in {}", self.selected, self.describe_files()),
+        ))
     }
 
     /// The selected profile, if either file defines it.
@@ -164,25 +165,27 @@ impl LoadedProfiles {
     }
 }
 
-/// The largest config or credentials file read. Real ones are a few kilobytes; parsing takes
-/// about fourteen times the file's size in memory, so a cap keeps a hostile or mistaken file
-/// (a log written to the wrong path) from taking hundreds of megabytes.
-pub(crate) const MAX_PROFILE_FILE_BYTES: u64 = 8 * 1024 * 1024;
-
 /// Reads and parses the two files.
 pub(crate) fn load(env: &Env, fs: &Fs) -> Result<LoadedProfiles, Error> {
-    load_with(env, Platform::current(), |path| fs.read_limited(path, MAX_PROFILE_FILE_BYTES))
+    load_with(env, Platform::current(), |path| Ok(Box::new(fs.open_regular(path)?)))
 }
 
-/// [`load`] with the platform and the file reader as parameters. A file that does not exist
+/// [`load`] with the platform and the file opener as parameters. A file that does not exist
 /// reads as empty, whether its path is the default or was set explicitly (as in the other
 /// SDKs, where an explicit path only adds a warning). A file that exists but cannot be read, or
 /// is not UTF-8, is an error naming it: silently skipping it would change which credentials
 /// are used.
+///
+/// A file is read a line at a time and never held whole, so that any file the AWS CLI reads
+/// (a large organisation's generated SSO config runs to tens of megabytes) is read here too: in
+/// memory, one line at a time plus what the profiles keep: each property once, in less than its
+/// lines took in the file, and up to about a hundred bytes a section besides. That is under
+/// twice the size of a generated SSO config (a section of five or six properties); only a file
+/// of nothing but empty sections costs more than three times its size.
 pub(crate) fn load_with(
     env: &Env,
     platform: Platform,
-    mut read: impl FnMut(&Path) -> io::Result<Vec<u8>>,
+    mut open: impl FnMut(&Path) -> io::Result<Box<dyn BufRead>>,
 ) -> Result<LoadedProfiles, Error> {
     let where_ = locations(env, platform);
     let mut set = ProfileSet::default();
@@ -190,27 +193,14 @@ pub(crate) fn load_with(
         [(FileKind::Config, "config", &where_.config), (FileKind::Credentials, "credentials", &where_.credentials)]
     {
         let Some(path) = path else { continue };
-        let bytes = match read(path) {
-            Ok(bytes) => bytes,
+        let mut reader = match open(path) {
+            Ok(reader) => reader,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                return Err(Error::config(format!("could not read the {what} file {}: {e}", path.display())));
-            }
+            Err(e) => return Err(ReadError::Io(e).into_error(what, &path.display().to_string())),
         };
-        if bytes.len() as u64 > MAX_PROFILE_FILE_BYTES {
-            return Err(Error::config(format!(
-                "the {what} file {} is larger than {} MiB: not a configuration file",
-                path.display(),
-                MAX_PROFILE_FILE_BYTES >> 20
-            )));
-        }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            Error::config(format!("the {what} file {} is not valid UTF-8 (byte {at})", path.display()))
-        })?;
-        set.merge(kind, &path.display().to_string(), &text)?;
+        set.read(kind, &mut reader).map_err(|e| e.into_error(what, &path.display().to_string()))?;
     }
-    Ok(LoadedProfiles { set, selected: selected_profile(env).to_owned(), locations: where_ })
+    Ok(LoadedProfiles { set: Arc::new(set), selected: selected_profile(env).to_owned(), locations: where_ })
 }
 
 #[cfg(test)]
@@ -252,11 +242,11 @@ mod tests {
         assert_eq!(selected_profile(&Env::from_pairs([("AWS_PROFILE", "  ")])), "default");
     }
 
-    fn fake_fs(files: &[(&str, &[u8])]) -> impl FnMut(&Path) -> io::Result<Vec<u8>> {
+    fn fake_fs(files: &[(&str, &[u8])]) -> impl FnMut(&Path) -> io::Result<Box<dyn BufRead>> {
         let files: HashMap<PathBuf, Vec<u8>> = files.iter().map(|(p, b)| (PathBuf::from(p), b.to_vec())).collect();
         move |path| match files.get(path) {
             Some(b) if b == b"EACCES" => Err(io::Error::from(io::ErrorKind::PermissionDenied)),
-            Some(b) => Ok(b.clone()),
+            Some(b) => Ok(Box::new(io::Cursor::new(b.clone()))),
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         }
     }
@@ -278,7 +268,7 @@ mod tests {
     fn missing_files_are_empty_even_when_named_explicitly() {
         let env = Env::from_pairs([("HOME", "/h"), ("AWS_CONFIG_FILE", "/nope/config")]);
         let loaded = load_with(&env, Platform::Unix, fake_fs(&[])).unwrap();
-        assert_eq!((&loaded.set, loaded.selected.as_str()), (&ProfileSet::default(), "default"));
+        assert_eq!((&*loaded.set, loaded.selected.as_str()), (&ProfileSet::default(), "default"));
         assert_eq!(loaded.describe_files(), "/nope/config or /h/.aws/credentials");
         assert!(loaded.check_selected("from AWS_PROFILE").is_ok());
         let dev = LoadedProfiles { selected: "dev".into(), ..loaded.clone() };

@@ -1,10 +1,12 @@
 //! Parsing the `config` and `credentials` files into profiles, SSO sessions and services sections.
 //! <https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html>
 
+#[cfg(test)]
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::BufRead;
 
-use crate::Error;
+use crate::{ConfigErrorKind, Error};
 
 /// The only characters the format treats as whitespace. Not `char::is_whitespace`: a
 /// non-breaking space in a value is part of the value in every SDK.
@@ -21,23 +23,41 @@ pub(crate) enum FileKind {
     Credentials,
 }
 
+/// Between two properties in [`Section`]'s text. No value holds it: a value and each of its
+/// continuation lines are trimmed of spaces and tabs, so a line break in a value is never
+/// followed by a tab.
+const SEPARATOR: &str = "\n\t";
+
 /// One section: a profile, an `[sso-session x]` or a `[services x]`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct Section {
-    name: String,
-    /// Keys are ASCII-lowercase. A sub-property group is kept raw (`"\nname = value"`), as the
-    /// spec asks, and read through [`Section::sub_property`].
-    properties: BTreeMap<String, String>,
+    /// How much of `text` is the name.
+    name_len: usize,
+    /// The name, then its properties in file order, each `key=value`, joined by
+    /// [`SEPARATOR`]; of two definitions of a key the later wins. Keys are ASCII-lowercase
+    /// identifiers, which hold no `=`. A sub-property group is kept raw (`"\nname = value"`),
+    /// as the spec asks, and read through [`Section::sub_property`]. One string, not a map: a
+    /// section takes about the memory of its lines in the file, however many properties it has.
+    text: String,
 }
 
 impl Section {
     fn new(name: &str) -> Self {
-        Section { name: name.to_owned(), properties: BTreeMap::new() }
+        Section { name_len: name.len(), text: name.to_owned() }
     }
 
     /// The section's name, without its `profile ` / `sso-session ` / `services ` prefix.
     pub(crate) fn name(&self) -> &str {
-        &self.name
+        self.text.get(..self.name_len).unwrap_or_default()
+    }
+
+    fn properties_text(&self) -> &str {
+        self.text.get(self.name_len..).unwrap_or_default()
+    }
+
+    /// Every definition, last first.
+    fn definitions(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.properties_text().rsplit(SEPARATOR).filter_map(|p| p.split_once('='))
     }
 
     /// The value of `key` (any case), or `None` when unset or blank: an empty `region =` must
@@ -48,13 +68,17 @@ impl Section {
 
     /// The value of `key` exactly as parsed, empty values included.
     pub(crate) fn raw(&self, key: &str) -> Option<&str> {
-        self.properties.get(&key.to_ascii_lowercase()).map(String::as_str)
+        self.definitions().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
     }
 
     /// Every property as parsed, keys lowercase, in key order.
     #[cfg(test)]
     pub(crate) fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.properties.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        let mut last = BTreeMap::new();
+        for (k, v) in self.definitions() {
+            last.entry(k).or_insert(v);
+        }
+        last.into_iter()
     }
 
     /// `sub_key` inside the sub-property group `key`, as in
@@ -64,31 +88,43 @@ impl Section {
         // Only a property whose own value is empty has sub-properties; `ec2 = x` followed by an
         // indented `k = v` is a multi-line value, not a group.
         let group = self.raw(key)?.strip_prefix('\n')?;
-        let sub_key = sub_key.to_ascii_lowercase();
         group
             .split('\n')
             .filter_map(|line| parse_property_line(line).ok())
-            .filter(|(k, _)| *k == sub_key)
+            .filter(|(k, _)| k.eq_ignore_ascii_case(sub_key))
             .map(|(_, v)| v)
             .next_back()
             .filter(|v| !v.is_empty())
     }
 
-    fn merge(&mut self, properties: &[RawProperty]) {
-        for p in properties {
-            // Keys that cannot be identifiers are dropped, not errors: other SDKs accept the
-            // file, so this one must too.
-            if is_identifier(&p.key) {
-                self.properties.insert(p.key.clone(), p.value.clone());
-            }
+    /// Adds the properties of `later` (a section of the same name) after the ones here.
+    fn append(&mut self, later: &Section) {
+        let text = later.properties_text();
+        if text.is_empty() {
+            return;
         }
+        if !self.properties_text().is_empty() {
+            self.text.push_str(SEPARATOR);
+        }
+        self.text.push_str(text);
+    }
+
+    /// Adds one property, `key` (lowercased here) and `value`.
+    fn push(&mut self, key: &str, value: &str) {
+        if !self.properties_text().is_empty() {
+            self.text.push_str(SEPARATOR);
+        }
+        self.text.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+        self.text.push('=');
+        self.text.push_str(value);
     }
 }
 
 impl fmt::Debug for Section {
     // Values may be secrets (`aws_secret_access_key`, `aws_session_token`): show keys only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Section").field("name", &self.name).field("keys", &self.properties.keys()).finish()
+        let keys: std::collections::BTreeSet<&str> = self.definitions().map(|(k, _)| k).collect();
+        f.debug_struct("Section").field("name", &self.name()).field("keys", &keys).finish()
     }
 }
 
@@ -96,9 +132,11 @@ impl fmt::Debug for Section {
 /// merged the way the AWS SDKs merge them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ProfileSet {
-    profiles: BTreeMap<String, Section>,
-    sso_sessions: BTreeMap<String, Section>,
-    services: BTreeMap<String, Section>,
+    /// Each kind sorted by name, one section a name: a sorted list rather than a map, for the
+    /// memory a generated config of hundreds of thousands of profiles takes.
+    profiles: Vec<Section>,
+    sso_sessions: Vec<Section>,
+    services: Vec<Section>,
 }
 
 impl ProfileSet {
@@ -119,53 +157,79 @@ impl ProfileSet {
     /// set the new file's value wins. Merge `config` first, then `credentials`, so that the
     /// credentials file wins as the spec requires. `source` names the file in error messages.
     /// Nothing is merged when the text has a syntax error.
+    #[cfg(any(test, feature = "_fuzzing"))]
     pub(crate) fn merge(&mut self, kind: FileKind, source: &str, text: &str) -> Result<(), Error> {
-        let raw = parse_raw(text).map_err(|(line, e)| Error::config(format!("{source}, line {line}: {e}")))?;
-        let keys: Vec<Option<SectionKey<'_>>> = raw.iter().map(|s| SectionKey::classify(s.header, kind)).collect();
+        self.read(kind, text.as_bytes()).map_err(|e| e.into_error("", source))
+    }
+
+    /// [`ProfileSet::merge`] from a reader, a line at a time: the file is never held whole.
+    pub(crate) fn read(&mut self, kind: FileKind, mut reader: impl BufRead) -> Result<(), ReadError> {
+        let mut file = FileParser::new(kind);
+        let (mut line, mut number, mut offset) = (Vec::new(), 0, 0);
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(ReadError::Io)?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            // As `str::lines`: the line break is `\n` or `\r\n`.
+            let text: &[u8] = match line.strip_suffix(b"\n") {
+                Some(text) => text.strip_suffix(b"\r").unwrap_or(text),
+                None => &line,
+            };
+            let text = std::str::from_utf8(text).map_err(|e| ReadError::NotUtf8 { at: offset + e.valid_up_to() })?;
+            // A byte-order mark from a Windows editor would otherwise make the first header a
+            // "property before any profile".
+            let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+            file.line(number, text).map_err(|(line, why)| ReadError::Syntax { line, why })?;
+            offset += read;
+        }
+        self.absorb(file);
+        Ok(())
+    }
+
+    /// Merges in a file parsed line by line.
+    fn absorb(&mut self, file: FileParser) {
+        let FileParser { mut profiles, bare_default, sso_sessions, services, .. } = file.finish();
         // `[profile default]` beats `[default]` in the same file, which is then ignored whole,
         // not merged: a user who writes both means the prefixed one.
-        let prefixed_default =
-            keys.iter().any(|k| matches!(k, Some(SectionKey::Profile { name: "default", prefixed: true })));
-        // In file order, so that of two spellings of one section (`[profile a]`, `[profile  a]`)
-        // the later wins, as it does for two identical headers.
-        for (key, section) in keys.into_iter().zip(&raw) {
-            let (map, name) = match key {
-                None => continue,
-                Some(SectionKey::Profile { name: "default", prefixed: false }) if prefixed_default => continue,
-                Some(SectionKey::Profile { name, .. }) => (&mut self.profiles, name),
-                Some(SectionKey::SsoSession(name)) => (&mut self.sso_sessions, name),
-                Some(SectionKey::Services(name)) => (&mut self.services, name),
-            };
-            map.entry(name.to_owned()).or_insert_with(|| Section::new(name)).merge(&section.properties);
+        if let Some(bare) = bare_default
+            && find(&profiles, "default").is_none()
+        {
+            let at = profiles.partition_point(|s| s.name() < "default");
+            profiles.insert(at, bare);
         }
-        Ok(())
+        merge_sorted(&mut self.profiles, profiles);
+        merge_sorted(&mut self.sso_sessions, sso_sessions);
+        merge_sorted(&mut self.services, services);
     }
 
     /// The profile called `name`.
     pub(crate) fn profile(&self, name: &str) -> Option<&Section> {
-        self.profiles.get(name)
+        find(&self.profiles, name)
     }
 
     /// The `[sso-session name]` section.
     pub(crate) fn sso_session(&self, name: &str) -> Option<&Section> {
-        self.sso_sessions.get(name)
+        find(&self.sso_sessions, name)
     }
 
     /// The `[services name]` section.
     pub(crate) fn services(&self, name: &str) -> Option<&Section> {
-        self.services.get(name)
+        find(&self.services, name)
     }
 
     /// Every profile, by name.
     #[cfg(test)]
     pub(crate) fn profiles(&self) -> impl Iterator<Item = &Section> {
-        self.profiles.values()
+        self.profiles.iter()
     }
 
     /// Every `[sso-session x]` section, by name.
     #[cfg(test)]
     pub(crate) fn sso_sessions(&self) -> impl Iterator<Item = &Section> {
-        self.sso_sessions.values()
+        self.sso_sessions.iter()
     }
 
     /// True when neither file defined a profile.
@@ -187,14 +251,19 @@ impl ProfileSet {
     {
         let section = |(name, props): (N, P)| {
             let mut s = Section::new(name.as_ref());
-            s.properties =
-                props.into_iter().map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.as_ref().to_owned())).collect();
-            (s.name.clone(), s)
+            for (k, v) in props {
+                s.push(k.as_ref(), v.as_ref());
+            }
+            s
+        };
+        let sorted = |mut sections: Vec<Section>| {
+            sections.sort_by(|a, b| a.name().cmp(b.name()));
+            sections
         };
         ProfileSet {
-            profiles: profiles.into_iter().map(section).collect(),
-            sso_sessions: sso_sessions.into_iter().map(section).collect(),
-            services: BTreeMap::new(),
+            profiles: sorted(profiles.into_iter().map(section).collect()),
+            sso_sessions: sorted(sso_sessions.into_iter().map(section).collect()),
+            services: Vec::new(),
         }
     }
 }
@@ -242,35 +311,89 @@ fn is_identifier(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
 }
 
-/// One `[...]` header and the properties under it, before names are interpreted.
-struct RawSection<'a> {
-    /// Between the brackets, comment removed.
-    header: &'a str,
-    properties: Vec<RawProperty>,
+/// Which list the section being read goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Profile,
+    /// A bare `[default]`, kept apart until the file is read: a `[profile default]` anywhere
+    /// in the same file replaces it.
+    BareDefault,
+    SsoSession,
+    Services,
+    /// A section the spec says to ignore: its lines are checked, not kept.
+    Ignored,
 }
 
-struct RawProperty {
-    /// ASCII-lowercased.
-    key: String,
-    value: String,
-    /// The value was empty on its own line, so indented lines that follow are sub-properties
+/// The property most recently read, for the continuation lines that may follow it.
+#[derive(Clone, Copy)]
+struct LastProperty {
+    /// Its value was empty on its own line, so indented lines that follow are sub-properties
     /// and must each look like `k = v`.
     has_sub_properties: bool,
+    /// It is kept (its section is not ignored and its key is an identifier).
+    kept: bool,
 }
 
-/// The syntax pass: every header in order, each with its properties in order. Errors carry
-/// the 1-based line number.
-fn parse_raw(text: &str) -> Result<Vec<RawSection<'_>>, (usize, &'static str)> {
-    // A byte-order mark from a Windows editor would otherwise make the first header a
-    // "property before any profile".
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut sections: Vec<RawSection<'_>> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
+/// Why a file could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    Io(std::io::Error),
+    /// Not UTF-8 from byte `at`.
+    NotUtf8 {
+        at: usize,
+    },
+    /// A syntax error on line `line` (1-based).
+    Syntax {
+        line: usize,
+        why: &'static str,
+    },
+}
+
+impl ReadError {
+    /// The configuration error for the `what` file (`config`, `credentials`) shown as `source`.
+    pub(crate) fn into_error(self, what: &str, source: &str) -> Error {
+        let message = match self {
+            ReadError::Io(e) => format!("could not read the {what} file {source}: {e}"),
+            ReadError::NotUtf8 { at } => format!("the {what} file {source} is not valid UTF-8 (byte {at})"),
+            ReadError::Syntax { line, why } => format!("{source}, line {line}: {why}"),
+        };
+        Error::configuration(ConfigErrorKind::File, message)
+    }
+}
+
+/// One file, read a line at a time, so that a large file is never held whole: only what the
+/// sections keep (each property once, as `key=value`) grows with it.
+struct FileParser {
+    kind: FileKind,
+    /// In file order until [`FileParser::finish`] sorts them and joins those of one name.
+    profiles: Vec<Section>,
+    bare_default: Option<Section>,
+    sso_sessions: Vec<Section>,
+    services: Vec<Section>,
+    /// The section being read; `None` before the first header.
+    current: Option<(Target, Section)>,
+    last: Option<LastProperty>,
+}
+
+impl FileParser {
+    fn new(kind: FileKind) -> Self {
+        FileParser {
+            kind,
+            profiles: Vec::new(),
+            bare_default: None,
+            sso_sessions: Vec::new(),
+            services: Vec::new(),
+            current: None,
+            last: None,
+        }
+    }
+
+    /// Reads line `number` (1-based, without its line break). Errors carry the line number.
+    fn line(&mut self, number: usize, line: &str) -> Result<(), (usize, &'static str)> {
         // A comment line must start in column one: an indented `# x` is a continuation, and
         // continuations keep comment characters.
         if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(COMMENT) {
-            continue;
+            return Ok(());
         }
         if line.starts_with('[') {
             // On a header line a comment needs no space before it: `[profile a]# x`.
@@ -278,23 +401,114 @@ fn parse_raw(text: &str) -> Result<Vec<RawSection<'_>>, (usize, &'static str)> {
                 .strip_prefix('[')
                 .and_then(|l| l.strip_suffix(']'))
                 .ok_or((number, "profile definition must end with ']'"))?;
-            sections.push(RawSection { header, properties: Vec::new() });
-        } else if line.starts_with(WHITESPACE) {
-            let section = sections.last_mut().ok_or((number, "expected a profile definition"))?;
-            let property =
-                section.properties.last_mut().ok_or((number, "expected a property definition, found continuation"))?;
-            if property.has_sub_properties {
+            let (target, name) = match SectionKey::classify(header, self.kind) {
+                None => (Target::Ignored, ""),
+                Some(SectionKey::Profile { name: "default", prefixed: false }) => (Target::BareDefault, "default"),
+                Some(SectionKey::Profile { name, .. }) => (Target::Profile, name),
+                Some(SectionKey::SsoSession(name)) => (Target::SsoSession, name),
+                Some(SectionKey::Services(name)) => (Target::Services, name),
+            };
+            self.flush();
+            self.current = Some((target, Section::new(name)));
+            self.last = None;
+            return Ok(());
+        }
+        let Some((target, section)) = &mut self.current else {
+            return Err((number, "expected a profile definition"));
+        };
+        if line.starts_with(WHITESPACE) {
+            let last = self.last.ok_or((number, "expected a property definition, found continuation"))?;
+            if last.has_sub_properties {
                 parse_property_line(line).map_err(|e| (number, e.message(true)))?;
             }
-            property.value.push('\n');
-            property.value.push_str(line.trim_matches(WHITESPACE));
+            if last.kept {
+                section.text.push('\n');
+                section.text.push_str(line.trim_matches(WHITESPACE));
+            }
         } else {
-            let section = sections.last_mut().ok_or((number, "expected a profile definition"))?;
             let (key, value) = parse_property_line(line).map_err(|e| (number, e.message(false)))?;
-            section.properties.push(RawProperty { key, value: value.to_owned(), has_sub_properties: value.is_empty() });
+            // Keys that cannot be identifiers are dropped, not errors: other SDKs accept the
+            // file, so this one must too.
+            let kept = *target != Target::Ignored && is_identifier(key);
+            if kept {
+                section.push(key, value);
+            }
+            self.last = Some(LastProperty { has_sub_properties: value.is_empty(), kept });
+        }
+        Ok(())
+    }
+
+    /// Files the section being read.
+    fn flush(&mut self) {
+        let Some((target, mut section)) = self.current.take() else { return };
+        section.text.shrink_to_fit();
+        match target {
+            Target::Ignored => {}
+            Target::BareDefault => match &mut self.bare_default {
+                Some(bare) => bare.append(&section),
+                None => self.bare_default = Some(section),
+            },
+            Target::Profile => self.profiles.push(section),
+            Target::SsoSession => self.sso_sessions.push(section),
+            Target::Services => self.services.push(section),
         }
     }
-    Ok(sections)
+
+    /// The file read: each list sorted by name, the sections of one name joined in file order.
+    fn finish(mut self) -> Self {
+        self.flush();
+        for sections in [&mut self.profiles, &mut self.sso_sessions, &mut self.services] {
+            // Stable: of two sections of one name, the later in the file stays later.
+            sections.sort_by(|a, b| a.name().cmp(b.name()));
+            sections.dedup_by(|later, earlier| {
+                let same = later.name() == earlier.name();
+                if same {
+                    earlier.append(later);
+                }
+                same
+            });
+            sections.shrink_to_fit();
+        }
+        self
+    }
+}
+
+/// The section called `name` in a list sorted by name.
+fn find<'a>(sections: &'a [Section], name: &str) -> Option<&'a Section> {
+    sections.binary_search_by(|s| s.name().cmp(name)).ok().and_then(|at| sections.get(at))
+}
+
+/// Merges `later` (sorted, one section a name) into `into` (the same): a section in both gets
+/// the later properties after its own, so that they win.
+fn merge_sorted(into: &mut Vec<Section>, later: Vec<Section>) {
+    if into.is_empty() {
+        *into = later;
+        return;
+    }
+    let earlier = std::mem::take(into);
+    let mut merged = Vec::with_capacity(earlier.len() + later.len());
+    let (mut earlier, mut later) = (earlier.into_iter().peekable(), later.into_iter().peekable());
+    loop {
+        let next = match (earlier.peek(), later.peek()) {
+            (Some(a), Some(b)) => a.name().cmp(b.name()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
+        };
+        let section = match next {
+            std::cmp::Ordering::Less => earlier.next(),
+            std::cmp::Ordering::Greater => later.next(),
+            std::cmp::Ordering::Equal => earlier.next().map(|mut a| {
+                if let Some(b) = later.next() {
+                    a.append(&b);
+                }
+                a
+            }),
+        };
+        merged.extend(section);
+    }
+    merged.shrink_to_fit();
+    *into = merged;
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -315,14 +529,14 @@ impl PropertyError {
 }
 
 /// `key = value`, split on the first `=` so that values may hold `=` (base64). The key comes
-/// back ASCII-lowercased: keys are case-insensitive.
-fn parse_property_line(line: &str) -> Result<(String, &str), PropertyError> {
+/// back as written: keys are case-insensitive, compared so.
+fn parse_property_line(line: &str) -> Result<(&str, &str), PropertyError> {
     let (key, value) = prepare_line(line, true).split_once('=').ok_or(PropertyError::NoEquals)?;
     let key = key.trim_matches(WHITESPACE);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key.to_ascii_lowercase(), value.trim_matches(WHITESPACE)))
+    Ok((key, value.trim_matches(WHITESPACE)))
 }
 
 /// Trims the line and cuts off a trailing comment. On a property line a `#` or `;` starts a
@@ -425,6 +639,25 @@ mod tests {
         let set = config("[profile a]\nk = 1\n[profile  a ]\nk = 2\n[profile a]\nj = 3");
         let a = set.profile("a").unwrap();
         assert_eq!((a.get("k"), a.get("j")), (Some("2"), Some("3")));
+    }
+
+    #[test]
+    fn a_file_read_a_byte_at_a_time_reads_as_its_text() {
+        let text = "\u{feff}[default]\r\nregion = us-east-1\r\n[profile a]\nname = value\n -continued\n\
+                    s3 =\n  k = v\n[profile  a ]\nname = later\n[services x]\nec2 =\n endpoint_url = http://e\n\
+                    [default]\nlast = no newline";
+        let whole = config(text);
+        let mut streamed = ProfileSet::default();
+        streamed.read(FileKind::Config, std::io::BufReader::with_capacity(1, text.as_bytes())).unwrap();
+        assert_eq!(streamed, whole);
+        let a = whole.profile("a").unwrap();
+        assert_eq!((a.get("name"), a.sub_property("s3", "K")), (Some("later"), Some("v")));
+        let default = whole.profile("default").unwrap();
+        assert_eq!((default.get("region"), default.get("last")), (Some("us-east-1"), Some("no newline")));
+        assert_eq!(whole.services("x").unwrap().sub_property("ec2", "endpoint_url"), Some("http://e"));
+        // A byte that is not UTF-8 is placed by its offset in the file, not in its line.
+        let err = ProfileSet::default().read(FileKind::Config, &b"[default]\nk = \xff\n"[..]).unwrap_err();
+        assert!(matches!(err, ReadError::NotUtf8 { at: 14 }), "{err:?}");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ec2_lite::{Client, Credentials, DescribeIamInstanceProfileAssociations, Error, ProvideCredentials};
+use ec2_lite::{
+    Client, ConfigError, ConfigErrorKind, Credentials, DescribeIamInstanceProfileAssociations, Error,
+    ProvideCredentials,
+};
 
 /// A loopback URL where nothing listens (a port just bound and released).
 fn closed_port_url() -> String {
@@ -59,7 +62,7 @@ struct Counting(Arc<AtomicUsize>);
 impl ProvideCredentials for Counting {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        Err(Error::Config("no credentials here".into()))
+        Err(ConfigError::new(ConfigErrorKind::NoCredentials, "no credentials here").into())
     }
 }
 

@@ -296,7 +296,12 @@ fn configuration_failures_exit_253_saying_what_to_fix() {
         (
             vec!["--debug", DESCRIBE],
             vec![("AWS_CONFIG_FILE", "/nonexistent/config"), ("AWS_EC2_METADATA_DISABLED", "true")],
-            vec!["no region: set AWS_REGION or AWS_DEFAULT_REGION, add `region` to profile `default`".into()],
+            vec![
+                "You must specify a region. You can also configure your region by running \"aws configure\".".into(),
+                "no region: set one with ClientBuilder::region, AWS_REGION or AWS_DEFAULT_REGION, or add `region` to \
+                 profile `default`"
+                    .into(),
+            ],
         ),
         (
             vec!["--region", "us-east-1", DESCRIBE],
