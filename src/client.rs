@@ -30,6 +30,118 @@ pub(crate) type DebugHook = Arc<dyn Fn(&str) + Send + Sync>;
 /// A blocking EC2 client. Cheap to clone: clones share one connection pool,
 /// one signing-key cache, one credentials source, and the rate limiter's buckets
 /// ([`RateLimits`](crate::RateLimits)).
+///
+/// [`Client::from_env`] finds region, endpoint and credentials as the AWS CLI
+/// does; [`Client::builder`] sets any of them. Every method is one blocking
+/// call (or a loop of them) returning `Result<_, `[`Error`]`>`.
+///
+/// # Single calls
+///
+/// One method per operation, returning the operation's output struct:
+/// [`disassociate_iam_instance_profile`](Client::disassociate_iam_instance_profile),
+/// [`associate_iam_instance_profile`](Client::associate_iam_instance_profile),
+/// [`replace_iam_instance_profile_association`](Client::replace_iam_instance_profile_association),
+/// [`describe_iam_instance_profile_associations`](Client::describe_iam_instance_profile_associations),
+/// [`describe_instances`](Client::describe_instances); and by instance id,
+/// [`association_for_instance`](Client::association_for_instance) and
+/// [`disassociate_instance`](Client::disassociate_instance).
+///
+/// ```no_run
+/// use ec2_lite::{Client, IamInstanceProfileSpecification};
+///
+/// let client = Client::from_env()?;
+/// let out = client.associate_iam_instance_profile("i-1234567890abcdef0", &IamInstanceProfileSpecification::name("web"))?;
+/// let assoc = out.iam_instance_profile_association;
+/// println!("{} {}", assoc.association_id, assoc.state); // iip-assoc-... associating
+///
+/// // The same instance, by its id: its association, if it has one.
+/// if let Some(current) = client.association_for_instance("i-1234567890abcdef0")?.iam_instance_profile_association {
+///     client.disassociate_iam_instance_profile(&current.association_id)?;
+/// }
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
+///
+/// # Pages
+///
+/// The `_pages` methods return an iterator that fetches a page when the last
+/// one is used up; `.items()` walks the entries of every page. The first error
+/// ends the iteration.
+///
+/// ```no_run
+/// use ec2_lite::{Client, DescribeIamInstanceProfileAssociations};
+///
+/// let client = Client::from_env()?;
+/// let request = DescribeIamInstanceProfileAssociations::new().filter("state", ["associated"]).max_results(100);
+/// for assoc in client.describe_iam_instance_profile_associations_pages(&request).items() {
+///     let assoc = assoc?;
+///     println!("{} {} {}", assoc.association_id, assoc.instance_id, assoc.iam_instance_profile.arn);
+/// }
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
+///
+/// # Waiters
+///
+/// [`wait_until_associated`](Client::wait_until_associated) and
+/// [`wait_until_disassociated`](Client::wait_until_disassociated) poll
+/// Describe until the association reaches the state, fails or times out
+/// ([`Error::WaitFailed`]). No AWS SDK has these waiters. After a replace, wait
+/// on the association id the replace returned: EC2 gives the new association a
+/// new id.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ec2_lite::{Client, IamInstanceProfileSpecification, WaitOptions, WaitTarget};
+///
+/// let client = Client::from_env()?;
+/// let new = client.replace_iam_instance_profile_association(
+///     "iip-assoc-060bae234aac2e7fa",
+///     &IamInstanceProfileSpecification::name("NewProfile"),
+/// )?;
+/// let target = WaitTarget::AssociationId(new.iam_instance_profile_association.association_id);
+/// // Every 5 s, for at most 2 minutes.
+/// let done = client.wait_until_associated(&target, &WaitOptions::new(Duration::from_secs(5), Duration::from_secs(120)))?;
+/// println!("{}", done.iam_instance_profile_association.state); // associated
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
+///
+/// # Ensure
+///
+/// An extension of this crate: make instances run with a profile (or none)
+/// whatever they have now. It describes, then associates, replaces,
+/// disassociates or does nothing, and waits until the change took.
+/// [`ensure_instance_profile`](Client::ensure_instance_profile) does one
+/// instance, [`ensure_instance_profiles`](Client::ensure_instance_profiles) a
+/// fleet with one profile, and
+/// [`ensure_desired_profiles`](Client::ensure_desired_profiles) a fleet with a
+/// profile per instance. [`EnsureOptions::dry_run`](crate::EnsureOptions::dry_run)
+/// returns the plan and writes nothing.
+///
+/// ```no_run
+/// use ec2_lite::{Client, EnsureOptions, IamInstanceProfileSpecification};
+///
+/// let client = Client::from_env()?;
+/// let web = IamInstanceProfileSpecification::name("web");
+/// let mut plan = EnsureOptions::default();
+/// plan.dry_run = true;
+/// let would = client.ensure_instance_profile("i-1234567890abcdef0", Some(&web), &plan)?;
+/// println!("would be {}", would.action); // Associated, Replaced, Unchanged or Disassociated
+/// let outcome = client.ensure_instance_profile("i-1234567890abcdef0", Some(&web), &EnsureOptions::default())?;
+/// println!("{}", outcome.action);
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
+///
+/// # The generic call
+///
+/// [`call`](Client::call) sends any other EC2 Query action, signed, retried and
+/// with errors parsed like every other call, and returns the XML text
+/// ([`RawResponse`]).
+///
+/// ```no_run
+/// let client = ec2_lite::Client::from_env()?;
+/// let raw = client.call("DescribeInstances", &[("InstanceId.1", "i-1234567890abcdef0")])?;
+/// println!("{} {:?}\n{}", raw.status, raw.request_id, raw.body);
+/// # Ok::<(), ec2_lite::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

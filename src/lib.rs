@@ -1,22 +1,84 @@
 //! A small, blocking client for EC2's IAM instance profile association API.
 //!
+//! # A first call
+//!
+//! A call needs a region and credentials, found where the AWS CLI finds them:
+//!
+//! - the region: `AWS_REGION` (else `AWS_DEFAULT_REGION`, the profile's
+//!   `region`, the instance metadata);
+//! - credentials: `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (with
+//!   `AWS_SESSION_TOKEN` for temporary ones), else the profile (`AWS_PROFILE`,
+//!   else `default`) in `~/.aws/config` and `~/.aws/credentials` (static keys,
+//!   SSO, an assumed role, `credential_process`), a web identity, the container's
+//!   or the instance's role;
+//! - the endpoint: EC2's for the region, or `AWS_ENDPOINT_URL` (or
+//!   `AWS_ENDPOINT_URL_EC2`) for an emulator such as moto, which may be plain
+//!   HTTP on a loopback address.
+//!
+//! ```sh
+//! export AWS_REGION=us-east-1 AWS_PROFILE=dev
+//! ```
+//!
+//! Then list the associations, and disassociate one of them:
+//!
 //! ```no_run
-//! let client = ec2_lite::Client::from_env()?;
-//! let out = client.disassociate_iam_instance_profile("iip-assoc-05020b59952902f5f")?;
-//! let assoc = out.iam_instance_profile_association;
-//! println!("{} {} {}", assoc.association_id, assoc.instance_id, assoc.state);
+//! use ec2_lite::{Client, DescribeIamInstanceProfileAssociations};
+//!
+//! let client = Client::from_env()?;
+//! let listed = client.describe_iam_instance_profile_associations(&DescribeIamInstanceProfileAssociations::new())?;
+//! for assoc in &listed.iam_instance_profile_associations {
+//!     println!("{} {} {}", assoc.association_id, assoc.instance_id, assoc.state);
+//! }
+//! if let Some(first) = listed.iam_instance_profile_associations.first() {
+//!     let out = client.disassociate_iam_instance_profile(&first.association_id)?;
+//!     println!("{}", out.iam_instance_profile_association.state); // disassociating
+//! }
 //! # Ok::<(), ec2_lite::Error>(())
 //! ```
+//!
+//! [`Client::from_env`] settles the region and endpoint when it is called; the
+//! credentials are looked up at the first call (so a missing key is that call's
+//! [`Error`]) and refreshed before they expire. [`Client::builder`] sets any of
+//! them explicitly, with the profile, timeouts and retries. With no AWS
+//! account, `scripts/demo --keep` in a clone of the repository starts moto, a
+//! local EC2 emulator, and prints the `export` lines that point a shell at it.
+//!
+//! # Where to go next
+//!
+//! - [`Client`]: every call, with an example per group: single calls, pages,
+//!   waiters, ensure and the generic [`Client::call`] for any other EC2 action.
+//! - `examples/` in the package: `quickstart` (the README's first program: the
+//!   association id from the command line), `disassociate_instance`,
+//!   `list_associations`, `replace_and_wait`, `errors` and `sign_request`;
+//!   `cargo run --example NAME -- ARGS` in a clone.
+//! - Ensure, an extension of this crate: [`Client::ensure_instance_profile`]
+//!   makes an instance run with a profile (or none) whatever it has now,
+//!   [`Client::ensure_instance_profiles`] and [`Client::ensure_desired_profiles`]
+//!   do a fleet; [`EnsureOptions::dry_run`] returns the plan and writes
+//!   nothing.
+//! - The command-line tool is the package `ec2-lite-cli` (program
+//!   `ec2-lite`): `aws ec2`'s commands and options for these operations, with
+//!   the AWS CLI v2's output and exit codes, plus `wait` and
+//!   `ensure-iam-instance-profile`. `cargo install --locked --path cli` in a
+//!   clone. A library user builds none of its crates.
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]. A refusal from EC2 is [`Error::Service`] with
+//! its code, message, request id and HTTP status; predicates such as
+//! [`Error::is_not_found`], [`Error::is_auth`], [`Error::is_throttling`] and
+//! [`Error::is_retryable`] answer the usual questions. A credential source that
+//! failed is [`Error::Credentials`], naming the source and keeping the error
+//! underneath (an STS throttling stays retryable). Its `Display` is one line
+//! for a user (`eprintln!("{e}")`).
+//!
+//! # Sans-IO core
 //!
 //! No async runtime: one call is one blocking HTTPS request made with
 //! [ureq](https://docs.rs/ureq), signed by a hand-written SigV4 signer
 //! ([`sigv4`]) and parsed with [roxmltree](https://docs.rs/roxmltree) into plain
-//! structs.
-//!
-//! # Sans-IO core
-//!
-//! Signing and parsing do no I/O and read no clock, so a program with another
-//! HTTP stack can use them directly:
+//! structs. Signing and parsing do no I/O and read no clock, so a program with
+//! another HTTP stack can use them directly:
 //!
 //! ```
 //! use ec2_lite::sigv4::{self, SignableRequest, SigningParams};
@@ -40,42 +102,22 @@
 //! ```
 //!
 //! [`wire`] has each operation's request body and response parser, so the
-//! whole exchange can go through another HTTP client.
-//!
-//! # Layout
-//!
-//! One call, from the operation to the parsed struct: the operation's file in
-//! `ops/` builds the Query parameters ([`query`]); `Client::send` (`client.rs`)
-//! makes each attempt, first taking a token from the action's bucket
-//! (`rate_limit.rs`: EC2's buckets and adaptive mode), then getting credentials
-//! (`credentials/`), signing with [`sigv4`] at the time of the injected clock
-//! (`timestamp.rs`), and sending
-//! through the one request runner of the transport (`http/`: the agent, proxies,
-//! TLS and its trust roots, the URL type); `retry.rs` decides whether and when
-//! to try again, for EC2 calls and for every credential source alike. A 2xx
-//! body goes to the operation's parser
-//! (`xml.rs`, `model.rs`); anything else becomes an [`Error`]. `builder.rs`
-//! resolves what a [`Client`] needs from the environment (`env.rs`), the shared
-//! files (`profile/`) and the endpoint rules (`config.rs`). The waiters
-//! (`waiter.rs`) and `ensure.rs` are built on the operations. Dependencies
-//! point one way, down this path: no file imports one that imports it back.
-//!
-//! # Errors
-//!
-//! Every call returns [`Error`]. A refusal from EC2 is [`Error::Service`] with
-//! its code, message, request id and HTTP status; predicates such as
-//! [`Error::is_not_found`], [`Error::is_auth`], [`Error::is_throttling`] and
-//! [`Error::is_retryable`] answer the usual questions. A credential source that
-//! failed is [`Error::Credentials`], naming the source and keeping the error
-//! underneath (an STS throttling stays retryable).
+//! whole exchange can go through another HTTP client. How the source is laid
+//! out, file by file along the path of one call, is in `ARCHITECTURE.md` at
+//! the root of the repository.
 //!
 //! # Crate features
 //!
-//! None: the library needs no feature, and its default build has nothing but
-//! the library's own stack. The `ec2-lite` command-line tool is a crate of its
-//! own, `ec2-lite-cli`. (`_fuzzing`, with a leading underscore as ureq marks
-//! its internal features, exposes entry points for the fuzz targets; it is not
-//! a public API and may change in any release.)
+//! None to choose: the library's default build is all of it, and has nothing
+//! but the library's own stack. The `ec2-lite` command-line tool is a package
+//! of its own, `ec2-lite-cli`.
+//!
+//! `cargo add ec2-lite` lists one feature, `_fuzzing`: it exposes entry points
+//! for the fuzz targets in the repository's `fuzz/`. It is not a public API:
+//! it may change or go in any release, and nothing outside the fuzz targets
+//! should enable it. The leading underscore marks it internal, as ureq marks
+//! its own; Cargo (1.95) still lists such features, as it has no way to hide
+//! one.
 
 #![forbid(unsafe_code)]
 

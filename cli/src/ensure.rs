@@ -1,4 +1,4 @@
-//! `ensure-iam-instance-profile`: an extension, not an AWS CLI command. Makes
+//! `ensure-iam-instance-profile`: an extension of this tool. Makes
 //! each instance run with a profile (or none) through the library's fleet
 //! pipeline, for one instance or thousands, and says what it did to each:
 //! instances by id, by EC2 filters (DescribeInstances) or from a desired-state
@@ -27,8 +27,9 @@ use crate::shorthand;
 pub(crate) const COMMAND: Command = Command {
     name: "ensure-iam-instance-profile",
     operation: "EnsureIamInstanceProfile",
-    summary: "[extension, not an AWS CLI command] Makes instances run with a profile, or none: associates, \
-              replaces or disassociates as needed, through IAM's propagation delay",
+    summary: "Makes instances run with a profile, or none: associates, replaces or disassociates as needed, \
+              through IAM's propagation delay.",
+    extension: true,
     options: OPTIONS,
     skeleton: Some(SKELETON),
     run,

@@ -8,6 +8,7 @@ mod ensure_fleet;
 mod ensure_moto;
 mod ensure_offline;
 mod faults;
+mod first_program;
 mod load;
 mod moto_harness;
 mod moto_library;

@@ -1,6 +1,7 @@
 //! The README's promises about code: its first program is
 //! `examples/quickstart.rs` word for word (CI builds every example, and the
-//! README's blocks also run as doc tests), and every example is listed.
+//! README's blocks also run as doc tests; `first_program.rs` builds it in a
+//! new crate and runs it against moto), and every example is listed.
 
 use std::fs;
 use std::path::Path;
@@ -26,7 +27,10 @@ fn the_first_program_is_the_quickstart_example() {
     // The example opens with its own doc line and a blank line, then the block.
     let body = example.splitn(3, '\n').nth(2).expect("examples/quickstart.rs has a header");
     assert_eq!(block, body, "README's first program and examples/quickstart.rs differ");
-    assert!(block.contains("fn main() -> Result<(), ec2_lite::Error>"), "a complete program, with its own main");
+    assert!(block.contains("fn main() -> ExitCode"), "a complete program, with its own main");
+    // An error reaches the user as one line (`Display`), not as `main`'s `Debug` dump.
+    assert!(block.contains(r#"eprintln!("{e}")"#), "the first program prints errors with Display");
+    assert!(!block.contains("iip-assoc-"), "the first program takes the association id from the command line");
     // Hidden doc-test lines (`# ...`) show on forges and crates.io.
     assert!(!block.lines().any(|l| l.trim_start().starts_with("# ")), "no hidden lines in the first program");
 }

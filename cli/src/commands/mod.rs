@@ -40,6 +40,8 @@ pub(crate) struct Command {
     pub(crate) name: &'static str,
     pub(crate) operation: &'static str,
     pub(crate) summary: &'static str,
+    /// This tool's own command, not one of `aws ec2`: help tags it `[extension]`.
+    pub(crate) extension: bool,
     /// The operation's input members, in the model's order: v2's argument
     /// table, what `--cli-input-*` may hold, and which are required.
     pub(crate) members: &'static [Member],
@@ -66,6 +68,7 @@ impl Command {
         name: "",
         operation: "",
         summary: "",
+        extension: false,
         members: &[],
         options: &[],
         subcommands: &[],

@@ -15,7 +15,8 @@ const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
 pub(super) const COMMAND: Command = Command {
     name: "wait",
     operation: DESCRIBE,
-    summary: "Waits until an association took or went (extension: the AWS CLI has no such waiter).",
+    summary: "Waits until an association took or went.",
+    extension: true,
     options: &[
         Opt::one("association-id", "The association to wait on.").extension(),
         Opt::one("instance-id", "Or: the instance to wait on.").extension(),

@@ -64,9 +64,12 @@ mod cli_offline {
         let out = cli::run(&["help"], &[]);
         assert_exit(&out, 0);
         let line = stdout(&out).lines().find(|l| l.contains(ENSURE)).map(str::to_owned).unwrap_or_default();
-        assert!(line.contains("extension, not an AWS CLI command"), "{}", stdout(&out));
+        assert!(line.ends_with("[extension]"), "{}", stdout(&out));
         let out = cli::run(&[ENSURE, "help"], &[]);
         assert!(stdout(&out).contains("--no-iam-instance-profile") && stdout(&out).contains("--max-concurrency"));
+        // No EC2 operation of that name: help says what it is built on.
+        assert!(!stdout(&out).contains("EnsureIamInstanceProfile operation"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("An extension of this tool, not an EC2 operation"), "{}", stdout(&out));
     }
 
     #[test]

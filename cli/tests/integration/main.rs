@@ -8,6 +8,7 @@ mod cli_offline;
 mod cli_output;
 mod cli_scenarios;
 mod credential_chain;
+mod demo;
 mod ensure_fleet;
 mod ensure_moto;
 mod ensure_offline;
