@@ -111,8 +111,20 @@ fn adaptive_mode_from_the_environment_slows_down_after_a_throttle() {
     // The throttle at 0 s, with nothing measured yet, sets botocore's floor: 0.5/s from an
     // empty bucket of 1. The retry backs off 500 ms, then waits for its token at 2 s. Its
     // success measures 2 calls in 2 s (smoothed: 0.8/s): the rate is min(CUBIC's 3.2, twice
-    // 0.8) = 1.6/s, and the next call waits its token 625 ms.
-    assert_eq!(time.waits(), [ms(500), ms(1500), ms(625)]);
+    // 0.8) = 1.6/s, and the next call waits its token 625 ms. The adaptive bucket books no
+    // slot ahead: a caller waiting for it asks again at least every 250 ms.
+    let waits = time.waits();
+    assert_eq!(waits.first(), Some(&ms(500)), "{waits:?}");
+    assert!(waits[1..].iter().all(|w| *w <= ms(250)), "{waits:?}");
+    let sums: Vec<Duration> = waits[1..]
+        .iter()
+        .scan(Duration::ZERO, |t, w| {
+            *t += *w;
+            Some(*t)
+        })
+        .collect();
+    assert!(sums.contains(&ms(1500)), "the retry's token at 2 s: {waits:?}");
+    assert_eq!(sums.last(), Some(&ms(1500 + 625)), "then the next call's: {waits:?}");
     assert_eq!(client.throttled_responses(), 1);
     // The same client in standard mode never waits for a token here.
     let server = FaultServer::start(vec![throttled()], Reply::disassociated());
