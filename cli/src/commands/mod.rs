@@ -279,7 +279,8 @@ mod tests {
     /// `[REQUIRED]` on exactly the required ones.
     #[test]
     fn skeletons_agree_with_the_members() {
-        for c in COMMANDS {
+        // An extension's skeleton is its own document's shape (ensure's --desired-state).
+        for c in COMMANDS.iter().filter(|c| !c.extension) {
             let Some(s) = &c.skeleton else {
                 assert!(c.members.is_empty(), "{}", c.name);
                 continue;
