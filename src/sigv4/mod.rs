@@ -697,7 +697,7 @@ mod tests {
 
     #[test]
     fn ec2_disassociate_post_matches_botocore() {
-        // Reference vector computed with botocore's SigV4Auth (see tests/sigv4_botocore.rs).
+        // Reference vector computed with botocore's SigV4Auth (see tests/integration/sigv4_botocore.rs).
         let body =
             b"Action=DisassociateIamInstanceProfile&AssociationId=iip-assoc-0123456789abcdef0&Version=2016-11-15";
         let headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")];

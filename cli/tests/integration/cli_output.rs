@@ -10,7 +10,7 @@
 //! in v1, 252 in v2).
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::process::Output;
 

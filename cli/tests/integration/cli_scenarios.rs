@@ -1,7 +1,7 @@
 //! `ec2-lite` as a drop-in for `aws ec2`, scenario by scenario: each row of
 //! the tables below runs the AWS CLI of the test venv and `ec2-lite` with the
 //! same arguments and environment against the same moto state, and compares
-//! stdout, stderr and the exit code (see `tests/support/twin.rs` for how v1's
+//! stdout, stderr and the exit code (see `support/twin.rs` for how v1's
 //! output becomes the v2 output `ec2-lite` follows, and why each step is
 //! right). The shell scripts at the end chain a lookup into a change, the way
 //! scripts use these commands, once with `aws ec2` and once with `ec2-lite`
@@ -13,7 +13,7 @@
 //! compared too (a command refused must have changed nothing).
 //!
 //! Needs the test venv; without it each test is skipped by name, or fails when
-//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/support/python.rs`).
+//! `EC2_LITE_REQUIRE_VENV=1` (see `tests/integration/support/python.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -1,4 +1,4 @@
-"""Signs requests with botocore's SigV4Auth, the reference for tests/sigv4_botocore.rs.
+"""Signs requests with botocore's SigV4Auth, the reference for tests/integration/sigv4_botocore.rs.
 
 Reads one JSON request per line on stdin and writes one JSON result per line on
 stdout, in the same order, so that a thousand requests cost one interpreter
