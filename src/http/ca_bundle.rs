@@ -116,8 +116,10 @@ fn bundled() -> Result<Arc<ClientConfig>, Error> {
 /// Every suite and key exchange of the provider's stays on offer, for TLS 1.3 and 1.2 alike:
 /// TLS-inspecting proxies still negotiate TLS 1.2.
 ///
-/// rustls panics when its features name two providers and the application installed neither;
-/// that is a configuration error here, not a panic.
+/// Without an installed provider, rustls installs the one its features name as the process's
+/// (so an application's later `install_default` is refused, as after any library's
+/// `ClientConfig::builder()`), and panics when its features name two; where panics unwind,
+/// that panic is a configuration error here.
 pub(crate) fn provider() -> Result<Arc<CryptoProvider>, Error> {
     let process = match CryptoProvider::get_default() {
         Some(installed) => Arc::clone(installed),
@@ -674,7 +676,7 @@ mod tests {
         sorted.sort_by_key(|s| u16::from(*s));
         assert_eq!(sorted, all);
         assert!(offered.iter().any(|s| format!("{s:?}").starts_with("TLS_ECDHE_RSA")), "TLS 1.2 stays");
-        assert_eq!(offered, PREFERRED_SUITES, "the order of before rustls 0.23.48");
+        assert_eq!(offered, PREFERRED_SUITES, "the order named before rustls 0.23.48");
     }
 
     fn parse_ca_bundle(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
