@@ -334,7 +334,8 @@ impl ClientBuilder {
     }
 
     /// A PEM file of the certificates to trust for EC2, instead of `AWS_CA_BUNDLE`, the
-    /// profile's `ca_bundle` or the bundled roots (the AWS CLI's `--ca-bundle`).
+    /// profile's `ca_bundle` or the bundled roots (the AWS CLI's `--ca-bundle`). A blank path
+    /// fails [`build`](Self::build) with [`ConfigErrorKind::EmptyCaBundle`](crate::ConfigErrorKind::EmptyCaBundle).
     pub fn ca_bundle(mut self, path: impl Into<String>) -> Self {
         self.ca_bundle = Some(path.into());
         self
@@ -489,6 +490,10 @@ impl ClientBuilder {
 
         let mut ec2_settings = ctx.settings.clone();
         if let Some(path) = &self.ca_bundle {
+            // The same empty `verify` value to botocore as a blank `AWS_CA_BUNDLE`.
+            if path.trim().is_empty() {
+                return Err(http::empty_ca_bundle("--ca-bundle"));
+            }
             ec2_settings.roots = TrustRoots::bundle(&ctx.fs, path, "--ca-bundle".to_owned());
         }
         if !self.verify_tls {

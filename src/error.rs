@@ -168,6 +168,11 @@ pub enum ConfigErrorKind {
     /// A setting (a variable, a profile key, a builder value) holds a value that is not
     /// allowed.
     InvalidValue,
+    /// `AWS_CA_BUNDLE`, the profile's `ca_bundle` or
+    /// [`ClientBuilder::ca_bundle`](crate::ClientBuilder::ca_bundle) is set but blank: refused
+    /// when the client is built, before any request, plain HTTP included (as botocore refuses
+    /// an empty `verify` value).
+    EmptyCaBundle,
 }
 
 impl ConfigError {
@@ -235,8 +240,43 @@ pub enum TransportErrorKind {
     Io,
     /// The response (its body, or its headers) was larger than this crate accepts.
     BodyTooLarge,
-    /// Anything else (TLS, protocol errors).
+    /// The TLS handshake failed, for this reason: the server's certificate was refused, or
+    /// the two sides had no protocol in common.
+    Tls(TlsReason),
+    /// Anything else (protocol errors).
     Other,
+}
+
+/// Why a TLS handshake failed ([`TransportErrorKind::Tls`], [`TransportError::tls_reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsReason {
+    /// The server's certificate chain leads to no trusted root: a private CA missing from
+    /// `AWS_CA_BUNDLE`, a self-signed certificate, or a TLS-inspecting proxy.
+    UnknownIssuer,
+    /// The server's certificate has expired (or this machine's clock is ahead).
+    Expired,
+    /// The server's certificate is not valid yet (or this machine's clock is behind).
+    NotValidYet,
+    /// The server's certificate is not for the host name (or address) connected to.
+    NameMismatch,
+    /// The server and this client have no TLS version in common (this client speaks 1.2 and 1.3).
+    ProtocolVersion,
+    /// Any other refusal: a bad signature, an unsupported algorithm, an alert from the server.
+    Other,
+}
+
+impl fmt::Display for TlsReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsReason::UnknownIssuer => "the certificate's issuer is not trusted",
+            TlsReason::Expired => "the certificate has expired",
+            TlsReason::NotValidYet => "the certificate is not valid yet",
+            TlsReason::NameMismatch => "the certificate is not valid for this host name",
+            TlsReason::ProtocolVersion => "no tls version in common with the server",
+            TlsReason::Other => "the handshake was refused",
+        })
+    }
 }
 
 impl TransportError {
@@ -252,6 +292,14 @@ impl TransportError {
     /// What kind of failure this was.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+
+    /// Why the TLS handshake failed, when that is what failed.
+    pub fn tls_reason(&self) -> Option<TlsReason> {
+        match self.kind {
+            TransportErrorKind::Tls(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// How many attempts were made, retries included.
@@ -421,6 +469,11 @@ impl Error {
     /// An endpoint URL that is not a usable URL ([`ConfigErrorKind::InvalidEndpoint`]).
     pub fn is_invalid_endpoint(&self) -> bool {
         self.config_kind() == Some(ConfigErrorKind::InvalidEndpoint)
+    }
+
+    /// A CA bundle setting that is set but blank ([`ConfigErrorKind::EmptyCaBundle`]).
+    pub fn is_empty_ca_bundle(&self) -> bool {
+        self.config_kind() == Some(ConfigErrorKind::EmptyCaBundle)
     }
 
     /// The HTTP status, when a response came back.
@@ -843,14 +896,21 @@ mod tests {
     #[test]
     fn configuration_errors_have_a_kind() {
         use ConfigErrorKind as K;
-        for kind in
-            [K::NoRegion, K::NoCredentials, K::InvalidEndpoint, K::InsecureEndpoint, K::ProfileNotFound, K::File]
-        {
+        for kind in [
+            K::NoRegion,
+            K::NoCredentials,
+            K::InvalidEndpoint,
+            K::InsecureEndpoint,
+            K::ProfileNotFound,
+            K::File,
+            K::EmptyCaBundle,
+        ] {
             let err = Error::configuration(kind, "words that may change");
             assert_eq!(err.config_kind(), Some(kind));
             assert_eq!(err.is_no_region(), kind == K::NoRegion);
             assert_eq!(err.is_no_credentials(), kind == K::NoCredentials);
             assert_eq!(err.is_invalid_endpoint(), kind == K::InvalidEndpoint);
+            assert_eq!(err.is_empty_ca_bundle(), kind == K::EmptyCaBundle);
             assert!(!err.is_retryable());
             assert_eq!(err.replicate().config_kind(), Some(kind));
         }

@@ -156,7 +156,7 @@ pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome, PropagationWait};
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{
-    ConfigError, ConfigErrorKind, CredentialsError, Error, ServiceError, TransportError, TransportErrorKind,
+    ConfigError, ConfigErrorKind, CredentialsError, Error, ServiceError, TlsReason, TransportError, TransportErrorKind,
 };
 pub use escape::{escape, escape_lines};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};

@@ -113,12 +113,9 @@ pub(crate) fn spawn_tls(port: u16) -> io::Result<SocketAddr> {
     const KEY: &[u8] = include_bytes!("tls/localhost.key");
     let certs = CertificateDer::pem_slice_iter(CERT).collect::<Result<Vec<_>, _>>().map_err(io::Error::other)?;
     let key = PrivateKeyDer::from_pem_slice(KEY).map_err(io::Error::other)?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(io::Error::other)?;
+    // The provider rustls's features name: ring, the only one built.
+    let config =
+        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).map_err(io::Error::other)?;
     let config = Arc::new(config);
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let addr = listener.local_addr()?;

@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use ec2_lite::{Error, TransportErrorKind};
+use ec2_lite::{Error, TlsReason, TransportErrorKind};
 
 use crate::output::{self, Value};
 use crate::{PROG, USAGE};
@@ -130,6 +130,7 @@ impl CliError {
                 }
             }
             Error::Transport(t) => CliError::general(match t.kind() {
+                TransportErrorKind::Tls(reason) => ssl_validation_failed(endpoint, reason, err),
                 TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{endpoint}\""),
                 TransportErrorKind::Timeout => format!("Read timeout on endpoint URL: \"{endpoint}\""),
                 _ => {
@@ -147,6 +148,43 @@ impl CliError {
             _ => CliError::general(err.to_string()),
         }
     }
+}
+
+/// A refused TLS handshake in the AWS CLI v2's words: botocore's `SSLError` ("SSL validation
+/// failed for {endpoint_url} {error}", `botocore/exceptions.py`, raised by
+/// `botocore/httpsession.py` from urllib3's), its error OpenSSL's as Python's `ssl` module
+/// words it. Told apart by the library's [`TlsReason`], never by its words.
+fn ssl_validation_failed(endpoint: &str, reason: TlsReason, err: &Error) -> String {
+    let verify_failed =
+        |why: &str| format!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {why} (_ssl.c:1006)");
+    let error = match reason {
+        TlsReason::UnknownIssuer => verify_failed("unable to get local issuer certificate"),
+        TlsReason::Expired => verify_failed("certificate has expired"),
+        TlsReason::NotValidYet => verify_failed("certificate is not yet valid"),
+        TlsReason::NameMismatch => {
+            // The host of `scheme://host[:port]/...`, an IPv6 address without its brackets.
+            let authority = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+            let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = match authority.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default(),
+                None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+            };
+            let what = if host.parse::<std::net::IpAddr>().is_ok() { "IP address" } else { "Hostname" };
+            verify_failed(&format!("{what} mismatch, certificate is not valid for '{host}'."))
+        }
+        TlsReason::ProtocolVersion => {
+            "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)".to_owned()
+        }
+        // Anything else in rustls's words, the last of the error's causes.
+        _ => {
+            let mut last = std::error::Error::source(err);
+            while let Some(next) = last.and_then(std::error::Error::source) {
+                last = Some(next);
+            }
+            format!("[SSL] {}", last.map_or_else(|| err.to_string(), |e| e.to_string()))
+        }
+    };
+    format!("SSL validation failed for {endpoint} {error}")
 }
 
 /// The error at the bottom of a chain of credential source failures.

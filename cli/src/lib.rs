@@ -60,6 +60,15 @@ pub(crate) fn config_error(c: &ec2_lite::ConfigError) -> CliError {
             "NoCredentials",
             "Unable to locate credentials. You can configure credentials by running \"aws login\".".to_owned(),
         ),
+        // botocore's InvalidConfigError (`botocore/endpoint.py`, `_validate_verify_value`),
+        // which v2's error handler leaves to its general handler: 255.
+        ConfigErrorKind::EmptyCaBundle => CliError {
+            debug_detail: Some(m.to_owned()),
+            ..CliError::general(
+                "Invalid CA bundle: the configured value (ca_bundle, AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, or verify) \
+                 resolved to an empty or whitespace-only string. Provide a valid path to a CA bundle file.",
+            )
+        },
         _ => CliError::configuration(capitalize(m)),
     }
 }

@@ -49,7 +49,9 @@ impl HttpSettings {
         connect_timeout: Duration,
         read_timeout: Duration,
     ) -> Result<Self, Error> {
-        let bundle = match env.get("AWS_CA_BUNDLE") {
+        // Set but blank is not unset: botocore refuses it when a client is made, whatever the
+        // endpoint's scheme (`botocore/endpoint.py`, `_validate_verify_value`).
+        let bundle = match env.raw("AWS_CA_BUNDLE") {
             Some(path) => Some((path.trim().to_owned(), "AWS_CA_BUNDLE".to_owned())),
             None => profiles
                 .profile()
@@ -57,10 +59,19 @@ impl HttpSettings {
         };
         let roots = match bundle {
             None => TrustRoots::default(),
+            Some((path, source)) if path.is_empty() => return Err(empty_ca_bundle(&source)),
             Some((path, source)) => TrustRoots::bundle(fs, &path, source),
         };
         Ok(HttpSettings { connect_timeout, read_timeout, proxies: ProxySettings::from_env(env)?, roots })
     }
+}
+
+/// The error of a CA bundle setting (`source`) that is set but blank.
+pub(crate) fn empty_ca_bundle(source: &str) -> Error {
+    Error::configuration(
+        crate::ConfigErrorKind::EmptyCaBundle,
+        format!("{source} is set but empty: name a PEM file of certificates, or unset it"),
+    )
 }
 
 impl fmt::Debug for HttpSettings {

@@ -15,7 +15,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::Error;
 use crate::env::Fs;
@@ -76,13 +76,13 @@ impl TrustRoots {
         }
         let config = match &self.0.file {
             None if self.0.unverified => {
-                let provider = provider();
+                let provider = provider()?;
                 let verifier = Verifier { chain: Chain::Unchecked, provider: Arc::clone(&provider) };
                 Arc::new(client_config(provider, Arc::new(verifier))?)
             }
             None => bundled()?,
             Some(file) => {
-                let provider = provider();
+                let provider = provider()?;
                 let verifier = Verifier { chain: Chain::Bundle(file.read()?), provider: Arc::clone(&provider) };
                 Arc::new(client_config(provider, Arc::new(verifier))?)
             }
@@ -98,7 +98,7 @@ fn bundled() -> Result<Arc<ClientConfig>, Error> {
     if let Some(config) = BUNDLED.get() {
         return Ok(Arc::clone(config));
     }
-    let provider = provider();
+    let provider = provider()?;
     let roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
         .build()
@@ -107,26 +107,48 @@ fn bundled() -> Result<Arc<ClientConfig>, Error> {
     Ok(Arc::clone(BUNDLED.get_or_init(|| config)))
 }
 
-/// The cryptography of every HTTPS connection: ring, with its suites offered AES-128-GCM
-/// first (as Go's TLS and most browsers do) rather than rustls's AES-256-GCM first: the
-/// handshake's key schedule then runs on SHA-256, not SHA-384, a tenth of a fresh process's
-/// HTTPS work (`scripts/bench`). Every suite and key exchange of ring's stays on offer, for
-/// TLS 1.3 and 1.2 alike: TLS-inspecting proxies still negotiate TLS 1.2.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    use rustls::crypto::ring::{cipher_suite as suite, default_provider};
-    let cipher_suites = vec![
-        suite::TLS13_AES_128_GCM_SHA256,
-        suite::TLS13_AES_256_GCM_SHA384,
-        suite::TLS13_CHACHA20_POLY1305_SHA256,
-        suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ];
-    Arc::new(CryptoProvider { cipher_suites, ..default_provider() })
+/// The cryptography of every HTTPS connection: the process's rustls provider (one the
+/// application installed, else the one rustls's features name: ring, the only one this crate
+/// enables), as rustls asks of libraries; naming ring's own (`ring::default_provider`) is
+/// deprecated since rustls 0.23.48. Its suites are offered AES-128-GCM first (as Go's TLS and
+/// most browsers do) rather than rustls's AES-256-GCM first: the handshake's key schedule then
+/// runs on SHA-256, not SHA-384, a tenth of a fresh process's HTTPS work (`scripts/bench`).
+/// Every suite and key exchange of the provider's stays on offer, for TLS 1.3 and 1.2 alike:
+/// TLS-inspecting proxies still negotiate TLS 1.2.
+///
+/// Without an installed provider, rustls installs the one its features name as the process's
+/// (so an application's later `install_default` is refused, as after any library's
+/// `ClientConfig::builder()`), and panics when its features name two; where panics unwind,
+/// that panic is a configuration error here.
+pub(crate) fn provider() -> Result<Arc<CryptoProvider>, Error> {
+    let process = match CryptoProvider::get_default() {
+        Some(installed) => Arc::clone(installed),
+        None => std::panic::catch_unwind(|| Arc::clone(ClientConfig::builder().crypto_provider())).map_err(|_| {
+            Error::config(
+                "tls configuration: rustls names no single crypto provider; \
+                 install one with rustls::crypto::CryptoProvider::install_default",
+            )
+        })?,
+    };
+    let mut provider = CryptoProvider::clone(&process);
+    // A stable sort: suites not named here keep the provider's order, after these.
+    provider.cipher_suites.sort_by_key(|s| PREFERRED_SUITES.iter().position(|&p| p == s.suite()).unwrap_or(usize::MAX));
+    Ok(Arc::new(provider))
 }
+
+/// The order suites are offered in: AES-128-GCM, then AES-256-GCM, then ChaCha20-Poly1305, for
+/// TLS 1.3 and then TLS 1.2.
+const PREFERRED_SUITES: [CipherSuite; 9] = [
+    CipherSuite::TLS13_AES_128_GCM_SHA256,
+    CipherSuite::TLS13_AES_256_GCM_SHA384,
+    CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
 
 /// The rustls configuration of every HTTPS connection: TLS 1.3 and 1.2, this verifier.
 pub(crate) fn client_config(
@@ -646,7 +668,7 @@ mod tests {
 
     #[test]
     fn aes_128_gcm_is_offered_first_and_every_ring_suite_still_is() {
-        let offered: Vec<_> = provider().cipher_suites.iter().map(|s| s.suite()).collect();
+        let offered: Vec<_> = provider().unwrap().cipher_suites.iter().map(|s| s.suite()).collect();
         assert_eq!(offered.first(), Some(&rustls::CipherSuite::TLS13_AES_128_GCM_SHA256));
         let mut all: Vec<_> = rustls::crypto::ring::ALL_CIPHER_SUITES.iter().map(|s| s.suite()).collect();
         let mut sorted = offered.clone();
@@ -654,6 +676,7 @@ mod tests {
         sorted.sort_by_key(|s| u16::from(*s));
         assert_eq!(sorted, all);
         assert!(offered.iter().any(|s| format!("{s:?}").starts_with("TLS_ECDHE_RSA")), "TLS 1.2 stays");
+        assert_eq!(offered, PREFERRED_SUITES, "the order named before rustls 0.23.48");
     }
 
     fn parse_ca_bundle(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {

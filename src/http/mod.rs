@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::{Error, xml};
 pub use agent::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
-pub(crate) use agent::{HttpSettings, agent};
+pub(crate) use agent::{HttpSettings, agent, empty_ca_bundle};
 pub(crate) use ca_bundle::TrustRoots;
 pub(crate) use url::Url;
 
@@ -288,6 +288,10 @@ pub(crate) fn transport_error(e: ureq::Error) -> Error {
     if let Some(config) = tls::config_error(&e) {
         return config;
     }
+    if let Some(reason) = tls::reason(&e) {
+        let message = format!("tls handshake failed: {reason}");
+        return Error::Transport(TransportError::new(K::Tls(reason), message).with_source(e));
+    }
     let (kind, message) = match &e {
         // Which timeout (connect, global) is in the source, not repeated here.
         ureq::Error::Timeout(_) => (K::Timeout, "request timed out".to_owned()),
@@ -310,7 +314,6 @@ pub(crate) fn transport_error(e: ureq::Error) -> Error {
             }
             _ => (K::Io, "i/o error".to_owned()),
         },
-        ureq::Error::Tls(_) => (K::Other, "tls error".to_owned()),
         ureq::Error::Protocol(_) => (K::Io, "malformed http response".to_owned()),
         _ => (K::Other, "http error".to_owned()),
     };

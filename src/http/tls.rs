@@ -18,7 +18,7 @@ use ureq::unversioned::transport::{
 };
 
 use super::ca_bundle::TrustRoots;
-use crate::Error;
+use crate::{Error, TlsReason};
 
 /// An agent with this configuration whose HTTPS connections trust `roots`: ureq's connector
 /// chain (a CONNECT proxy, TCP) with this module's TLS at the end.
@@ -54,6 +54,31 @@ pub(crate) fn config_error(e: &ureq::Error) -> Option<Error> {
         ureq::Error::Other(inner) => inner.downcast_ref::<ConfigError>().map(|c| Error::config(c.0.clone())),
         _ => None,
     }
+}
+
+/// Why the TLS layer refused a connection, if that is why `e` failed. rustls's error comes
+/// typed from the handshake's verifier (this crate's, or rustls's WebPKI one for the bundled
+/// roots) and reaches ureq inside the I/O error of the handshake's `complete_io`, or as ureq's
+/// own variant from `ClientConnection::new`.
+pub(crate) fn reason(e: &ureq::Error) -> Option<TlsReason> {
+    let tls = match e {
+        ureq::Error::Rustls(r) => r,
+        ureq::Error::Tls(_) => return Some(TlsReason::Other),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>()?,
+        _ => return None,
+    };
+    use rustls::{AlertDescription as Alert, CertificateError as Cert, Error as E, PeerIncompatible};
+    Some(match tls {
+        E::InvalidCertificate(Cert::UnknownIssuer) => TlsReason::UnknownIssuer,
+        E::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => TlsReason::Expired,
+        E::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => TlsReason::NotValidYet,
+        E::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => TlsReason::NameMismatch,
+        E::AlertReceived(Alert::ProtocolVersion)
+        | E::PeerIncompatible(
+            PeerIncompatible::ServerDoesNotSupportTls12Or13 | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig,
+        ) => TlsReason::ProtocolVersion,
+        _ => TlsReason::Other,
+    })
 }
 
 impl<In: Transport> Connector<In> for TlsConnector {
@@ -120,5 +145,42 @@ impl Transport for TlsTransport {
 
     fn is_tls(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rustls's refusals, as ureq hands them over (inside an I/O error from the handshake, or
+    /// as its own variant), each with its reason.
+    #[test]
+    fn handshake_failures_are_told_apart() {
+        use rustls::{AlertDescription, CertificateError as Cert, Error as E, PeerIncompatible};
+        let io = |e: E| ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+        for (e, want) in [
+            (E::InvalidCertificate(Cert::UnknownIssuer), TlsReason::UnknownIssuer),
+            (E::InvalidCertificate(Cert::Expired), TlsReason::Expired),
+            (E::InvalidCertificate(Cert::NotValidYet), TlsReason::NotValidYet),
+            (E::InvalidCertificate(Cert::NotValidForName), TlsReason::NameMismatch),
+            (E::AlertReceived(AlertDescription::ProtocolVersion), TlsReason::ProtocolVersion),
+            (E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13), TlsReason::ProtocolVersion),
+            (E::InvalidCertificate(Cert::BadSignature), TlsReason::Other),
+            (E::AlertReceived(AlertDescription::HandshakeFailure), TlsReason::Other),
+        ] {
+            assert_eq!(reason(&io(e.clone())), Some(want), "{e:?}");
+            assert_eq!(reason(&ureq::Error::Rustls(e.clone())), Some(want), "{e:?}");
+        }
+        // Not TLS at all.
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(reason(&ureq::Error::Io(refused)), None);
+        assert_eq!(reason(&ureq::Error::HostNotFound), None);
+        // What the transport makes of it: a kind, a reason, lowercase words.
+        let Error::Transport(t) = super::super::transport_error(io(E::InvalidCertificate(Cert::UnknownIssuer))) else {
+            panic!()
+        };
+        assert_eq!(t.kind(), crate::TransportErrorKind::Tls(TlsReason::UnknownIssuer));
+        assert_eq!(t.tls_reason(), Some(TlsReason::UnknownIssuer));
+        assert_eq!(t.to_string(), "tls handshake failed: the certificate's issuer is not trusted");
     }
 }

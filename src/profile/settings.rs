@@ -70,9 +70,10 @@ impl Section {
         }
     }
 
-    /// `ca_bundle`: a PEM file of the certificates to trust instead of the built-in roots.
+    /// `ca_bundle`: a PEM file of the certificates to trust instead of the built-in roots;
+    /// blank when set so (an error, as botocore's).
     pub(crate) fn ca_bundle(&self) -> Option<&str> {
-        self.get("ca_bundle").map(str::trim)
+        self.raw("ca_bundle").map(str::trim)
     }
 
     /// `ec2_metadata_service_endpoint`, unchecked: the IMDS client validates it as a URL.

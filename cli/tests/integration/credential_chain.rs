@@ -418,21 +418,23 @@ fn https_proxy_is_used_for_ec2_but_not_for_no_proxy_hosts_or_instance_metadata()
 
 /// A TLS server for `localhost` with the test CA's certificate, answering with an empty page.
 fn tls_ec2() -> (String, Arc<AtomicUsize>) {
+    let (port, served) = tls_server("localhost", "127.0.0.1");
+    (format!("https://localhost:{port}"), served)
+}
+
+/// A TLS server on `ip` with the certificate `tests/fixtures/tls/{name}.pem` (and its key),
+/// answering with an empty page: its port, and how many requests it served.
+fn tls_server(name: &str, ip: &str) -> (u16, Arc<AtomicUsize>) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = crate::support::python::repo_root().join("tests/fixtures/tls");
     let certs =
-        CertificateDer::pem_file_iter(dir.join("localhost.pem")).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
+        CertificateDer::pem_file_iter(dir.join(format!("{name}.pem"))).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join(format!("{name}.key"))).unwrap();
+    // The provider rustls's features name (ring, the only one built).
+    let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).unwrap();
     let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = TcpListener::bind((ip, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let served = Arc::new(AtomicUsize::new(0));
     let served2 = Arc::clone(&served);
@@ -453,7 +455,98 @@ fn tls_ec2() -> (String, Arc<AtomicUsize>) {
             let _ = tls.flush();
         }
     });
-    (format!("https://localhost:{port}"), served)
+    (port, served)
+}
+
+/// The CLI's TLS failures in the AWS CLI v2's words: botocore's `SSLError`
+/// (`awscli/botocore/exceptions.py`: "SSL validation failed for {endpoint_url} {error}"),
+/// raised in `awscli/botocore/httpsession.py` (`send`) from urllib3's, with OpenSSL's reason
+/// as Python's `ssl` module words it; a general error, exit 255 (`awscli/errorhandler.py`,
+/// `GeneralExceptionHandler`).
+#[test]
+fn tls_failures_say_ssl_validation_failed_and_why() {
+    let home = Home::new("tls-errors");
+    let fixtures = crate::support::python::repo_root().join("tests/fixtures/tls");
+    let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
+    let failed = |url: &str, env: &[(&str, &str)], error: &str| {
+        let out = run(&home, &["--endpoint-url", url, DESCRIBE], env);
+        assert_exit(&out, 255);
+        let want = format!("SSL validation failed for {url}/ {error}");
+        assert!(stderr(&out).contains(&want), "want {want:?} in {:?}", stderr(&out));
+        assert!(!stderr(&out).contains("i/o error"), "{}", stderr(&out));
+    };
+    let verify_failed =
+        |why: &str| format!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {why} (_ssl.c:1006)");
+
+    // The test CA is not among the bundled roots.
+    let (url, served) = tls_ec2();
+    failed(&url, &keys, &verify_failed("unable to get local issuer certificate"));
+
+    // The test CA is not in the bundle either: the bundle's verifier finds no anchor.
+    let (url, bundle_served) = tls_ec2();
+    let expired_ca = fixtures.join("expired-ca.pem");
+    let with_other_ca = [keys[0], keys[1], keys[2], ("AWS_CA_BUNDLE", expired_ca.to_str().unwrap())];
+    failed(&url, &with_other_ca, &verify_failed("unable to get local issuer certificate"));
+
+    // An expired certificate, its CA trusted.
+    let (port, expired_served) = tls_server("expired", "127.0.0.1");
+    failed(&format!("https://localhost:{port}"), &with_other_ca, &verify_failed("certificate has expired"));
+
+    // A certificate for localhost and 127.0.0.1, served on 127.0.0.2.
+    let (port, other_served) = tls_server("localhost", "127.0.0.2");
+    let ca = fixtures.join("ca.pem");
+    let with_ca = [keys[0], keys[1], keys[2], ("AWS_CA_BUNDLE", ca.to_str().unwrap())];
+    let why = "IP address mismatch, certificate is not valid for '127.0.0.2'.";
+    failed(&format!("https://127.0.0.2:{port}"), &with_ca, &verify_failed(why));
+
+    // A server that speaks no TLS version of the client's: it answers the hello with a
+    // protocol_version alert, as one limited to TLS 1.0 does.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut tcp) = stream else { continue };
+            let mut hello = [0u8; 512];
+            let _ = std::io::Read::read(&mut tcp, &mut hello);
+            let _ = tcp.write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]);
+        }
+    });
+    failed(
+        &format!("https://localhost:{port}"),
+        &keys,
+        "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)",
+    );
+    for served in [served, bundle_served, expired_served, other_served] {
+        assert_eq!(served.load(Ordering::SeqCst), 0);
+    }
+}
+
+/// An `AWS_CA_BUNDLE`, `ca_bundle` or `--ca-bundle` set but blank is refused before any
+/// request, plain HTTP included, with exit 255: botocore's `InvalidConfigError` from
+/// `_validate_verify_value` (`awscli/botocore/endpoint.py`), which `awscli/errorhandler.py`
+/// leaves to its general handler.
+#[test]
+fn a_blank_ca_bundle_is_refused_as_the_aws_cli_refuses_it() {
+    let ec2 = fake_ec2();
+    let home = Home::new("blank-ca");
+    let want = "Invalid CA bundle: the configured value (ca_bundle, AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, or verify) \
+                resolved to an empty or whitespace-only string. Provide a valid path to a CA bundle file.";
+    let keys = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret-value"), ("AWS_REGION", "us-east-1")];
+    let refused = |args: &[&str], env: &[(&str, &str)]| {
+        let out = run(&home, args, env);
+        assert_exit(&out, 255);
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    };
+    let args = ["--endpoint-url", ec2.url.as_str(), DESCRIBE];
+    for blank in ["", "  "] {
+        refused(&args, &[keys[0], keys[1], keys[2], ("AWS_CA_BUNDLE", blank)]);
+    }
+    home.write(".aws/config", "[default]\nca_bundle =\n");
+    refused(&args, &keys);
+    // `--ca-bundle ''` is the same `verify` value to botocore.
+    home.write(".aws/config", "");
+    refused(&["--ca-bundle", "", "--endpoint-url", &ec2.url, DESCRIBE], &keys);
+    assert_eq!(ec2.seen().len(), 0);
 }
 
 #[test]
