@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,16 +58,6 @@ const OPTIONS: &[Opt] = &[
     Opt::one("max-concurrency", "writes sent at once per action (default 8)").extension(),
     Opt::one("propagation-timeout", "seconds to retry while IAM propagates a new profile (default 120)").extension(),
 ];
-
-/// The exit code once the output is written: 254 when an instance failed,
-/// 130 or 143 when a signal stopped the run.
-static EXIT_CODE: AtomicU8 = AtomicU8::new(0);
-
-/// 0, 254 when `ensure-iam-instance-profile` printed results of which some
-/// failed, or 128 + the signal's number when SIGINT or SIGTERM stopped it.
-pub(crate) fn exit_code() -> u8 {
-    EXIT_CODE.load(Ordering::Relaxed)
-}
 
 const MAX_CONCURRENCY: usize = 256;
 
@@ -168,7 +158,7 @@ fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
         None if results.iter().any(|(_, r)| r.is_err()) => crate::exit::SERVICE,
         None => 0,
     };
-    EXIT_CODE.store(code, Ordering::Relaxed);
+    ctx.exit_code.set(code);
     let items = results.iter().map(|(id, r)| result_value(id, r)).collect();
     Ok(Some(Printable::Single(Value::map(vec![("Results", Value::List(items))]))))
 }

@@ -9,7 +9,7 @@ use crate::args::{self, GLOBAL_OPTIONS, Known, Opt, Parsed, Positional};
 use crate::commands::{self, COMMANDS, Printable};
 use crate::error::{CliError, eprint, exit, render_error, write_error};
 use crate::settings::{self, Settings};
-use crate::{PROG, client, complete, ensure, help, input, output};
+use crate::{PROG, client, complete, help, input, output};
 
 /// What `main` needs to print an error as configured, learnt while parsing.
 #[derive(Default)]
@@ -19,6 +19,9 @@ struct State {
     profile: Option<ProfileSettings>,
     /// `--debug` (or the profile's setting), once resolved.
     debug: bool,
+    /// The exit code of a command whose output was printed: 0, or what the command set
+    /// (`ensure`: an instance failed, or a signal stopped it).
+    exit_code: u8,
 }
 
 impl State {
@@ -38,7 +41,7 @@ pub(crate) fn run(args: &[String]) -> u8 {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-                Ok(()) => ensure::exit_code(),
+                Ok(()) => state.exit_code,
                 // The reader stopped reading (`| head`): its choice, not a failure.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
                 // A full disk must not look like a success whose output was saved.
@@ -203,8 +206,10 @@ fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> 
         );
     }
     command.check_required(&parsed)?;
-    let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings };
+    let exit_code = std::cell::Cell::new(0);
+    let ctx = commands::Ctx { client: &client, parsed: &parsed, settings: &settings, exit_code: &exit_code };
     let value = (command.run)(&ctx);
+    state.exit_code = exit_code.get();
     // The process ends after this command: its connections, caches and credentials are
     // handed back to the OS at exit rather than freed one allocation at a time (16 K
     // instructions of a one-call HTTPS process, `scripts/bench`).

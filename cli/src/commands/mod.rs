@@ -173,6 +173,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) client: &'a Client,
     pub(crate) parsed: &'a Parsed,
     pub(crate) settings: &'a Settings,
+    /// The exit code once the output is printed, for a command whose output does not say it
+    /// all (`ensure`'s 254 and 130); 0 unless set.
+    pub(crate) exit_code: &'a std::cell::Cell<u8>,
 }
 
 impl Ctx<'_> {
