@@ -6,7 +6,7 @@
 
 pub mod fault;
 pub mod fleet;
-#[path = "../../../src/credentials/replay/http1.rs"]
+#[path = "../../unit/credentials/replay/http1.rs"]
 pub mod http1;
 pub mod moto;
 pub mod moto_fleet;
