@@ -356,6 +356,7 @@ impl ClientBuilder {
     }
 
     /// The environment variables to read instead of the process's.
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn env(mut self, env: Env) -> Self {
         self.env = Some(env);
@@ -364,6 +365,7 @@ impl ClientBuilder {
     }
 
     /// The files to read the configuration and credentials from instead of the real ones.
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn fs(mut self, fs: Fs) -> Self {
         self.fs = fs;
@@ -372,6 +374,7 @@ impl ClientBuilder {
     }
 
     /// The clock to sign with and to measure skew by, instead of the system's (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn clock(mut self, clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -379,6 +382,7 @@ impl ClientBuilder {
     }
 
     /// How to wait between attempts, instead of sleeping (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
         self.sleep = Some(Arc::new(sleep));
@@ -386,6 +390,7 @@ impl ClientBuilder {
     }
 
     /// Where backoff jitter comes from: numbers in [0, 1) (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn random(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
         self.rand = Some(Arc::new(random));
@@ -394,6 +399,7 @@ impl ClientBuilder {
 
     /// The monotonic time the rate limiter and the operation timeout go by: the time since
     /// some fixed start (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn monotonic_clock(mut self, now: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
         self.monotonic = Some(Arc::new(now));

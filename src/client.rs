@@ -334,6 +334,7 @@ impl Client {
 
     /// Tokens left in the retry quota shared by this client and its clones
     /// (500 when full; a retry spends 5 or 14, a success gives back).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn retry_quota_tokens(&self) -> u32 {
         self.inner.quota.available()
@@ -353,6 +354,7 @@ impl Client {
 
     /// The offset, in milliseconds, applied to the local clock when signing,
     /// learnt from a clock-skew error (0 until one happens).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn clock_offset_ms(&self) -> i64 {
         self.inner.clock_offset_ms.load(Ordering::Relaxed)

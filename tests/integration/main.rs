@@ -1,5 +1,7 @@
 //! The integration tests: one binary with one module per area, so the helpers
-//! in `tests/integration/support` are compiled once.
+//! in `tests/integration/support` are compiled once. The modules that run the
+//! client on a fake clock, environment or files need the crate's internal
+//! `_test` feature (`scripts/test` and CI pass `--all-features`).
 
 mod support;
 
@@ -7,13 +9,16 @@ mod doc_promises;
 mod ensure_fleet;
 mod ensure_moto;
 mod ensure_offline;
+#[cfg(feature = "_test")]
 mod faults;
 mod first_program;
+#[cfg(feature = "_test")]
 mod load;
 mod moto_harness;
 mod moto_library;
 mod package;
 mod properties;
+#[cfg(feature = "_test")]
 mod rate_limits;
 mod readme;
 mod secrets;
