@@ -538,6 +538,22 @@ impl Client {
         OffsetDateTime::from((self.inner.clock)())
     }
 
+    /// The monotonic time, by the injected clock: what the waiters and ensure measure their
+    /// delays and deadlines by, as the rate limiter and the retries do.
+    pub(crate) fn monotonic_now(&self) -> Duration {
+        (self.inner.monotonic)()
+    }
+
+    /// Waits `d` through the injected sleep.
+    pub(crate) fn sleep(&self, d: Duration) {
+        (self.inner.sleep)(d)
+    }
+
+    /// A number in [0, 1) for jitter, from the injected source.
+    pub(crate) fn jitter(&self) -> f64 {
+        (self.inner.rand)()
+    }
+
     /// One signed request and its response; with a failure, the measured clock skew (when
     /// the response allows measuring it) and `x-amz-retry-after`.
     fn attempt(

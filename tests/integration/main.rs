@@ -6,8 +6,11 @@
 mod support;
 
 mod doc_promises;
+#[cfg(feature = "_test")]
 mod ensure_fleet;
+#[cfg(feature = "_test")]
 mod ensure_moto;
+#[cfg(feature = "_test")]
 mod ensure_offline;
 #[cfg(feature = "_test")]
 mod faults;
@@ -25,4 +28,5 @@ mod secrets;
 mod sigv4_botocore;
 mod sigv4_suite;
 mod standin;
+#[cfg(feature = "_test")]
 mod waiters;

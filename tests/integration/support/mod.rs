@@ -4,6 +4,8 @@
 // Not every module of the tests uses every helper.
 #![allow(dead_code, unreachable_pub)]
 
+#[cfg(feature = "_test")]
+pub mod clock;
 pub mod fault;
 pub mod fleet;
 #[path = "../../unit/credentials/replay/http1.rs"]
