@@ -23,7 +23,7 @@
 #[path = "support/canned.rs"]
 mod canned;
 // The stand-in's HTTP reader, as the integration tests include it.
-#[path = "../src/credentials/replay/http1.rs"]
+#[path = "../tests/unit/credentials/replay/http1.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod http1;
 #[path = "../tests/integration/support/standin.rs"]

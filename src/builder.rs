@@ -357,6 +357,7 @@ impl ClientBuilder {
     }
 
     /// The environment variables to read instead of the process's.
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn env(mut self, env: Env) -> Self {
         self.env = Some(env);
@@ -365,6 +366,7 @@ impl ClientBuilder {
     }
 
     /// The files to read the configuration and credentials from instead of the real ones.
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn fs(mut self, fs: Fs) -> Self {
         self.fs = fs;
@@ -373,6 +375,7 @@ impl ClientBuilder {
     }
 
     /// The clock to sign with and to measure skew by, instead of the system's (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn clock(mut self, clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -380,6 +383,7 @@ impl ClientBuilder {
     }
 
     /// How to wait between attempts, instead of sleeping (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
         self.sleep = Some(Arc::new(sleep));
@@ -387,6 +391,7 @@ impl ClientBuilder {
     }
 
     /// Where backoff jitter comes from: numbers in [0, 1) (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn random(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
         self.rand = Some(Arc::new(random));
@@ -395,6 +400,7 @@ impl ClientBuilder {
 
     /// The monotonic time the rate limiter and the operation timeout go by: the time since
     /// some fixed start (tests).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn monotonic_clock(mut self, now: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
         self.monotonic = Some(Arc::new(now));

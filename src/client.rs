@@ -334,6 +334,7 @@ impl Client {
 
     /// Tokens left in the retry quota shared by this client and its clones
     /// (500 when full; a retry spends 5 or 14, a success gives back).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn retry_quota_tokens(&self) -> u32 {
         self.inner.quota.available()
@@ -353,6 +354,7 @@ impl Client {
 
     /// The offset, in milliseconds, applied to the local clock when signing,
     /// learnt from a clock-skew error (0 until one happens).
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn clock_offset_ms(&self) -> i64 {
         self.inner.clock_offset_ms.load(Ordering::Relaxed)
@@ -534,6 +536,22 @@ impl Client {
     /// The time now, by the injected clock.
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::from((self.inner.clock)())
+    }
+
+    /// The monotonic time, by the injected clock: what the waiters and ensure measure their
+    /// delays and deadlines by, as the rate limiter and the retries do.
+    pub(crate) fn monotonic_now(&self) -> Duration {
+        (self.inner.monotonic)()
+    }
+
+    /// Waits `d` through the injected sleep.
+    pub(crate) fn sleep(&self, d: Duration) {
+        (self.inner.sleep)(d)
+    }
+
+    /// A number in [0, 1) for jitter, from the injected source.
+    pub(crate) fn jitter(&self) -> f64 {
+        (self.inner.rand)()
     }
 
     /// One signed request and its response; with a failure, the measured clock skew (when

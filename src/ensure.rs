@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::model::{
     IamInstanceProfileAssociation, IamInstanceProfileAssociationState, IamInstanceProfileSpecification,
@@ -148,13 +148,6 @@ pub struct PropagationWait<'a> {
     pub time_left: Duration,
 }
 
-/// Where ensure reads the time and how it sleeps.
-#[derive(Clone)]
-struct Clock {
-    now: Arc<dyn Fn() -> Instant + Send + Sync>,
-    sleep: crate::retry::Sleep,
-}
-
 /// How ensure waits, retries and fans out.
 ///
 /// ```
@@ -206,7 +199,6 @@ pub struct EnsureOptions {
     /// after that the throttling error is the instance's result. Default
     /// `None`: throttling is waited out however long it lasts.
     pub deadline: Option<Duration>,
-    clock: Clock,
     on_result: Option<OnResult>,
     on_propagation_wait: Option<OnPropagationWait>,
     cancel: Option<Arc<AtomicBool>>,
@@ -223,7 +215,6 @@ impl Default for EnsureOptions {
             max_concurrency: 8,
             dry_run: false,
             deadline: None,
-            clock: Clock { now: Arc::new(Instant::now), sleep: Arc::new(std::thread::sleep) },
             on_result: None,
             on_propagation_wait: None,
             cancel: None,
@@ -253,19 +244,6 @@ impl EnsureOptions {
     /// The same options, returning as soon as the write call is accepted.
     pub fn without_wait(mut self) -> Self {
         self.wait = false;
-        self
-    }
-
-    /// The clock and the sleep ensure uses, instead of [`Instant::now`] and
-    /// [`std::thread::sleep`]: for the poller's rounds, the propagation and
-    /// throttling retries, the settling wait and the deadlines. A test can
-    /// make time pass without waiting, a program can record or cut the pauses.
-    pub fn with_clock(
-        mut self,
-        now: impl Fn() -> Instant + Send + Sync + 'static,
-        sleep: impl Fn(Duration) + Send + Sync + 'static,
-    ) -> Self {
-        self.clock = Clock { now: Arc::new(now), sleep: Arc::new(sleep) };
         self
     }
 
@@ -439,11 +417,11 @@ enum Phase {
     Describe,
     /// Seen `associating` or `disassociating` since then: polled each round
     /// until it settles.
-    Settling { since: Instant },
+    Settling { since: Duration },
     /// Its write is queued or being sent.
     Writing,
     /// Its write was accepted: polled each round until it took.
-    InFlight { kind: Kind, previous: Option<String>, seen: IamInstanceProfileAssociation, since: Instant },
+    InFlight { kind: Kind, previous: Option<String>, seen: IamInstanceProfileAssociation, since: Duration },
     /// Its result is known.
     Done,
 }
@@ -502,7 +480,7 @@ struct Described<'a> {
 struct Fleet<'a> {
     client: &'a Client,
     options: &'a EnsureOptions,
-    start: Instant,
+    start: Duration,
     state: Mutex<State<'a>>,
     /// Wakes workers: a job was queued, or the run is closing.
     work: Condvar,
@@ -517,8 +495,10 @@ impl<'a> Fleet<'a> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn now(&self) -> Instant {
-        (self.options.clock.now)()
+    /// The client's monotonic time: the poller's rounds, the propagation and throttling
+    /// retries, the settling wait and the deadlines go by the clock the client was built with.
+    fn now(&self) -> Duration {
+        self.client.monotonic_now()
     }
 
     fn cancelled(&self) -> bool {
@@ -529,22 +509,22 @@ impl<'a> Fleet<'a> {
     fn time_left(&self) -> Option<Duration> {
         match self.options.deadline {
             None => Some(Duration::MAX),
-            // A deadline too far to be an `Instant` is no deadline.
+            // A deadline too far to add up is no deadline.
             Some(d) => match self.start.checked_add(d) {
-                Some(end) => end.checked_duration_since(self.now()).filter(|left| !left.is_zero()),
+                Some(end) => end.checked_sub(self.now()).filter(|left| !left.is_zero()),
                 None => Some(Duration::MAX),
             },
         }
     }
 
-    /// Sleeps on the injected clock; in slices when the run can be cancelled,
+    /// Sleeps on the client's clock; in slices when the run can be cancelled,
     /// to notice it soon.
     fn pause(&self, d: Duration) {
-        let Some(flag) = &self.options.cancel else { return (self.options.clock.sleep)(d) };
-        let Some(until) = self.now().checked_add(d) else { return (self.options.clock.sleep)(d) };
+        let Some(flag) = &self.options.cancel else { return self.client.sleep(d) };
+        let Some(until) = self.now().checked_add(d) else { return self.client.sleep(d) };
         while !flag.load(Ordering::SeqCst) {
-            let Some(left) = until.checked_duration_since(self.now()).filter(|l| !l.is_zero()) else { return };
-            (self.options.clock.sleep)(left.min(CANCEL_CHECK));
+            let Some(left) = until.checked_sub(self.now()).filter(|l| !l.is_zero()) else { return };
+            self.client.sleep(left.min(CANCEL_CHECK));
         }
     }
 
@@ -615,7 +595,7 @@ impl<'a> Fleet<'a> {
         st: &mut State<'a>,
         i: usize,
         all: Vec<IamInstanceProfileAssociation>,
-        now: Instant,
+        now: Duration,
         spawn: &dyn Fn(Kind),
     ) {
         let Some(entry) = st.entries.get_mut(i) else { return };
@@ -635,7 +615,7 @@ impl<'a> Fleet<'a> {
                 Phase::Settling { since } => since,
                 _ => now,
             };
-            let waited = now.saturating_duration_since(since);
+            let waited = now.saturating_sub(since);
             if waited >= self.options.wait_options.timeout {
                 let err = Error::WaitFailed {
                     waiter: "IamInstanceProfileAssociationSettled",
@@ -678,7 +658,7 @@ impl<'a> Fleet<'a> {
     }
 
     /// What a poll says of a write in flight: done, failed, or still to wait.
-    fn check_in_flight(&self, st: &mut State<'a>, i: usize, all: Vec<IamInstanceProfileAssociation>, now: Instant) {
+    fn check_in_flight(&self, st: &mut State<'a>, i: usize, all: Vec<IamInstanceProfileAssociation>, now: Duration) {
         use IamInstanceProfileAssociationState as S;
         let Some(entry) = st.entries.get_mut(i) else { return };
         let Phase::InFlight { kind, previous, seen, since } = &mut entry.phase else { return };
@@ -708,7 +688,7 @@ impl<'a> Fleet<'a> {
                         waiter: "IamInstanceProfileAssociated",
                         timed_out: false,
                         last_seen: format!("association {target} is {}", a.state),
-                        waited: now.saturating_duration_since(since),
+                        waited: now.saturating_sub(since),
                     };
                     return self.finish(st, i, Err(err));
                 }
@@ -726,9 +706,16 @@ impl<'a> Fleet<'a> {
     }
 
     /// Fails a write in flight whose wait passed its deadline.
-    fn check_wait_deadline(&self, st: &mut State<'a>, i: usize, waiter: &'static str, last_seen: String, now: Instant) {
+    fn check_wait_deadline(
+        &self,
+        st: &mut State<'a>,
+        i: usize,
+        waiter: &'static str,
+        last_seen: String,
+        now: Duration,
+    ) {
         let Some(Phase::InFlight { since, .. }) = st.entries.get(i).map(|e| &e.phase) else { return };
-        let waited = now.saturating_duration_since(*since);
+        let waited = now.saturating_sub(*since);
         if waited >= self.options.wait_options.timeout {
             self.finish(st, i, Err(Error::WaitFailed { waiter, timed_out: true, last_seen, waited }));
         }
@@ -758,7 +745,7 @@ impl<'a> Fleet<'a> {
                         Err(e) if e.is_throttling() && !self.cancelled() => match self.time_left() {
                             Some(left) => {
                                 throttled += 1;
-                                let rand = crate::retry::random_fraction();
+                                let rand = self.client.jitter();
                                 self.pause(doubling(THROTTLE_DELAY, THROTTLE_MAX_DELAY, throttled, rand).min(left));
                             }
                             None => break Err(e),
@@ -801,11 +788,11 @@ impl<'a> Fleet<'a> {
     /// in batches, until every instance has its result.
     fn run(&self, spawn: &dyn Fn(Kind)) {
         let delay = self.options.wait_options.delay.max(crate::waiter::MIN_DELAY);
-        let mut next_round: Option<Instant> = None;
+        let mut next_round: Option<Duration> = None;
         // When the last round of describes was made: polls are at least `delay`
         // apart, also when writes come in one by one (paced by the rate limiter)
         // and each would otherwise start a round of its own.
-        let mut last_round: Option<Instant> = None;
+        let mut last_round: Option<Duration> = None;
         let mut cancel_seen = false;
         loop {
             let mut st = self.lock();
@@ -854,7 +841,7 @@ impl<'a> Fleet<'a> {
             match next_round {
                 Some(t) => {
                     drop(st);
-                    self.pause(t.saturating_duration_since(now));
+                    self.pause(t.saturating_sub(now));
                 }
                 // Only workers are busy: wait for one to finish. The timeout
                 // is there to notice a cancel; it does not move the clock.
@@ -880,7 +867,7 @@ impl<'a> Fleet<'a> {
 
     /// When the next poll round is due: a delay after this one, sooner if
     /// a wait's deadline comes first; `None` when nothing is polled.
-    fn next_round(&self, st: &State<'a>, now: Instant, delay: Duration) -> Option<Instant> {
+    fn next_round(&self, st: &State<'a>, now: Duration, delay: Duration) -> Option<Duration> {
         let timeout = self.options.wait_options.timeout;
         st.entries
             .iter()
@@ -896,7 +883,7 @@ impl<'a> Fleet<'a> {
     }
 
     /// Takes in what a round of describes saw.
-    fn apply(&self, st: &mut State<'a>, described: Vec<Described<'a>>, now: Instant, spawn: &dyn Fn(Kind)) {
+    fn apply(&self, st: &mut State<'a>, described: Vec<Described<'a>>, now: Duration, spawn: &dyn Fn(Kind)) {
         for d in described {
             for &i in &d.entries {
                 if let Some(e) = st.entries.get_mut(i) {
@@ -963,7 +950,7 @@ impl<'a> Fleet<'a> {
                     // the action's bucket is empty, and a backoff lets it refill.
                     Some(left) => {
                         job.throttled += 1;
-                        let rand = crate::retry::random_fraction();
+                        let rand = self.client.jitter();
                         self.pause(doubling(THROTTLE_DELAY, THROTTLE_MAX_DELAY, job.throttled, rand).min(left));
                         None
                     }
@@ -1028,7 +1015,7 @@ impl<'a> Fleet<'a> {
         request_ids: &mut Vec<String>,
     ) -> WriteEnd {
         let client = self.client;
-        let mut deadline: Option<Option<Instant>> = None;
+        let mut deadline: Option<Option<Duration>> = None;
         let mut refusals = 0u32;
         loop {
             if self.cancelled() {
@@ -1063,12 +1050,12 @@ impl<'a> Fleet<'a> {
             }
             let now = self.now();
             let deadline = *deadline.get_or_insert(now.checked_add(self.options.propagation_timeout));
-            let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+            let left = deadline.map_or(Duration::MAX, |d| d.saturating_sub(now));
             if left.is_zero() {
                 return WriteEnd::Refused(err);
             }
             refusals += 1;
-            let pause = self.options.backoff(refusals, crate::retry::random_fraction()).min(left);
+            let pause = self.options.backoff(refusals, self.client.jitter()).min(left);
             if let (Some(f), Write::Associate(profile) | Write::Replace(_, profile)) =
                 (&self.options.on_propagation_wait, write)
             {
@@ -1289,7 +1276,7 @@ impl Client {
         let fleet = Fleet {
             client: self,
             options,
-            start: (options.clock.now)(),
+            start: self.monotonic_now(),
             state: Mutex::new(State {
                 entries,
                 queues: Default::default(),

@@ -1,7 +1,9 @@
 //! What the configuration is read from: the environment variables and the files. Both are
-//! values, so that a caller (the tests, a program embedding the client) can hand in its own:
-//! [`ClientBuilder::env`](crate::ClientBuilder::env) and
-//! [`ClientBuilder::fs`](crate::ClientBuilder::fs), hidden from the docs.
+//! values, so that the tests can hand in their own through `ClientBuilder::env` and
+//! `ClientBuilder::fs`, test seams behind the internal `_test` feature.
+
+// Public only as test seams (the crate root re-exports them with `_test`).
+#![cfg_attr(not(any(test, feature = "_test")), allow(unreachable_pub))]
 
 use std::collections::BTreeMap;
 use std::io;
@@ -38,6 +40,7 @@ impl Env {
     }
 
     /// This environment, with `name` set to a value that is not UTF-8.
+    #[cfg(any(test, feature = "_test"))]
     pub fn with_non_utf8(mut self, name: &str) -> Self {
         self.vars.remove(name);
         if read_by_us(name) {
@@ -60,6 +63,7 @@ impl Env {
     }
 
     /// An environment of these variables only.
+    #[cfg(any(test, feature = "_test"))]
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(), not_utf8: Vec::new() }
     }
@@ -117,6 +121,7 @@ impl Fs {
     }
 
     /// Every path read under `root`: `/a/b` is `root/a/b`.
+    #[cfg(any(test, feature = "_test"))]
     pub fn rooted(root: impl Into<PathBuf>) -> Self {
         Fs { root: Some(root.into()) }
     }

@@ -112,12 +112,14 @@
 //! but the library's own stack. The `ec2-lite` command-line tool is a package
 //! of its own, `ec2-lite-cli`.
 //!
-//! `cargo add ec2-lite` lists one feature, `_fuzzing`: it exposes entry points
-//! for the fuzz targets in the repository's `fuzz/`. It is not a public API:
-//! it may change or go in any release, and nothing outside the fuzz targets
-//! should enable it. The leading underscore marks it internal, as ureq marks
-//! its own; Cargo (1.95) still lists such features, as it has no way to hide
-//! one.
+//! `cargo add ec2-lite` lists two features, `_fuzzing` and `_test`. Neither is
+//! a public API: they may change or go in any release, and nothing outside this
+//! repository should enable them. `_fuzzing` exposes entry points for the fuzz
+//! targets in the repository's `fuzz/`; `_test` exposes the seams the
+//! repository's tests run through (a fake environment, files and clock on the
+//! builder, counters on the client). The leading underscore marks them
+//! internal, as ureq marks its own; Cargo (1.95) still lists such features, as
+//! it has no way to hide one.
 
 #![forbid(unsafe_code)]
 
@@ -153,6 +155,7 @@ pub use credentials::{
     ProvideCredentials,
 };
 pub use ensure::{EnsureAction, EnsureOptions, EnsureOutcome, PropagationWait};
+#[cfg(any(test, feature = "_test"))]
 #[doc(hidden)]
 pub use env::{Env, Fs};
 pub use error::{

@@ -86,6 +86,7 @@ impl RetryConfig {
     }
 
     /// Other backoff bases.
+    #[cfg(any(test, feature = "_test"))]
     #[doc(hidden)]
     pub fn backoff(mut self, throttling_base: Duration, transient_base: Duration, max_backoff: Duration) -> Self {
         self.throttling_base = throttling_base;
@@ -266,6 +267,7 @@ impl RetryQuota {
     }
 
     /// Tokens left.
+    #[cfg(any(test, feature = "_test"))]
     pub(crate) fn available(&self) -> u32 {
         *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }

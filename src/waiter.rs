@@ -1,9 +1,10 @@
 //! Waiting until an association took, or is gone, by polling
 //! `DescribeIamInstanceProfileAssociations`. No AWS SDK ships a waiter for
 //! these operations; this one follows the shape of theirs (a delay between
-//! polls, a deadline, failure states that end the wait early).
+//! polls, a deadline, failure states that end the wait early). The delays and
+//! the deadline go by the client's clock, as its retries do.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::model::{IamInstanceProfileAssociation, IamInstanceProfileAssociationState as State};
 use crate::ops::by_instance::pick_current;
@@ -208,29 +209,25 @@ impl Client {
         options: &WaitOptions,
         mut poll: impl FnMut() -> Result<Poll<T>, Error>,
     ) -> Result<T, Error> {
-        let start = Instant::now();
+        let start = self.monotonic_now();
+        let elapsed = || self.monotonic_now().saturating_sub(start);
         loop {
             let last_seen = match poll() {
                 Ok(Poll::Done(v)) => return Ok(v),
                 Ok(Poll::Failed(seen)) => {
-                    return Err(Error::WaitFailed {
-                        waiter,
-                        timed_out: false,
-                        last_seen: seen,
-                        waited: start.elapsed(),
-                    });
+                    return Err(Error::WaitFailed { waiter, timed_out: false, last_seen: seen, waited: elapsed() });
                 }
                 Ok(Poll::Pending(seen)) => seen,
                 // A throttled or failed poll is just a poll that saw nothing.
                 Err(e) if e.is_retryable() => format!("error: {e}"),
                 Err(e) => return Err(e),
             };
-            let waited = start.elapsed();
+            let waited = elapsed();
             let Some(left) = options.timeout.checked_sub(waited).filter(|d| !d.is_zero()) else {
                 return Err(Error::WaitFailed { waiter, timed_out: true, last_seen, waited });
             };
             // A delay of zero must not poll in a tight loop for the whole timeout.
-            std::thread::sleep(options.delay.max(MIN_DELAY).min(left));
+            self.sleep(options.delay.max(MIN_DELAY).min(left));
         }
     }
 }

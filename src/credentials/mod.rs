@@ -17,11 +17,16 @@ mod web_identity;
 
 // The cross-SDK credential suites (their data stays in tests/sdk-test-data/),
 // the loopback server that replays their traffic, and botocore's precedence.
+// They live under tests/, outside the published package, and are compiled in
+// as unit tests because they need the crate's internals.
 #[cfg(test)]
+#[path = "../../tests/unit/credentials/botocore.rs"]
 mod botocore;
 #[cfg(test)]
+#[path = "../../tests/unit/credentials/replay.rs"]
 mod replay;
 #[cfg(test)]
+#[path = "../../tests/unit/credentials/suites.rs"]
 mod suites;
 
 use std::fmt;

@@ -54,12 +54,14 @@ impl super::Request for AssociateIamInstanceProfile {
     fn check(&self) -> Result<(), Error> {
         AssociateIamInstanceProfile::check(self)
     }
+}
 
+impl super::sealed::Sealed for AssociateIamInstanceProfile {
     fn query_body(&self) -> QueryBody {
         self.body()
     }
 
-    fn parse_response(text: &str) -> Result<Self::Output, String> {
+    fn parse_response(text: &str) -> Result<AssociateIamInstanceProfileOutput, String> {
         parse(text)
     }
 }

@@ -165,12 +165,14 @@ impl super::Request for DescribeIamInstanceProfileAssociations {
     fn check(&self) -> Result<(), Error> {
         DescribeIamInstanceProfileAssociations::check(self)
     }
+}
 
+impl super::sealed::Sealed for DescribeIamInstanceProfileAssociations {
     fn query_body(&self) -> QueryBody {
         self.body(self.next_token.as_deref())
     }
 
-    fn parse_response(text: &str) -> Result<Self::Output, String> {
+    fn parse_response(text: &str) -> Result<DescribeIamInstanceProfileAssociationsOutput, String> {
         parse(text)
     }
 }

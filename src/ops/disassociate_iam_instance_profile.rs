@@ -44,12 +44,14 @@ impl super::Request for DisassociateIamInstanceProfile {
     fn check(&self) -> Result<(), Error> {
         DisassociateIamInstanceProfile::check(self)
     }
+}
 
+impl super::sealed::Sealed for DisassociateIamInstanceProfile {
     fn query_body(&self) -> QueryBody {
         self.body()
     }
 
-    fn parse_response(text: &str) -> Result<Self::Output, String> {
+    fn parse_response(text: &str) -> Result<DisassociateIamInstanceProfileOutput, String> {
         parse(text)
     }
 }

@@ -31,24 +31,25 @@ pub trait Request: sealed::Sealed {
     /// # Errors
     /// [`Error::InvalidInput`], saying what is wrong.
     fn check(&self) -> Result<(), Error>;
-
-    /// The Query body, as sent.
-    #[doc(hidden)]
-    fn query_body(&self) -> QueryBody;
-
-    /// The operation's response parser.
-    #[doc(hidden)]
-    fn parse_response(text: &str) -> Result<Self::Output, String>;
 }
 
 mod sealed {
-    /// Keeps [`Request`](super::Request) to this crate's requests.
+    use crate::query::QueryBody;
+
+    /// Keeps [`Request`](super::Request) to this crate's requests, and holds what only
+    /// [`Client::execute`](crate::Client::execute) calls: a trait that cannot be named outside
+    /// the crate keeps the encoding and the parser out of the public API (the [`wire`](crate::wire)
+    /// module is the public way to them).
     #[allow(unreachable_pub)]
-    pub trait Sealed {}
-    impl Sealed for crate::AssociateIamInstanceProfile {}
-    impl Sealed for crate::DescribeIamInstanceProfileAssociations {}
-    impl Sealed for crate::DisassociateIamInstanceProfile {}
-    impl Sealed for crate::ReplaceIamInstanceProfileAssociation {}
+    pub trait Sealed {
+        /// The Query body, as sent.
+        fn query_body(&self) -> QueryBody;
+
+        /// The operation's response parser.
+        fn parse_response(text: &str) -> Result<<Self as super::Request>::Output, String>
+        where
+            Self: super::Request;
+    }
 }
 
 impl Client {
@@ -81,7 +82,7 @@ impl Client {
     /// EC2's [`Error::Service`] (`InvalidAssociationID.Malformed`,
     /// `MissingParameter`, ...).
     pub fn execute_unchecked<R: Request>(&self, request: &R) -> Result<R::Output, Error> {
-        self.send_and_parse(request.query_body(), R::parse_response)
+        self.send_and_parse(sealed::Sealed::query_body(request), <R as sealed::Sealed>::parse_response)
     }
 }
 

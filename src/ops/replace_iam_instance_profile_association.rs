@@ -47,12 +47,14 @@ impl super::Request for ReplaceIamInstanceProfileAssociation {
     fn check(&self) -> Result<(), Error> {
         ReplaceIamInstanceProfileAssociation::check(self)
     }
+}
 
+impl super::sealed::Sealed for ReplaceIamInstanceProfileAssociation {
     fn query_body(&self) -> QueryBody {
         self.body()
     }
 
-    fn parse_response(text: &str) -> Result<Self::Output, String> {
+    fn parse_response(text: &str) -> Result<ReplaceIamInstanceProfileAssociationOutput, String> {
         parse(text)
     }
 }

@@ -5,7 +5,9 @@ mod location;
 mod parse;
 mod resolve;
 mod settings;
+// The cross-SDK profile suites: under tests/, outside the published package.
 #[cfg(test)]
+#[path = "../../tests/unit/profile_suites.rs"]
 mod suites;
 
 pub(crate) use location::{LoadedProfiles, Platform, home_dir, load};

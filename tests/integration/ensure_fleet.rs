@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::clock::FakeClock;
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, Error, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification as Profile, WaitOptions,
@@ -97,14 +98,17 @@ impl Ec2 {
         std::mem::take(&mut self.world.lock().unwrap().calls)
     }
 
-    fn client(&self) -> Client {
-        Client::builder()
+    /// A client of the stand-in on `clock`, which only the client's sleeps (ensure's
+    /// included) move.
+    fn client(&self, clock: &FakeClock) -> Client {
+        clock
+            .install(Client::builder())
             .region("us-east-1")
             .endpoint_url(&self.url)
             .credentials(Credentials::new("AKIDEXAMPLE", "secret", None))
             .max_attempts(1)
-            // The calls are counted, not paced: ensure's clock is a fake one, the
-            // limiter's would be the real one.
+            // The calls are counted, not paced: the limiter's sleeps would move the
+            // clock between the poller's rounds.
             .rate_limits(ec2_lite::RateLimits::none())
             .build()
             .unwrap()
@@ -199,31 +203,11 @@ fn ids(range: std::ops::Range<u64>) -> Vec<String> {
     range.map(|n| format!("i-{n:017x}")).collect()
 }
 
-/// A clock that only moves when ensure sleeps, and counts the sleeps.
-#[derive(Clone)]
-struct FakeClock {
-    start: Instant,
-    sleeps: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl FakeClock {
-    fn new() -> Self {
-        FakeClock { start: Instant::now(), sleeps: Arc::default() }
-    }
-
-    fn sleeps(&self) -> usize {
-        self.sleeps.lock().unwrap().len()
-    }
-
-    fn options(&self) -> EnsureOptions {
-        let (now, sleep) = (self.clone(), self.clone());
-        let mut o = EnsureOptions::default().with_clock(
-            move || now.start + now.sleeps.lock().unwrap().iter().sum::<Duration>(),
-            move |d| sleep.sleeps.lock().unwrap().push(d),
-        );
-        o.wait_options = WaitOptions::new(Duration::from_secs(2), Duration::from_secs(600));
-        o
-    }
+/// Options with the fleet's poll delay.
+fn fleet_options() -> EnsureOptions {
+    let mut o = EnsureOptions::default();
+    o.wait_options = WaitOptions::new(Duration::from_secs(2), Duration::from_secs(600));
+    o
 }
 
 fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
@@ -243,7 +227,7 @@ fn a_mixed_fleet_of_400_costs_two_describes_one_write_each_and_batched_polls() {
     let ec2 = Ec2::start(None);
     let fleet = mixed_fleet(&ec2);
     let clock = FakeClock::new();
-    let results = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &clock.options());
+    let results = ec2.client(&clock).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &fleet_options());
 
     assert_eq!(results.iter().map(|(id, _)| id).collect::<Vec<_>>(), fleet.iter().collect::<Vec<_>>());
     for (n, (id, r)) in results.iter().enumerate() {
@@ -265,7 +249,7 @@ fn a_mixed_fleet_of_400_costs_two_describes_one_write_each_and_batched_polls() {
     let calls = ec2.take_calls();
     // Every poll round (the first one, and one after each sleep of the
     // poller) is one call while no more than 200 writes are in flight.
-    let rounds = clock.sleeps() + 1;
+    let rounds = clock.sleeps().len() + 1;
     let describes = calls.get(DESCRIBE).copied().unwrap_or(0);
     eprintln!("400 instances: {calls:?}, {rounds} poll rounds at most");
     assert!(describes > 2, "two initial describes and at least one poll: {calls:?}");
@@ -280,7 +264,7 @@ fn a_mixed_fleet_of_400_costs_two_describes_one_write_each_and_batched_polls() {
     assert!(first.request_ids.contains(&format!("r-{ASSOCIATE}-{}", fleet[0])), "{:?}", first.request_ids);
 
     // Again: nothing to do, and it costs the two describes alone.
-    let again = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &clock.options());
+    let again = ec2.client(&clock).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &fleet_options());
     assert!(
         again.iter().all(|(_, r)| r.as_ref().is_ok_and(|o| o.action == EnsureAction::Unchanged && o.attempts == 0))
     );
@@ -291,9 +275,9 @@ fn a_mixed_fleet_of_400_costs_two_describes_one_write_each_and_batched_polls() {
 fn a_dry_run_describes_decides_and_writes_nothing() {
     let ec2 = Ec2::start(None);
     let fleet = mixed_fleet(&ec2);
-    let mut options = FakeClock::new().options();
+    let mut options = fleet_options();
     options.dry_run = true;
-    let results = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
+    let results = ec2.client(&FakeClock::new()).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
 
     assert_eq!(ec2.take_calls(), counts(&[(DESCRIBE, 2)]), "describes only");
     for (n, (id, r)) in results.iter().enumerate() {
@@ -331,7 +315,7 @@ fn each_instance_gets_the_profile_given_beside_it() {
         (fleet[5].as_str(), Some(Profile::arn(arn("old")))),
     ];
     // Without waiting, so the calls are exactly the describe and the writes.
-    let results = ec2.client().ensure_desired_profiles(&desired, &FakeClock::new().options().without_wait());
+    let results = ec2.client(&FakeClock::new()).ensure_desired_profiles(&desired, &fleet_options().without_wait());
     let actions: Vec<EnsureAction> = results.iter().map(|(_, r)| r.as_ref().unwrap().action).collect();
     use EnsureAction::*;
     assert_eq!(actions, [Associated, Associated, Unchanged, Replaced, Disassociated, Unchanged]);
@@ -356,11 +340,9 @@ fn an_instance_listed_twice_is_ensured_once_or_refused_when_the_lists_disagree()
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     let heard = seen.clone();
-    let options = FakeClock::new()
-        .options()
-        .without_wait()
-        .on_result(move |id, r| heard.lock().unwrap().push((id.to_owned(), r.is_ok())));
-    let results = ec2.client().ensure_desired_profiles(&desired, &options);
+    let options =
+        fleet_options().without_wait().on_result(move |id, r| heard.lock().unwrap().push((id.to_owned(), r.is_ok())));
+    let results = ec2.client(&FakeClock::new()).ensure_desired_profiles(&desired, &options);
 
     let ids: Vec<&str> = results.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, desired.iter().map(|(id, _)| *id).collect::<Vec<_>>(), "one result per entry, in order");
@@ -384,8 +366,8 @@ fn a_run_cancelled_before_it_starts_changes_nothing() {
     let ec2 = Ec2::start(None);
     let fleet = mixed_fleet(&ec2);
     let flag = Arc::new(AtomicBool::new(true));
-    let options = FakeClock::new().options().cancel_on(flag);
-    let results = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
+    let options = fleet_options().cancel_on(flag);
+    let results = ec2.client(&FakeClock::new()).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
     assert_eq!(results.len(), 400);
     for (id, r) in &results {
         let err = r.as_ref().unwrap_err();
@@ -405,10 +387,10 @@ fn a_run_cancelled_midway_lists_every_instance_and_a_second_run_finishes() {
     let flag = Arc::new(AtomicBool::new(false));
     let ec2 = Ec2::start(Some((25, flag.clone())));
     let fleet = mixed_fleet(&ec2);
-    let mut options = FakeClock::new().options().cancel_on(flag.clone());
+    let mut options = fleet_options().cancel_on(flag.clone());
     options.max_concurrency = 2;
     let started = Instant::now();
-    let results = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
+    let results = ec2.client(&FakeClock::new()).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &options);
     assert!(started.elapsed() < Duration::from_secs(10), "returns promptly: {:?}", started.elapsed());
 
     assert_eq!(results.iter().map(|(id, _)| id).collect::<Vec<_>>(), fleet.iter().collect::<Vec<_>>());
@@ -437,8 +419,8 @@ fn a_run_cancelled_midway_lists_every_instance_and_a_second_run_finishes() {
     assert!((25..=25 + 4).contains(&writes), "no new write after the interrupt: {calls:?}");
     assert_eq!(changed + cancelled + 40, 400);
 
-    let rerun = FakeClock::new().options();
-    let results = ec2.client().ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &rerun);
+    let rerun = fleet_options();
+    let results = ec2.client(&FakeClock::new()).ensure_instance_profiles(&fleet, Some(&Profile::name("web")), &rerun);
     assert!(results.iter().all(|(_, r)| r.is_ok()));
     assert!(fleet.iter().all(|id| ec2.profile_of(id).as_deref() == Some("web")), "converged");
     let calls = ec2.take_calls();

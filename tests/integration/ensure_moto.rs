@@ -17,7 +17,8 @@ use crate::support::moto_fleet::{
     profile_of, strings,
 };
 use ec2_lite::{
-    EnsureAction, EnsureOptions, IamInstanceProfileAssociationState, IamInstanceProfileSpecification, WaitOptions,
+    Client, Credentials, EnsureAction, EnsureOptions, IamInstanceProfileAssociationState,
+    IamInstanceProfileSpecification, WaitOptions,
 };
 
 /// An instance id moto never hands out.
@@ -210,14 +211,24 @@ fn library_fleet_of_400_costs_batched_describes_and_one_write_each() {
         ids.push(right[i].clone());
     }
     let proxy = CountingProxy::start(&moto.endpoint);
-    let c = client(moto, &proxy.url);
-    // The real clock, with the poller's sleeps counted: each is one round.
+    // The real clock, with the poller's sleeps counted: each is one round. The
+    // poller is this thread; the workers' waits (the rate limiter's) are on theirs.
+    let poller = thread::current().id();
     let sleeps = Arc::new(Mutex::new(0usize));
     let counted = sleeps.clone();
-    let mut o = EnsureOptions::default().with_clock(std::time::Instant::now, move |d| {
-        *counted.lock().unwrap() += 1;
-        thread::sleep(d)
-    });
+    let c = Client::builder()
+        .region(&moto.region)
+        .endpoint_url(&proxy.url)
+        .credentials(Credentials::new(&moto.access_key_id, &moto.secret_access_key, None))
+        .sleep(move |d| {
+            if thread::current().id() == poller {
+                *counted.lock().unwrap() += 1;
+            }
+            thread::sleep(d)
+        })
+        .build()
+        .expect("a client for moto");
+    let mut o = EnsureOptions::default();
     o.wait_options = WaitOptions::new(Duration::from_millis(500), Duration::from_secs(120));
     let want = IamInstanceProfileSpecification::name(&moto.profile_b.name);
 

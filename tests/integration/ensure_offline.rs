@@ -5,8 +5,9 @@
 //! test also pins the exact sequence of calls made.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::clock::FakeClock;
 use crate::support::fault::{FaultServer, Recorded, Reply};
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, Error, IamInstanceProfileAssociationState,
@@ -17,8 +18,11 @@ const INSTANCE: &str = "i-0123456789abcdef0";
 const ARN_WEB: &str = "arn:aws:iam::123456789012:instance-profile/team/web";
 const ARN_OLD: &str = "arn:aws:iam::123456789012:instance-profile/old";
 
-fn client(server: &FaultServer) -> Client {
-    Client::builder()
+/// A client of the scripted server on `clock`: ensure's pauses, the waiters' and the
+/// client's own go through it.
+fn client(server: &FaultServer, clock: &FakeClock) -> Client {
+    clock
+        .install(Client::builder())
         .region("us-east-1")
         .endpoint_url(&server.url)
         .credentials(Credentials::new("AKIDEXAMPLE", "secret", None))
@@ -64,37 +68,14 @@ fn actions(server: &FaultServer) -> Vec<String> {
     server.requests().iter().map(action).collect()
 }
 
-/// A clock that only moves when ensure sleeps, and remembers each sleep.
-#[derive(Clone)]
-struct FakeClock {
-    start: Instant,
-    sleeps: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl FakeClock {
-    fn new() -> Self {
-        FakeClock { start: Instant::now(), sleeps: Arc::default() }
-    }
-
-    fn sleeps(&self) -> Vec<Duration> {
-        self.sleeps.lock().unwrap().clone()
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.sleeps().iter().sum()
-    }
-
-    /// `options` with this clock, fast waiters and the given propagation timing.
-    fn options(&self, timeout: Duration, delay: Duration, max_delay: Duration) -> EnsureOptions {
-        let (now, sleep) = (self.clone(), self.clone());
-        let mut o = EnsureOptions::default()
-            .with_clock(move || now.start + now.elapsed(), move |d| sleep.sleeps.lock().unwrap().push(d));
-        o.wait_options = WaitOptions::new(Duration::from_millis(5), Duration::from_secs(10));
-        o.propagation_timeout = timeout;
-        o.propagation_delay = delay;
-        o.propagation_max_delay = max_delay;
-        o
-    }
+/// Options with fast waiters and the given propagation timing.
+fn timing(timeout: Duration, delay: Duration, max_delay: Duration) -> EnsureOptions {
+    let mut o = EnsureOptions::default();
+    o.wait_options = WaitOptions::new(Duration::from_millis(5), Duration::from_secs(10));
+    o.propagation_timeout = timeout;
+    o.propagation_delay = delay;
+    o.propagation_max_delay = max_delay;
+    o
 }
 
 fn web() -> IamInstanceProfileSpecification {
@@ -123,9 +104,9 @@ fn each_propagation_error_is_retried_with_backoff_until_the_write_succeeds() {
         script.push(describe(&[("iip-assoc-0000000000000000a", ARN_WEB, "associated")]));
         let server = FaultServer::start(script, Reply::status(500, "script ran out"));
         let clock = FakeClock::new();
-        let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+        let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
 
-        let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+        let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
 
         assert_eq!(outcome.action, EnsureAction::Associated);
         assert_eq!(outcome.attempts, 4, "three refusals, then success");
@@ -177,9 +158,9 @@ fn replace_is_retried_through_propagation_too_and_waits_on_the_new_association_i
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
     let clock = FakeClock::new();
-    let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
 
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
 
     assert_eq!(outcome.action, EnsureAction::Replaced);
     assert_eq!(outcome.previous_association_id.as_deref(), Some("iip-assoc-0000000000000000b"));
@@ -212,9 +193,9 @@ fn other_errors_are_returned_at_once() {
         let script = vec![describe(&[]), Reply::ec2_error(status, code, "refused for good")];
         let server = FaultServer::start(script, Reply::status(500, "script ran out"));
         let clock = FakeClock::new();
-        let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+        let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
 
-        let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+        let err = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
 
         assert_eq!(err.code(), Some(code));
         assert_eq!(actions(&server), ["DescribeIamInstanceProfileAssociations", "AssociateIamInstanceProfile"]);
@@ -228,9 +209,9 @@ fn the_propagation_deadline_is_honoured() {
     let server = FaultServer::start(vec![describe(&[])], refusal);
     let clock = FakeClock::new();
     let timeout = Duration::from_secs(10);
-    let options = clock.options(timeout, Duration::from_secs(1), Duration::from_secs(4));
+    let options = timing(timeout, Duration::from_secs(1), Duration::from_secs(4));
 
-    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    let err = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
 
     assert_eq!(err.code(), Some("NoSuchEntity"), "the last refusal is returned: {err}");
     // The last sleep is cut to end at the deadline, one last attempt is made
@@ -253,10 +234,10 @@ fn an_association_in_flight_is_waited_out_before_deciding() {
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
     let clock = FakeClock::new();
-    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let mut options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
     options.wait_options = WaitOptions::new(Duration::from_secs(3), Duration::from_secs(60));
 
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
 
     assert_eq!(outcome.action, EnsureAction::Unchanged, "the other writer's association took");
     assert_eq!(outcome.attempts, 0);
@@ -272,8 +253,9 @@ fn an_association_in_flight_is_waited_out_before_deciding() {
         written("AssociateIamInstanceProfile", "iip-assoc-0000000000000000f", ARN_WEB, "associating"),
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let outcome =
-        client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options.clone().without_wait()).unwrap();
+    let outcome = client(&server, &clock)
+        .ensure_instance_profile(INSTANCE, Some(&web()), &options.clone().without_wait())
+        .unwrap();
     assert_eq!(outcome.action, EnsureAction::Associated);
     assert_eq!(
         outcome.association.unwrap().state,
@@ -286,9 +268,9 @@ fn an_association_in_flight_is_waited_out_before_deciding() {
     let stuck = describe(&[("iip-assoc-0000000000000000e", ARN_OLD, "disassociating")]);
     let server = FaultServer::start(vec![], stuck);
     let clock = FakeClock::new();
-    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let mut options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
     options.wait_options = WaitOptions::new(Duration::from_secs(4), Duration::from_secs(10));
-    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    let err = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
     assert!(matches!(err, Error::WaitFailed { timed_out: true, .. }), "{err}");
     assert!(err.to_string().contains("disassociating"), "{err}");
     assert_eq!(clock.elapsed(), Duration::from_secs(10));
@@ -303,8 +285,9 @@ fn incorrect_state_from_another_writer_is_resolved_by_describing_again() {
     let script =
         vec![describe(&[]), conflict.clone(), describe(&[("iip-assoc-00000000000000010", ARN_WEB, "associated")])];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let options = FakeClock::new().options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+    let clock = FakeClock::new();
+    let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
     assert_eq!(outcome.action, EnsureAction::Unchanged);
     assert_eq!(outcome.association.unwrap().association_id, "iip-assoc-00000000000000010");
     assert_eq!(
@@ -325,7 +308,7 @@ fn incorrect_state_from_another_writer_is_resolved_by_describing_again() {
         describe(&[("iip-assoc-00000000000000011", ARN_WEB, "associated")]),
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
     assert_eq!(outcome.action, EnsureAction::Replaced);
     assert_eq!(outcome.attempts, 2, "one associate refused, one replace");
     assert_eq!(
@@ -343,7 +326,7 @@ fn incorrect_state_from_another_writer_is_resolved_by_describing_again() {
     // and the refused call is not made again.
     let script = vec![describe(&[]), conflict, describe(&[])];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    let err = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
     assert_eq!(err.code(), Some("IncorrectState"));
     assert_eq!(server.count(), 3);
 }
@@ -360,8 +343,9 @@ fn a_disassociation_raced_away_ends_unchanged() {
         describe(&[]),
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
-    let options = FakeClock::new().options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, None, &options).unwrap();
+    let clock = FakeClock::new();
+    let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, None, &options).unwrap();
     assert_eq!(outcome.action, EnsureAction::Unchanged);
     assert!(outcome.association.is_none());
     assert_eq!(server.count(), 3);
@@ -371,7 +355,7 @@ fn a_disassociation_raced_away_ends_unchanged() {
 fn bad_input_is_refused_before_any_request() {
     let server = FaultServer::start(vec![], Reply::status(500, "no request expected"));
     let options = EnsureOptions::default();
-    let c = client(&server);
+    let c = client(&server, &FakeClock::new());
     assert!(matches!(c.ensure_instance_profile("i-xyz", Some(&web()), &options), Err(Error::InvalidInput(_))));
     let empty = IamInstanceProfileSpecification::default();
     assert!(matches!(c.ensure_instance_profile(INSTANCE, Some(&empty), &options), Err(Error::InvalidInput(_))));
@@ -387,7 +371,9 @@ fn a_fleet_keeps_input_order_and_one_failure_does_not_stop_the_others() {
     let mut all = ids.clone();
     all.insert(17, bad.clone());
     let server = crate::support::fleet::Server::start(bad.clone());
-    let client = Client::builder()
+    let clock = FakeClock::new();
+    let client = clock
+        .install(Client::builder())
         .region("us-east-1")
         .endpoint_url(&server.url)
         .credentials(Credentials::new("AKIDEXAMPLE", "secret", None))
@@ -396,8 +382,7 @@ fn a_fleet_keeps_input_order_and_one_failure_does_not_stop_the_others() {
         .unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = seen.clone();
-    let mut options = FakeClock::new()
-        .options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10))
+    let mut options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10))
         .without_wait()
         .on_result(move |id, r| seen2.lock().unwrap().push((id.to_owned(), r.is_ok())));
     options.max_concurrency = 4;
@@ -429,9 +414,9 @@ fn throttling_is_waited_out_and_fails_the_instance_only_past_the_deadline() {
     ];
     let server = FaultServer::start(script, Reply::status(500, "script ran out"));
     let clock = FakeClock::new();
-    let options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
 
-    let outcome = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
+    let outcome = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap();
 
     assert_eq!(outcome.action, EnsureAction::Associated);
     assert_eq!(outcome.attempts, 3, "two throttled writes, then the accepted one");
@@ -446,9 +431,9 @@ fn throttling_is_waited_out_and_fails_the_instance_only_past_the_deadline() {
     // Throttled for good: tried again until the deadline, whose error it is.
     let server = FaultServer::start(vec![describe(&[])], throttled);
     let clock = FakeClock::new();
-    let mut options = clock.options(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
+    let mut options = timing(Duration::from_secs(120), Duration::from_secs(1), Duration::from_secs(10));
     options.deadline = Some(Duration::from_secs(30));
-    let err = client(&server).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
+    let err = client(&server, &clock).ensure_instance_profile(INSTANCE, Some(&web()), &options).unwrap_err();
     assert!(err.is_throttling(), "{err}");
     assert_eq!(clock.elapsed(), Duration::from_secs(30), "the last backoff ends at the deadline: {:?}", clock.sleeps());
     let writes = actions(&server).iter().filter(|a| *a == "AssociateIamInstanceProfile").count();

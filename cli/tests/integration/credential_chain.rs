@@ -1,7 +1,7 @@
 //! The credential chain, region and endpoint settings seen from outside: the `ec2-lite` binary
 //! run with a controlled environment against loopback servers standing in for EC2, instance
 //! metadata, container endpoints and proxies, and against moto for STS AssumeRole.
-//! (The cross-SDK suites run in `src/credentials/suites.rs`, with a fixed clock.)
+//! (The cross-SDK suites run in `tests/unit/credentials/suites.rs`, with a fixed clock.)
 
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};

@@ -282,7 +282,15 @@ fn a_waiter_with_no_delay_does_not_spin() {
     let server = FaultServer::start(vec![], Reply::status(200, DESCRIBE_EMPTY));
     let started = Instant::now();
     let options = ec2_lite::WaitOptions::new(Duration::ZERO, Duration::from_secs(1));
-    let err = client(&server)
+    // On the real clock: the waiter sleeps through the client's sleep, which `client` cuts.
+    let real_clock = Client::builder()
+        .region("us-east-1")
+        .credentials(Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLEKEY", None))
+        .endpoint_url(&server.url)
+        .read_timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    let err = real_clock
         .wait_until_associated(&ec2_lite::WaitTarget::InstanceId("i-0123456789abcdef0".into()), &options)
         .unwrap_err();
     let elapsed = started.elapsed();

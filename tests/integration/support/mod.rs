@@ -4,9 +4,11 @@
 // Not every module of the tests uses every helper.
 #![allow(dead_code, unreachable_pub)]
 
+#[cfg(feature = "_test")]
+pub mod clock;
 pub mod fault;
 pub mod fleet;
-#[path = "../../../src/credentials/replay/http1.rs"]
+#[path = "../../unit/credentials/replay/http1.rs"]
 pub mod http1;
 pub mod moto;
 pub mod moto_fleet;

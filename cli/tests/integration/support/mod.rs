@@ -12,7 +12,7 @@ pub mod twin;
 pub mod fault;
 #[path = "../../../../tests/integration/support/fleet.rs"]
 pub mod fleet;
-#[path = "../../../../src/credentials/replay/http1.rs"]
+#[path = "../../../../tests/unit/credentials/replay/http1.rs"]
 pub mod http1;
 #[path = "../../../../tests/integration/support/moto.rs"]
 pub mod moto;

@@ -10,9 +10,9 @@ use super::parse::{ProfileSet, Section};
 use super::resolve::{self, BaseProvider, ProfileChain};
 use crate::env::Env;
 
-const PARSER: &str = include_str!("../../tests/sdk-test-data/profile-parser-tests.json");
-const LOCATION: &str = include_str!("../../tests/sdk-test-data/file-location-tests.json");
-const ASSUME_ROLE: &str = include_str!("../../tests/sdk-test-data/assume-role-tests.json");
+const PARSER: &str = include_str!("../sdk-test-data/profile-parser-tests.json");
+const LOCATION: &str = include_str!("../sdk-test-data/file-location-tests.json");
+const ASSUME_ROLE: &str = include_str!("../sdk-test-data/assume-role-tests.json");
 
 type Props = BTreeMap<String, String>;
 type Sections = BTreeMap<String, Props>;

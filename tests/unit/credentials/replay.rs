@@ -3,6 +3,7 @@
 //! <https://github.com/smithy-lang/smithy-rs/tree/main/aws/rust-runtime/aws-config/test-data>
 
 #[allow(dead_code, unreachable_pub)]
+#[path = "replay/http1.rs"]
 mod http1;
 
 use std::io::{BufReader, Write};
