@@ -15,6 +15,9 @@ mod ensure;
 mod error;
 #[cfg(test)]
 mod exit_codes;
+#[cfg(feature = "_fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod help;
 mod input;
 mod output;
