@@ -394,19 +394,9 @@ fn a_profile_iam_has_not_propagated_yet_is_said_to_be_waited_for() {
     let instance = standin.add_instance(&[]);
     let env = env(&standin, 1.0, &[]);
     // On a terminal (script(1) gives it one), the wait is said again every 10 s at most.
-    let command = format!(
-        "{} {ENSURE} --instance-ids {instance} --iam-instance-profile Name=late --propagation-timeout 60 >/dev/null",
-        cli::EXE
-    );
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &command, "/dev/null"]).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    cmd.env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
+    let args = format!("{ENSURE} --instance-ids {instance} --iam-instance-profile Name=late --propagation-timeout 60");
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut cmd = cli::on_a_terminal(&args, &pairs);
     let started = Instant::now();
     let mut child = cmd.spawn().expect("run script(1)");
     let mut terminal = child.stdout.take().expect("the terminal's output");

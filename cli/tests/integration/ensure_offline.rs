@@ -123,22 +123,12 @@ mod cli_offline {
     #[test]
     fn on_a_terminal_a_progress_line_goes_to_stderr() {
         let server = support_fleet::Server::start(BAD.to_owned());
-        let command = format!(
-            "{} {ENSURE} --instance-ids i-0000000000000001 i-0000000000000002 {BAD} --iam-instance-profile Name=web --no-wait >/dev/null",
-            cli::EXE
+        let args = format!(
+            "{ENSURE} --instance-ids i-0000000000000001 i-0000000000000002 {BAD} --iam-instance-profile Name=web --no-wait"
         );
-        // `script` gives the command a terminal; stdout goes to /dev/null, so
-        // all that comes back is what was written to the terminal's stderr.
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["-qec", &command, "/dev/null"]).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        cmd.env("HOME", env!("CARGO_TARGET_TMPDIR"))
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        for (k, v) in env(&server.url) {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run script(1)");
+        let env = env(&server.url);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = cli::on_a_terminal(&args, &env).output().expect("run script(1)");
         assert_eq!(out.status.code(), Some(254), "{}", String::from_utf8_lossy(&out.stdout));
         let terminal = String::from_utf8_lossy(&out.stdout);
         assert!(terminal.contains("3/3 done, 1 failed, "), "{terminal:?}");
@@ -170,20 +160,10 @@ mod cli_offline {
                 ),
             ),
         );
-        let command = format!(
-            "{} {ENSURE} --instance-ids i-0000000000000001 --iam-instance-profile Name=web --no-wait >/dev/null",
-            cli::EXE
-        );
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["-qec", &command, "/dev/null"]).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        cmd.env("HOME", env!("CARGO_TARGET_TMPDIR"))
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        for (k, v) in env(&server.url) {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run script(1)");
+        let args = format!("{ENSURE} --instance-ids i-0000000000000001 --iam-instance-profile Name=web --no-wait");
+        let env = env(&server.url);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = cli::on_a_terminal(&args, &env).output().expect("run script(1)");
         let terminal = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{terminal}");
         assert!(terminal.contains("1/1 done, 0 failed, 1 throttled, "), "{terminal:?}");

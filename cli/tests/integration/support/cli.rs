@@ -40,6 +40,27 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// `ec2-lite ARGS` (`args` as one shell line, its stdout sent to `/dev/null`) on a terminal
+/// that `script(1)` gives it, with only `env` set as [`run`] sets it: the command's stdout is
+/// what the terminal showed, which is what the program wrote to its stderr.
+pub fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Command {
+    let home = empty_home();
+    let line = format!("{EXE} {args} >/dev/null");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]).env_clear().stdin(Stdio::null()).stdout(Stdio::piped());
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
 /// Runs `cmd` (`ec2-lite ARGS`) to its end, or kills it after two minutes and fails the test.
 pub fn finish(cmd: Command, args: &[&str]) -> Output {
     super::process::run(cmd, &format!("ec2-lite {args:?}"), Duration::from_secs(120)).unwrap_or_else(|e| panic!("{e}"))
