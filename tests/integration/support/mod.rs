@@ -14,4 +14,5 @@ pub mod moto;
 pub mod moto_fleet;
 pub mod process;
 pub mod python;
+pub mod secrets;
 pub mod standin;

@@ -22,5 +22,7 @@ pub mod moto_fleet;
 pub mod process;
 #[path = "../../../../tests/integration/support/python.rs"]
 pub mod python;
+#[path = "../../../../tests/integration/support/secrets.rs"]
+pub mod secrets;
 #[path = "../../../../tests/integration/support/standin.rs"]
 pub mod standin;
