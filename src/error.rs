@@ -780,13 +780,47 @@ mod tests {
 
     #[test]
     fn messages_are_lowercase_without_period() {
+        use crate::{Client, Credentials, Env, Fs};
         let e = service("AuthFailure", 401);
         assert_eq!(e.to_string(), "service error AuthFailure (http 401): m");
-        assert!(!Error::config("no region").to_string().ends_with('.'));
         assert_eq!(
             Error::Cancelled { instance_id: "i-1".into() }.to_string(),
             "interrupted before any change was made to instance i-1; run again to finish"
         );
+        // What the crate itself says when it refuses: a builder with nothing configured, bad
+        // values, bad input, an endpoint that refuses the connection, a body that is not XML.
+        let nothing = || {
+            Client::builder()
+                .env(Env::from_pairs([("HOME", "/nonexistent"), ("AWS_EC2_METADATA_DISABLED", "true")]))
+                .fs(Fs::rooted("/nonexistent"))
+        };
+        let keys = || Credentials::new("AKIDEXAMPLE", "secret", None);
+        let closed = Client::builder()
+            .region("us-east-1")
+            .credentials(keys())
+            .endpoint_url("http://127.0.0.1:9")
+            .max_attempts(1)
+            .build()
+            .expect("a client");
+        let refusals = [
+            nothing().build().map(drop),
+            nothing()
+                .region("us-east-1")
+                .build()
+                .and_then(|c| c.disassociate_iam_instance_profile("iip-assoc-1").map(drop)),
+            nothing().region("not a region!").build().map(drop),
+            nothing().region("us-east-1").endpoint_url("ftp://x").build().map(drop),
+            closed.disassociate_iam_instance_profile("").map(drop),
+            crate::ops::check_instance_id("x-1"),
+            closed.disassociate_iam_instance_profile("iip-assoc-1").map(drop),
+            crate::wire::parse_disassociate_iam_instance_profile(200, "not xml").map(drop),
+        ];
+        for refusal in refusals {
+            let err = refusal.expect_err("each of these is refused");
+            let text = err.to_string();
+            assert!(!text.ends_with('.'), "{text:?} ends with a period");
+            assert!(!text.starts_with(|c: char| c.is_uppercase()), "{text:?} starts in upper case");
+        }
     }
 
     #[test]

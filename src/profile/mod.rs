@@ -134,7 +134,23 @@ mod snapshot_tests {
 
     #[test]
     fn without_a_snapshot_the_builder_reads_for_itself() {
-        let builder = ProfileSettings::default().client_builder();
-        assert!(format!("{builder:?}").contains("profile: None"));
+        let dir = std::env::temp_dir().join(format!("ec2-lite-no-snapshot-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home/.aws")).unwrap();
+        let config = dir.join("home/.aws/config");
+        std::fs::write(&config, "[default]\nregion = eu-north-1\n").unwrap();
+        let env = Env::from_pairs([
+            ("HOME", "/home"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]);
+        // Settings that read nothing (no snapshot): the builder reads the files itself, when
+        // the client is built, so a file changed in between is what the client gets.
+        let builder = ProfileSettings::default().client_builder().env(env).fs(Fs::rooted(&dir));
+        let rewritten = std::fs::write(&config, "[default]\nregion = sa-east-1\n");
+        let client = builder.build();
+        std::fs::remove_dir_all(&dir).unwrap();
+        rewritten.unwrap();
+        assert_eq!(client.unwrap().region(), "sa-east-1");
     }
 }
