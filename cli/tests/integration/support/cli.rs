@@ -24,9 +24,17 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `ec2-lite ARGS` as [`run`] starts it, for a test to add to.
 pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let home = empty_home();
     let mut cmd = Command::new(EXE);
-    cmd.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    isolated(&mut cmd, env);
+    cmd
+}
+
+/// Clears `cmd`'s environment to `PATH`, an empty home, no config or credentials file and
+/// IMDS off, then sets `env`.
+fn isolated(cmd: &mut Command, env: &[(&str, &str)]) {
+    let home = empty_home();
+    cmd.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
         cmd.env("PATH", path);
     }
@@ -37,27 +45,16 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd
 }
 
 /// `ec2-lite ARGS` (`args` as one shell line, its stdout sent to `/dev/null`) on a terminal
 /// that `script(1)` gives it, with only `env` set as [`run`] sets it: the command's stdout is
 /// what the terminal showed, which is what the program wrote to its stderr.
 pub fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Command {
-    let home = empty_home();
     let line = format!("{EXE} {args} >/dev/null");
     let mut cmd = Command::new("script");
-    cmd.args(["-qec", &line, "/dev/null"]).env_clear().stdin(Stdio::null()).stdout(Stdio::piped());
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("HOME", &home)
-        .env("AWS_CONFIG_FILE", home.join("no-such-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-such-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    cmd.args(["-qec", &line, "/dev/null"]).stdin(Stdio::null()).stdout(Stdio::piped());
+    isolated(&mut cmd, env);
     cmd
 }
 
