@@ -23,13 +23,13 @@ fn env_or_profile_bool(
     env: &Env,
     var: &str,
     profiles: &LoadedProfiles,
-    key: fn(&crate::profile::Section) -> Result<Option<bool>, Error>,
+    key: fn(&crate::profile::Section<'_>) -> Result<Option<bool>, Error>,
 ) -> Result<Option<bool>, Error> {
     if let Some(v) = env.get_bool(var)? {
         return Ok(Some(v));
     }
     match profiles.profile() {
-        Some(p) => key(p),
+        Some(p) => key(&p),
         None => Ok(None),
     }
 }

@@ -46,7 +46,7 @@ pub fn sigv4(data: &[u8]) {
 /// The shared config and credentials file parser, and profile resolution.
 pub fn profile(data: &str) {
     if let Ok(set) = crate::profile::ProfileSet::parse(Some(data), Some(data)) {
-        for name in ["default", "a", "b"] {
+        for name in ["default", "a", "b"].into_iter().chain(set.profiles().map(|s| s.name())) {
             let _ = crate::profile::resolve_chain(&set, name);
         }
     }

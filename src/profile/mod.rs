@@ -30,7 +30,6 @@ use crate::env::{Env, Fs};
 #[derive(Clone, Default)]
 pub struct ProfileSettings {
     name: String,
-    section: Option<Section>,
     /// The profile the caller named, as given to [`ProfileSettings::load`].
     requested: Option<String>,
     /// What `load` read: the environment, and both files.
@@ -57,8 +56,7 @@ impl ProfileSettings {
         let loaded = load(&env, &fs)?;
         let requested = profile.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
         let name = requested.clone().unwrap_or_else(|| loaded.selected.clone());
-        let section = loaded.set.profile(&name).cloned();
-        Ok(ProfileSettings { name, section, requested, snapshot: Some(Arc::new((env, fs, loaded))) })
+        Ok(ProfileSettings { name, requested, snapshot: Some(Arc::new((env, fs, loaded))) })
     }
 
     /// A [`ClientBuilder`] for this profile that takes the environment and both files as
@@ -92,12 +90,17 @@ impl ProfileSettings {
 
     /// Whether a file defines it; `default` always counts, as in botocore.
     pub fn exists(&self) -> bool {
-        self.section.is_some() || self.name == "default"
+        self.section().is_some() || self.name == "default"
     }
 
     /// The value of `key` (any case), `None` when unset or blank.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.section.as_ref()?.get(key)
+        self.section()?.get(key)
+    }
+
+    /// The profile as [`load`](Self::load) read it.
+    fn section(&self) -> Option<Section<'_>> {
+        self.snapshot.as_ref()?.2.set.profile(&self.name)
     }
 }
 

@@ -23,57 +23,85 @@ pub(crate) enum FileKind {
     Credentials,
 }
 
-/// Between two properties in [`Section`]'s text. No value holds it: a value and each of its
+/// Before each property in a definition's text. No value holds it: a value and each of its
 /// continuation lines are trimmed of spaces and tabs, so a line break in a value is never
-/// followed by a tab.
+/// followed by a tab. No name holds a line break either, so a name ends at the first one.
 const SEPARATOR: &str = "\n\t";
 
-/// One section: a profile, an `[sso-session x]` or a `[services x]`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct Section {
-    /// How much of `text` is the name.
-    name_len: usize,
-    /// The name, then its properties in file order, each `key=value`, joined by
-    /// [`SEPARATOR`]; of two definitions of a key the later wins. Keys are ASCII-lowercase
-    /// identifiers, which hold no `=`. A sub-property group is kept raw (`"\nname = value"`),
-    /// as the spec asks, and read through [`Section::sub_property`]. One string, not a map: a
-    /// section takes about the memory of its lines in the file, however many properties it has.
-    text: String,
+/// Where one definition of a section (one header and the lines under it) lies in
+/// [`ProfileSet`]'s text: the name, then each property as [`SEPARATOR`] `key=value`, in file
+/// order. Keys are ASCII-lowercase identifiers, which hold no `=`. A sub-property group is kept
+/// raw (`"\nname = value"`), as the spec asks, and read through [`Section::sub_property`].
+///
+/// Offsets are `u32`, so that a definition costs 8 bytes besides its text: a file of nothing
+/// but short headers (`[a1]`, 5 bytes a line) then stays within three times its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
 }
 
-impl Section {
-    fn new(name: &str) -> Self {
-        Section { name_len: name.len(), text: name.to_owned() }
+impl Span {
+    fn text(self, text: &str) -> &str {
+        text.get(self.start as usize..self.end as usize).unwrap_or_default()
     }
 
     /// The section's name, without its `profile ` / `sso-session ` / `services ` prefix.
-    pub(crate) fn name(&self) -> &str {
-        self.text.get(..self.name_len).unwrap_or_default()
+    fn name(self, text: &str) -> &str {
+        let own = self.text(text);
+        // A byte loop, not `split_once`: sorting a file's sections calls this for every
+        // comparison, and a name is a few dozen bytes.
+        let end = own.bytes().position(|b| b == b'\n').unwrap_or(own.len());
+        own.get(..end).unwrap_or(own)
     }
 
-    fn properties_text(&self) -> &str {
-        self.text.get(self.name_len..).unwrap_or_default()
+    /// Its properties, each after a [`SEPARATOR`].
+    fn properties(self, text: &str) -> &str {
+        let own = self.text(text);
+        own.get(self.name(text).len()..).unwrap_or_default()
+    }
+}
+
+/// One section: a profile, an `[sso-session x]` or a `[services x]`, as every definition of its
+/// name in both files says; of two definitions of a key the later wins. A view into
+/// [`ProfileSet`]: looking a section up copies nothing.
+#[derive(Clone, Copy)]
+pub(crate) struct Section<'a> {
+    text: &'a str,
+    /// Never empty; every one has the same name; in file order, the config file's first.
+    spans: &'a [Span],
+}
+
+impl<'a> Section<'a> {
+    /// The section's name, without its `profile ` / `sso-session ` / `services ` prefix.
+    pub(crate) fn name(&self) -> &'a str {
+        self.spans.first().map(|s| s.name(self.text)).unwrap_or_default()
     }
 
     /// Every definition, last first.
-    fn definitions(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.properties_text().rsplit(SEPARATOR).filter_map(|p| p.split_once('='))
+    fn definitions(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        let text = self.text;
+        self.spans
+            .iter()
+            .rev()
+            .flat_map(move |s| s.properties(text).rsplit(SEPARATOR))
+            .filter_map(|p| p.split_once('='))
     }
 
     /// The value of `key` (any case), or `None` when unset or blank: an empty `region =` must
     /// not override nothing with an empty region, the same rule as for environment variables.
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
         self.raw(key).filter(|v| !v.trim().is_empty())
     }
 
     /// The value of `key` exactly as parsed, empty values included.
-    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
+    pub(crate) fn raw(&self, key: &str) -> Option<&'a str> {
         self.definitions().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
     }
 
     /// Every property as parsed, keys lowercase, in key order.
     #[cfg(test)]
-    pub(crate) fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn properties(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
         let mut last = BTreeMap::new();
         for (k, v) in self.definitions() {
             last.entry(k).or_insert(v);
@@ -84,7 +112,7 @@ impl Section {
     /// `sub_key` inside the sub-property group `key`, as in
     /// `ec2 =` followed by an indented `endpoint_url = ...`. Both names match in any case; the
     /// last definition wins; blank counts as unset.
-    pub(crate) fn sub_property(&self, key: &str, sub_key: &str) -> Option<&str> {
+    pub(crate) fn sub_property(&self, key: &str, sub_key: &str) -> Option<&'a str> {
         // Only a property whose own value is empty has sub-properties; `ec2 = x` followed by an
         // indented `k = v` is a multi-line value, not a group.
         let group = self.raw(key)?.strip_prefix('\n')?;
@@ -96,31 +124,9 @@ impl Section {
             .next_back()
             .filter(|v| !v.is_empty())
     }
-
-    /// Adds the properties of `later` (a section of the same name) after the ones here.
-    fn append(&mut self, later: &Section) {
-        let text = later.properties_text();
-        if text.is_empty() {
-            return;
-        }
-        if !self.properties_text().is_empty() {
-            self.text.push_str(SEPARATOR);
-        }
-        self.text.push_str(text);
-    }
-
-    /// Adds one property, `key` (lowercased here) and `value`.
-    fn push(&mut self, key: &str, value: &str) {
-        if !self.properties_text().is_empty() {
-            self.text.push_str(SEPARATOR);
-        }
-        self.text.extend(key.chars().map(|c| c.to_ascii_lowercase()));
-        self.text.push('=');
-        self.text.push_str(value);
-    }
 }
 
-impl fmt::Debug for Section {
+impl fmt::Debug for Section<'_> {
     // Values may be secrets (`aws_secret_access_key`, `aws_session_token`): show keys only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let keys: std::collections::BTreeSet<&str> = self.definitions().map(|(k, _)| k).collect();
@@ -130,13 +136,28 @@ impl fmt::Debug for Section {
 
 /// The profiles, SSO sessions and services sections of the `config` and `credentials` files,
 /// merged the way the AWS SDKs merge them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Every definition kept is one stretch of one string, and each kind of section is a list of
+/// [`Span`]s into it, sorted by name, the definitions of one name in file order. No section is
+/// an allocation of its own and none is copied to merge it: a generated config of hundreds of
+/// thousands of profiles takes about the memory of its lines, and at most three times the
+/// file's size whatever its shape (`scripts/bench-config`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct ProfileSet {
-    /// Each kind sorted by name, one section a name: a sorted list rather than a map, for the
-    /// memory a generated config of hundreds of thousands of profiles takes.
-    profiles: Vec<Section>,
-    sso_sessions: Vec<Section>,
-    services: Vec<Section>,
+    text: String,
+    profiles: Vec<Span>,
+    sso_sessions: Vec<Span>,
+    services: Vec<Span>,
+}
+
+impl fmt::Debug for ProfileSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileSet")
+            .field("profiles", &self.sections(&self.profiles).collect::<Vec<_>>())
+            .field("sso_sessions", &self.sections(&self.sso_sessions).collect::<Vec<_>>())
+            .field("services", &self.sections(&self.services).map(|s| s.name()).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl ProfileSet {
@@ -163,73 +184,88 @@ impl ProfileSet {
     }
 
     /// [`ProfileSet::merge`] from a reader, a line at a time: the file is never held whole.
-    pub(crate) fn read(&mut self, kind: FileKind, mut reader: impl BufRead) -> Result<(), ReadError> {
-        let mut file = FileParser::new(kind);
-        let (mut line, mut number, mut offset) = (Vec::new(), 0, 0);
-        loop {
-            line.clear();
-            let read = reader.read_until(b'\n', &mut line).map_err(ReadError::Io)?;
-            if read == 0 {
-                break;
+    pub(crate) fn read(&mut self, kind: FileKind, reader: impl BufRead) -> Result<(), ReadError> {
+        let mark = self.text.len();
+        let mut file = FileParser::new(kind, std::mem::take(&mut self.text));
+        let read = file.read_all(reader);
+        self.text = std::mem::take(&mut file.text);
+        match read {
+            Ok(()) => {
+                self.absorb(file);
+                Ok(())
             }
-            number += 1;
-            // As `str::lines`: the line break is `\n` or `\r\n`.
-            let text: &[u8] = match line.strip_suffix(b"\n") {
-                Some(text) => text.strip_suffix(b"\r").unwrap_or(text),
-                None => &line,
-            };
-            let text = std::str::from_utf8(text).map_err(|e| ReadError::NotUtf8 { at: offset + e.valid_up_to() })?;
-            // A byte-order mark from a Windows editor would otherwise make the first header a
-            // "property before any profile".
-            let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
-            file.line(number, text).map_err(|(line, why)| ReadError::Syntax { line, why })?;
-            offset += read;
+            Err(e) => {
+                // Nothing of a file with an error is kept.
+                self.text.truncate(mark);
+                self.text.shrink_to_fit();
+                Err(e)
+            }
         }
-        self.absorb(file);
-        Ok(())
     }
 
-    /// Merges in a file parsed line by line.
+    /// Files the definitions of a file just read, each kind sorted by name, a name's
+    /// definitions in file order (an earlier file's first, so that the later file wins).
     fn absorb(&mut self, file: FileParser) {
-        let FileParser { mut profiles, bare_default, sso_sessions, services, .. } = file.finish();
+        let FileParser { mut profiles, bare_default, sso_sessions, services, .. } = file;
         // `[profile default]` beats `[default]` in the same file, which is then ignored whole,
         // not merged: a user who writes both means the prefixed one.
-        if let Some(bare) = bare_default
-            && find(&profiles, "default").is_none()
-        {
-            let at = profiles.partition_point(|s| s.name() < "default");
-            profiles.insert(at, bare);
+        let text = &self.text;
+        if !profiles.iter().any(|s| s.name(text) == "default") {
+            profiles.extend(bare_default);
         }
-        merge_sorted(&mut self.profiles, profiles);
-        merge_sorted(&mut self.sso_sessions, sso_sessions);
-        merge_sorted(&mut self.services, services);
+        for (into, spans) in
+            [(&mut self.profiles, profiles), (&mut self.sso_sessions, sso_sessions), (&mut self.services, services)]
+        {
+            into.extend(spans);
+            // Stable, so a name's definitions stay in file order; and a merge sort, which takes
+            // the runs a file already has in order (often all of it) as they are, in linear
+            // time, and touches scratch memory only for what it moves.
+            into.sort_by(|a, b| a.name(text).cmp(b.name(text)));
+            into.shrink_to_fit();
+        }
+        self.text.shrink_to_fit();
+    }
+
+    /// The section called `name` in `spans` (sorted by name).
+    fn find<'a>(&'a self, spans: &'a [Span], name: &str) -> Option<Section<'a>> {
+        let text = self.text.as_str();
+        let from = spans.partition_point(|s| s.name(text) < name);
+        let to = from + spans.get(from..)?.partition_point(|s| s.name(text) == name);
+        let spans = spans.get(from..to).filter(|s| !s.is_empty())?;
+        Some(Section { text, spans })
+    }
+
+    /// Each section of `spans`, by name.
+    fn sections<'a>(&'a self, spans: &'a [Span]) -> impl Iterator<Item = Section<'a>> + use<'a> {
+        let text = self.text.as_str();
+        spans.chunk_by(move |a, b| a.name(text) == b.name(text)).map(move |spans| Section { text, spans })
     }
 
     /// The profile called `name`.
-    pub(crate) fn profile(&self, name: &str) -> Option<&Section> {
-        find(&self.profiles, name)
+    pub(crate) fn profile(&self, name: &str) -> Option<Section<'_>> {
+        self.find(&self.profiles, name)
     }
 
     /// The `[sso-session name]` section.
-    pub(crate) fn sso_session(&self, name: &str) -> Option<&Section> {
-        find(&self.sso_sessions, name)
+    pub(crate) fn sso_session(&self, name: &str) -> Option<Section<'_>> {
+        self.find(&self.sso_sessions, name)
     }
 
     /// The `[services name]` section.
-    pub(crate) fn services(&self, name: &str) -> Option<&Section> {
-        find(&self.services, name)
+    pub(crate) fn services(&self, name: &str) -> Option<Section<'_>> {
+        self.find(&self.services, name)
     }
 
     /// Every profile, by name.
-    #[cfg(test)]
-    pub(crate) fn profiles(&self) -> impl Iterator<Item = &Section> {
-        self.profiles.iter()
+    #[cfg(any(test, feature = "_fuzzing"))]
+    pub(crate) fn profiles(&self) -> impl Iterator<Item = Section<'_>> {
+        self.sections(&self.profiles)
     }
 
     /// Every `[sso-session x]` section, by name.
     #[cfg(test)]
-    pub(crate) fn sso_sessions(&self) -> impl Iterator<Item = &Section> {
-        self.sso_sessions.iter()
+    pub(crate) fn sso_sessions(&self) -> impl Iterator<Item = Section<'_>> {
+        self.sections(&self.sso_sessions)
     }
 
     /// True when neither file defined a profile.
@@ -249,22 +285,25 @@ impl ProfileSet {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let section = |(name, props): (N, P)| {
-            let mut s = Section::new(name.as_ref());
-            for (k, v) in props {
-                s.push(k.as_ref(), v.as_ref());
+        fn add<N: AsRef<str>, K: AsRef<str>, V: AsRef<str>>(
+            file: &mut FileParser,
+            target: Target,
+            sections: impl IntoIterator<Item = (N, impl IntoIterator<Item = (K, V)>)>,
+        ) {
+            for (name, props) in sections {
+                file.open(target, name.as_ref());
+                for (k, v) in props {
+                    file.push(k.as_ref(), v.as_ref());
+                }
             }
-            s
-        };
-        let sorted = |mut sections: Vec<Section>| {
-            sections.sort_by(|a, b| a.name().cmp(b.name()));
-            sections
-        };
-        ProfileSet {
-            profiles: sorted(profiles.into_iter().map(section).collect()),
-            sso_sessions: sorted(sso_sessions.into_iter().map(section).collect()),
-            services: Vec::new(),
         }
+        let mut file = FileParser::new(FileKind::Config, String::new());
+        add(&mut file, Target::Profile, profiles);
+        add(&mut file, Target::SsoSession, sso_sessions);
+        file.flush();
+        let mut set = ProfileSet { text: std::mem::take(&mut file.text), ..ProfileSet::default() };
+        set.absorb(file);
+        set
     }
 }
 
@@ -347,6 +386,8 @@ pub(crate) enum ReadError {
         line: usize,
         why: &'static str,
     },
+    /// The files keep more than 4 GiB of profiles.
+    TooLarge,
 }
 
 impl ReadError {
@@ -356,36 +397,71 @@ impl ReadError {
             ReadError::Io(e) => format!("could not read the {what} file {source}: {e}"),
             ReadError::NotUtf8 { at } => format!("the {what} file {source} is not valid UTF-8 (byte {at})"),
             ReadError::Syntax { line, why } => format!("{source}, line {line}: {why}"),
+            ReadError::TooLarge => {
+                format!("the {what} file {source} is too large: the files hold more than 4 GiB of settings")
+            }
         };
         Error::configuration(ConfigErrorKind::File, message)
     }
 }
 
 /// One file, read a line at a time, so that a large file is never held whole: only what the
-/// sections keep (each property once, as `key=value`) grows with it.
+/// sections keep (each property once, as `key=value`) grows with it, in [`ProfileSet`]'s text.
 struct FileParser {
     kind: FileKind,
-    /// In file order until [`FileParser::finish`] sorts them and joins those of one name.
-    profiles: Vec<Section>,
-    bare_default: Option<Section>,
-    sso_sessions: Vec<Section>,
-    services: Vec<Section>,
-    /// The section being read; `None` before the first header.
-    current: Option<(Target, Section)>,
+    /// The set's text, this file's definitions appended as they are read.
+    text: String,
+    /// This file's definitions, in file order.
+    profiles: Vec<Span>,
+    bare_default: Vec<Span>,
+    sso_sessions: Vec<Span>,
+    services: Vec<Span>,
+    /// The section being read and where its text starts; `None` before the first header.
+    current: Option<(Target, usize)>,
     last: Option<LastProperty>,
 }
 
 impl FileParser {
-    fn new(kind: FileKind) -> Self {
+    fn new(kind: FileKind, text: String) -> Self {
         FileParser {
             kind,
+            text,
             profiles: Vec::new(),
-            bare_default: None,
+            bare_default: Vec::new(),
             sso_sessions: Vec::new(),
             services: Vec::new(),
             current: None,
             last: None,
         }
+    }
+
+    /// Reads the whole file, a line at a time, and files its last section.
+    fn read_all(&mut self, mut reader: impl BufRead) -> Result<(), ReadError> {
+        let (mut line, mut number, mut offset) = (Vec::new(), 0, 0);
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(ReadError::Io)?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            // As `str::lines`: the line break is `\n` or `\r\n`.
+            let text: &[u8] = match line.strip_suffix(b"\n") {
+                Some(text) => text.strip_suffix(b"\r").unwrap_or(text),
+                None => &line,
+            };
+            let text = std::str::from_utf8(text).map_err(|e| ReadError::NotUtf8 { at: offset + e.valid_up_to() })?;
+            // A byte-order mark from a Windows editor would otherwise make the first header a
+            // "property before any profile".
+            let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+            self.line(number, text).map_err(|(line, why)| ReadError::Syntax { line, why })?;
+            offset += read;
+        }
+        self.flush();
+        if u32::try_from(self.text.len()).is_err() {
+            return Err(ReadError::TooLarge);
+        }
+        Ok(())
     }
 
     /// Reads line `number` (1-based, without its line break). Errors carry the line number.
@@ -408,12 +484,10 @@ impl FileParser {
                 Some(SectionKey::SsoSession(name)) => (Target::SsoSession, name),
                 Some(SectionKey::Services(name)) => (Target::Services, name),
             };
-            self.flush();
-            self.current = Some((target, Section::new(name)));
-            self.last = None;
+            self.open(target, name);
             return Ok(());
         }
-        let Some((target, section)) = &mut self.current else {
+        let Some((target, _)) = self.current else {
             return Err((number, "expected a profile definition"));
         };
         if line.starts_with(WHITESPACE) {
@@ -422,93 +496,55 @@ impl FileParser {
                 parse_property_line(line).map_err(|e| (number, e.message(true)))?;
             }
             if last.kept {
-                section.text.push('\n');
-                section.text.push_str(line.trim_matches(WHITESPACE));
+                self.text.push('\n');
+                self.text.push_str(line.trim_matches(WHITESPACE));
             }
         } else {
             let (key, value) = parse_property_line(line).map_err(|e| (number, e.message(false)))?;
             // Keys that cannot be identifiers are dropped, not errors: other SDKs accept the
             // file, so this one must too.
-            let kept = *target != Target::Ignored && is_identifier(key);
+            let kept = target != Target::Ignored && is_identifier(key);
             if kept {
-                section.push(key, value);
+                self.push(key, value);
             }
             self.last = Some(LastProperty { has_sub_properties: value.is_empty(), kept });
         }
         Ok(())
     }
 
-    /// Files the section being read.
+    /// Files the section being read and starts one called `name` (text only when it is kept).
+    fn open(&mut self, target: Target, name: &str) {
+        self.flush();
+        let start = self.text.len();
+        if target != Target::Ignored {
+            self.text.push_str(name);
+        }
+        self.current = Some((target, start));
+        self.last = None;
+    }
+
+    /// Adds one property to the section being read, `key` (lowercased here) and `value`.
+    fn push(&mut self, key: &str, value: &str) {
+        self.text.push_str(SEPARATOR);
+        self.text.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+        self.text.push('=');
+        self.text.push_str(value);
+    }
+
+    /// Files the section being read. Past 4 GiB of text the offsets no longer fit, and
+    /// [`FileParser::read_all`] refuses the file.
     fn flush(&mut self) {
-        let Some((target, mut section)) = self.current.take() else { return };
-        section.text.shrink_to_fit();
+        let Some((target, start)) = self.current.take() else { return };
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.text.len())) else { return };
+        let span = Span { start, end };
         match target {
             Target::Ignored => {}
-            Target::BareDefault => match &mut self.bare_default {
-                Some(bare) => bare.append(&section),
-                None => self.bare_default = Some(section),
-            },
-            Target::Profile => self.profiles.push(section),
-            Target::SsoSession => self.sso_sessions.push(section),
-            Target::Services => self.services.push(section),
+            Target::BareDefault => self.bare_default.push(span),
+            Target::Profile => self.profiles.push(span),
+            Target::SsoSession => self.sso_sessions.push(span),
+            Target::Services => self.services.push(span),
         }
     }
-
-    /// The file read: each list sorted by name, the sections of one name joined in file order.
-    fn finish(mut self) -> Self {
-        self.flush();
-        for sections in [&mut self.profiles, &mut self.sso_sessions, &mut self.services] {
-            // Stable: of two sections of one name, the later in the file stays later.
-            sections.sort_by(|a, b| a.name().cmp(b.name()));
-            sections.dedup_by(|later, earlier| {
-                let same = later.name() == earlier.name();
-                if same {
-                    earlier.append(later);
-                }
-                same
-            });
-            sections.shrink_to_fit();
-        }
-        self
-    }
-}
-
-/// The section called `name` in a list sorted by name.
-fn find<'a>(sections: &'a [Section], name: &str) -> Option<&'a Section> {
-    sections.binary_search_by(|s| s.name().cmp(name)).ok().and_then(|at| sections.get(at))
-}
-
-/// Merges `later` (sorted, one section a name) into `into` (the same): a section in both gets
-/// the later properties after its own, so that they win.
-fn merge_sorted(into: &mut Vec<Section>, later: Vec<Section>) {
-    if into.is_empty() {
-        *into = later;
-        return;
-    }
-    let earlier = std::mem::take(into);
-    let mut merged = Vec::with_capacity(earlier.len() + later.len());
-    let (mut earlier, mut later) = (earlier.into_iter().peekable(), later.into_iter().peekable());
-    loop {
-        let next = match (earlier.peek(), later.peek()) {
-            (Some(a), Some(b)) => a.name().cmp(b.name()),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => break,
-        };
-        let section = match next {
-            std::cmp::Ordering::Less => earlier.next(),
-            std::cmp::Ordering::Greater => later.next(),
-            std::cmp::Ordering::Equal => earlier.next().map(|mut a| {
-                if let Some(b) = later.next() {
-                    a.append(&b);
-                }
-                a
-            }),
-        };
-        merged.extend(section);
-    }
-    merged.shrink_to_fit();
-    *into = merged;
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -612,7 +648,7 @@ mod tests {
         assert_eq!(svc.sub_property("iam", "endpoint_url"), None);
         assert_eq!(set.sso_session("s").unwrap().get("sso_region"), Some("us-east-1"));
         // Profiles only: the other kinds are not profiles.
-        assert_eq!(set.profiles().map(Section::name).collect::<Vec<_>>(), ["a"]);
+        assert_eq!(set.profiles().map(|s| s.name()).collect::<Vec<_>>(), ["a"]);
     }
 
     #[test]
@@ -658,6 +694,17 @@ mod tests {
         // A byte that is not UTF-8 is placed by its offset in the file, not in its line.
         let err = ProfileSet::default().read(FileKind::Config, &b"[default]\nk = \xff\n"[..]).unwrap_err();
         assert!(matches!(err, ReadError::NotUtf8 { at: 14 }), "{err:?}");
+    }
+
+    #[test]
+    fn a_definition_costs_its_text_and_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Span>(), 8);
+        // Ignored sections keep nothing; kept ones keep their name and properties only.
+        let set = config("[profile a]\nk = v\n[nonsense x]\nk = v\n[profile b]\n[sso-session s]\nx = y\n");
+        assert_eq!(set.text, "a\n\tk=vbs\n\tx=y");
+        assert_eq!((set.profiles.len(), set.sso_sessions.len()), (2, 1));
+        let names: Vec<&str> = set.profiles().map(|s| s.name()).collect();
+        assert_eq!(names, ["a", "b"]);
     }
 
     #[test]

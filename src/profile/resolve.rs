@@ -243,7 +243,7 @@ pub(super) fn resolve(set: &ProfileSet, selected: &str) -> Result<ProfileChain, 
     Ok(ProfileChain { base, base_profile: name.to_owned(), roles })
 }
 
-fn next(profile: &Section) -> Result<Next<'_>, Unresolved> {
+fn next(profile: Section<'_>) -> Result<Next<'_>, Unresolved> {
     let invalid = |m: &str| Unresolved::Invalid(format!("profile `{}`: {m}", profile.name()));
     match (profile.get("source_profile"), profile.get("credential_source")) {
         (Some(_), Some(_)) => {
@@ -258,7 +258,7 @@ fn next(profile: &Section) -> Result<Next<'_>, Unresolved> {
     }
 }
 
-fn role_hop(profile: &Section) -> Result<RoleHop, Unresolved> {
+fn role_hop(profile: Section<'_>) -> Result<RoleHop, Unresolved> {
     let duration_seconds = match profile.get("duration_seconds") {
         None => None,
         Some(v) => match v.trim().parse::<u32>() {
@@ -283,7 +283,7 @@ fn role_hop(profile: &Section) -> Result<RoleHop, Unresolved> {
 
 /// The provider a profile names without another profile's help, by the SDKs' precedence:
 /// `credential_source`, web identity, SSO, `login_session`, `credential_process`, static keys.
-fn base_provider(set: &ProfileSet, profile: &Section) -> Result<BaseProvider, Unresolved> {
+fn base_provider(set: &ProfileSet, profile: Section<'_>) -> Result<BaseProvider, Unresolved> {
     let name = profile.name();
     let owned = |key| profile.get(key).map(|v| v.trim().to_owned());
     if let Some(source) = profile.get("credential_source") {
@@ -322,7 +322,7 @@ fn base_provider(set: &ProfileSet, profile: &Section) -> Result<BaseProvider, Un
 }
 
 /// `Ok(None)` when none of the three key properties is set; an error when only some are.
-fn static_keys(profile: &Section) -> Result<Option<StaticKeys>, Unresolved> {
+fn static_keys(profile: Section<'_>) -> Result<Option<StaticKeys>, Unresolved> {
     let owned = |key| profile.get(key).map(|v| v.trim().to_owned());
     let (id, secret, token) = (owned("aws_access_key_id"), owned("aws_secret_access_key"), owned("aws_session_token"));
     let missing = |key: &str| Unresolved::Invalid(format!("profile `{}`: profile missing {key}", profile.name()));
@@ -339,7 +339,7 @@ fn static_keys(profile: &Section) -> Result<Option<StaticKeys>, Unresolved> {
     }
 }
 
-fn sso(set: &ProfileSet, profile: &Section) -> Result<Option<Sso>, Unresolved> {
+fn sso(set: &ProfileSet, profile: Section<'_>) -> Result<Option<Sso>, Unresolved> {
     let name = profile.name();
     let owned = |key| profile.get(key).map(|v| v.trim().to_owned());
     let sso_session = owned("sso_session");

@@ -13,19 +13,19 @@ pub(crate) enum ImdsEndpointMode {
     Ipv6,
 }
 
-impl Section {
+impl<'a> Section<'a> {
     /// `region`.
-    pub(crate) fn region(&self) -> Option<&str> {
+    pub(crate) fn region(&self) -> Option<&'a str> {
         self.get("region").map(str::trim)
     }
 
     /// `endpoint_url`: the endpoint for every service, below the `[services]` section's.
-    pub(crate) fn endpoint_url(&self) -> Option<&str> {
+    pub(crate) fn endpoint_url(&self) -> Option<&'a str> {
         self.get("endpoint_url").map(str::trim)
     }
 
     /// `services`: the name of the `[services x]` section this profile uses.
-    pub(crate) fn services_name(&self) -> Option<&str> {
+    pub(crate) fn services_name(&self) -> Option<&'a str> {
         self.get("services").map(str::trim)
     }
 
@@ -72,12 +72,12 @@ impl Section {
 
     /// `ca_bundle`: a PEM file of the certificates to trust instead of the built-in roots;
     /// blank when set so (an error, as botocore's).
-    pub(crate) fn ca_bundle(&self) -> Option<&str> {
+    pub(crate) fn ca_bundle(&self) -> Option<&'a str> {
         self.raw("ca_bundle").map(str::trim)
     }
 
     /// `ec2_metadata_service_endpoint`, unchecked: the IMDS client validates it as a URL.
-    pub(crate) fn ec2_metadata_service_endpoint(&self) -> Option<&str> {
+    pub(crate) fn ec2_metadata_service_endpoint(&self) -> Option<&'a str> {
         self.get("ec2_metadata_service_endpoint").map(str::trim)
     }
 
@@ -111,7 +111,7 @@ impl ProfileSet {
     /// `endpoint_url` for `service_id` in the `[services x]` section that `profile` names, as in
     /// `ec2 =` followed by an indented `endpoint_url = ...`. The key is the service id in
     /// lowercase with spaces as underscores: `ec2`, `sts`.
-    pub(crate) fn service_endpoint_url(&self, profile: &Section, service_id: &str) -> Option<&str> {
+    pub(crate) fn service_endpoint_url(&self, profile: Section<'_>, service_id: &str) -> Option<&str> {
         let key = service_id.trim().to_ascii_lowercase().replace(' ', "_");
         self.services(profile.services_name()?)?.sub_property(&key, "endpoint_url").map(str::trim)
     }
@@ -121,9 +121,10 @@ impl ProfileSet {
 mod tests {
     use super::*;
 
-    fn profile(body: &str) -> Section {
+    /// The default profile of a config file of `body`, kept for the test's whole run.
+    fn profile(body: &str) -> Section<'static> {
         let set = ProfileSet::parse(Some(&format!("[default]\n{body}")), None).unwrap();
-        set.profile("default").unwrap().clone()
+        Box::leak(Box::new(set)).profile("default").unwrap()
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn sections_at(v: &Value, key: &str) -> Result<Sections, String> {
         .collect()
 }
 
-fn flatten<'a>(sections: impl Iterator<Item = &'a Section>) -> Sections {
+fn flatten<'a>(sections: impl Iterator<Item = Section<'a>>) -> Sections {
     sections
         .map(|s| (s.name().to_owned(), s.properties().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()))
         .collect()
