@@ -26,6 +26,10 @@ mod canned;
 #[path = "../tests/unit/credentials/replay/http1.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod http1;
+// The stand-in's server, as the integration tests include it.
+#[path = "../tests/integration/support/loopback.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod loopback;
 #[path = "../tests/integration/support/standin.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod standin;

@@ -5,17 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::loopback::closed_port_url;
 use ec2_lite::{
     Client, ConfigError, ConfigErrorKind, Credentials, DescribeIamInstanceProfileAssociations, Error,
     ProvideCredentials,
 };
-
-/// A loopback URL where nothing listens (a port just bound and released).
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    format!("http://127.0.0.1:{port}")
-}
 
 /// A client whose endpoint nothing listens on.
 fn offline_client() -> Client {

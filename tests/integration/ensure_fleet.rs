@@ -6,14 +6,12 @@
 //! calls it cost.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufReader, Write};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::support::clock::FakeClock;
+use crate::support::loopback::{Loopback, respond};
 use ec2_lite::{
     Client, Credentials, EnsureAction, EnsureOptions, Error, IamInstanceProfileAssociationState,
     IamInstanceProfileSpecification as Profile, WaitOptions,
@@ -43,40 +41,26 @@ struct World {
 struct Ec2 {
     url: String,
     world: Arc<Mutex<World>>,
+    _server: Loopback,
 }
 
 impl Ec2 {
     fn start(cancel_after: Option<(usize, Arc<AtomicBool>)>) -> Ec2 {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let world = Arc::new(Mutex::new(World::default()));
         let shared = world.clone();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (world, cancel_after, accepted) = (shared.clone(), cancel_after.clone(), accepted.clone());
-                thread::spawn(move || {
-                    let mut out = stream.try_clone().unwrap();
-                    let mut reader = BufReader::new(stream);
-                    while let Some(req) = crate::support::http1::read_request(&mut reader) {
-                        let body = String::from_utf8_lossy(&req.body).into_owned();
-                        let (status, text, write_ok) = answer(&mut world.lock().unwrap(), &body);
-                        if write_ok
-                            && let Some((n, flag)) = &cancel_after
-                            && accepted.fetch_add(1, Ordering::SeqCst) + 1 == *n
-                        {
-                            flag.store(true, Ordering::SeqCst);
-                        }
-                        let head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n", text.len());
-                        if out.write_all(head.as_bytes()).and_then(|()| out.write_all(text.as_bytes())).is_err() {
-                            return;
-                        }
-                    }
-                });
+        let accepted = AtomicUsize::new(0);
+        let server = Loopback::serve_requests(move |req, out| {
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            let (status, text, write_ok) = answer(&mut shared.lock().unwrap(), &body);
+            if write_ok
+                && let Some((n, flag)) = &cancel_after
+                && accepted.fetch_add(1, Ordering::SeqCst) + 1 == *n
+            {
+                flag.store(true, Ordering::SeqCst);
             }
+            respond(out, status, &[], text.as_bytes()).is_ok()
         });
-        Ec2 { url, world }
+        Ec2 { url: server.url.clone(), world, _server: server }
     }
 
     /// Instances with the profile of that name already associated.

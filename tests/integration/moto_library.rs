@@ -9,11 +9,11 @@
 //! Needs the test venv: ignored by plain `cargo test`, run by `scripts/test`.
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::loopback::closed_port_url;
 use crate::support::moto::{Moto, SeedPool, Seeded};
 use ec2_lite::{
     Client, Credentials, DescribeIamInstanceProfileAssociations, Error, IamInstanceProfileAssociation,
@@ -217,10 +217,9 @@ fn assumed_role_session_credentials_work_and_need_their_token() {
 #[test]
 fn malformed_ids_and_bad_arguments_are_refused_before_any_request() {
     // Nothing listens on this port: a request would be a transport error.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = Client::builder()
         .region("us-east-1")
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .endpoint_url(closed_port_url())
         .credentials(Credentials::new("AKIDEXAMPLE", "secret", None))
         .build()
         .unwrap();

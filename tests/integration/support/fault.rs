@@ -3,12 +3,14 @@
 //! bodies. Each request it receives is recorded, so a test can assert how many
 //! attempts the client made and what they carried.
 
-use std::io::{BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use super::loopback::{Loopback, keep_alive, reason, respond};
 
 /// What to do with one request.
 #[derive(Debug, Clone)]
@@ -85,7 +87,9 @@ pub struct FaultServer {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     count: Arc<AtomicUsize>,
+    /// Ends the stalls early when the server is dropped.
     stop: Arc<AtomicBool>,
+    _server: Loopback,
 }
 
 /// Requests kept for inspection; beyond this only the count grows, so a load
@@ -101,29 +105,14 @@ impl FaultServer {
     /// Serves the reply `choose(n)` to the n-th request (from 0), which lets a
     /// test decide by count (every tenth request throttled, say).
     pub fn start_with(choose: impl Fn(usize) -> Reply + Send + Sync + 'static) -> FaultServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
-        listener.set_nonblocking(true).expect("nonblocking listener");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let choose = Arc::new(choose);
-        let counter = Arc::new(AtomicUsize::new(0));
-        {
-            let (requests, stop, counter) = (requests.clone(), stop.clone(), counter.clone());
-            thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (requests, stop, choose, counter) =
-                                (requests.clone(), stop.clone(), choose.clone(), counter.clone());
-                            thread::spawn(move || serve(stream, &requests, &stop, &*choose, &counter));
-                        }
-                        Err(_) => thread::sleep(Duration::from_millis(2)),
-                    }
-                }
-            });
-        }
-        FaultServer { url, requests, count: counter, stop }
+        let count = Arc::new(AtomicUsize::new(0));
+        let server = {
+            let (requests, stop, count) = (requests.clone(), stop.clone(), count.clone());
+            Loopback::serve_connections(move |stream| serve(stream, &requests, &stop, &choose, &count))
+        };
+        FaultServer { url: server.url.clone(), requests, count, stop, _server: server }
     }
 
     /// The requests received so far.
@@ -153,28 +142,24 @@ fn serve(
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     // Small writes must not wait for the client's delayed ACK (Nagle).
     let _ = stream.set_nodelay(true);
-    let Ok(write_half) = stream.try_clone() else { return };
-    let mut out = write_half;
-    let mut reader = BufReader::new(stream);
     // Keep-alive: several requests may come on one connection.
-    while !stop.load(Ordering::Relaxed) {
-        let Some(req) = read_request(&mut reader) else { return };
+    keep_alive(stream, |req, out| {
         if let Ok(mut r) = requests.lock()
             && r.len() < KEEP
         {
-            r.push(req);
+            r.push(Recorded {
+                method: req.method.clone(),
+                path: req.target.clone(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+                at: Instant::now(),
+            });
         }
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        let keep = match choose(n) {
+        match choose(n) {
             Reply::Respond { status, headers, body } => {
-                let mut head = format!("HTTP/1.1 {status} {}\r\ncontent-length: {}\r\n", reason(status), body.len());
-                for (k, v) in &headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str("\r\n");
-                let mut whole = head.into_bytes();
-                whole.extend_from_slice(&body);
-                out.write_all(&whole).is_ok()
+                let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                respond(out, status, &headers, &body).is_ok()
             }
             Reply::Reset => false,
             Reply::ResetDuringBody { status, declared, partial } => {
@@ -205,39 +190,13 @@ fn serve(
                 }
                 false
             }
-        };
-        let _ = out.flush();
-        if !keep {
-            let _ = out.shutdown(Shutdown::Both);
-            return;
         }
-    }
+    });
 }
 
 fn sleep_unless_stopped(hold: Duration, stop: &AtomicBool) {
     let end = Instant::now() + hold;
     while Instant::now() < end && !stop.load(Ordering::Relaxed) {
         thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
-    let r = super::http1::read_request(reader)?;
-    Some(Recorded { method: r.method, path: r.target, headers: r.headers, body: r.body, at: Instant::now() })
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Other",
     }
 }

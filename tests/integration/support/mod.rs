@@ -10,6 +10,7 @@ pub mod fault;
 pub mod fleet;
 #[path = "../../unit/credentials/replay/http1.rs"]
 pub mod http1;
+pub mod loopback;
 pub mod moto;
 pub mod moto_fleet;
 pub mod process;

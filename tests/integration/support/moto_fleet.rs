@@ -2,14 +2,15 @@
 //! ensure tests of the library and of the CLI share.
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use ec2_lite::{Client, Credentials, EnsureOptions, IamInstanceProfileSpecification, WaitOptions};
 
+use super::http1::Request;
+use super::loopback::Loopback;
 use super::moto::Moto;
 
 pub const DESCRIBE: &str = "DescribeIamInstanceProfileAssociations";
@@ -35,24 +36,21 @@ pub const DISASSOCIATE: &str = "DisassociateIamInstanceProfile";
 pub struct CountingProxy {
     pub url: String,
     actions: Arc<Mutex<Vec<(String, u16)>>>,
+    _server: Loopback,
 }
 
 impl CountingProxy {
     pub fn start(upstream: &str) -> CountingProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let actions = Arc::new(Mutex::new(Vec::new()));
         let recorded = actions.clone();
-        let writes = Arc::new(Mutex::new(()));
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (upstream, recorded, writes) = (upstream.clone(), recorded.clone(), writes.clone());
-                thread::spawn(move || forward(stream, &upstream, &recorded, &writes));
-            }
+        let writes = Mutex::new(());
+        // One request a connection: the answer says `connection: close`.
+        let server = Loopback::serve_requests(move |req, out| {
+            forward(req, out, &upstream, &recorded, &writes);
+            false
         });
-        CountingProxy { url, actions }
+        CountingProxy { url: server.url.clone(), actions, _server: server }
     }
 
     /// Takes the actions recorded so far, but for those moto failed with a
@@ -87,10 +85,15 @@ impl CountingProxy {
     }
 }
 
-pub fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, u16)>>, writes: &Mutex<()>) {
-    let mut out = client.try_clone().expect("clone the client stream");
-    let mut reader = BufReader::new(client);
-    let Some(req) = super::http1::read_request(&mut reader) else { return };
+/// Sends `req` to moto at `upstream` on a connection of its own, records its action and the
+/// answer's status, and hands the answer back on `out`.
+pub fn forward(
+    req: &Request,
+    out: &mut TcpStream,
+    upstream: &str,
+    recorded: &Mutex<Vec<(String, u16)>>,
+    writes: &Mutex<()>,
+) {
     let body = String::from_utf8_lossy(&req.body).into_owned();
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("?").to_owned();
     // The host header is signed: it goes upstream as the client sent it.
@@ -115,7 +118,6 @@ pub fn forward(client: TcpStream, upstream: &str, recorded: &Mutex<Vec<(String, 
         String::from_utf8_lossy(&response).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     recorded.lock().unwrap().push((action, status));
     let _ = out.write_all(&response);
-    let _ = out.shutdown(Shutdown::Both);
 }
 
 pub fn client(moto: &Moto, endpoint: &str) -> Client {

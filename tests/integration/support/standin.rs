@@ -59,12 +59,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::{self, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use super::loopback::{Loopback, keep_alive_capped, respond};
 
 /// The account the ARNs name.
 pub const ACCOUNT: &str = "123456789012";
@@ -309,15 +310,14 @@ impl AssociationState {
     }
 }
 
-/// The stand-in. Dropping it stops it: the listener and every connection are closed and their
-/// threads joined.
+/// The stand-in. Dropping it stops it: the listener and every connection are closed
+/// ([`Loopback`]).
 #[derive(Debug)]
 pub struct Standin {
     /// `http://127.0.0.1:PORT`, for `endpoint_url` or `AWS_ENDPOINT_URL`.
     pub url: String,
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
+    server: Loopback,
 }
 
 impl Standin {
@@ -338,14 +338,12 @@ impl Standin {
 
     /// Starts on `addr`.
     pub fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Standin> {
-        let listener = TcpListener::bind(addr)?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
-        let accept = {
+        let server = {
             let shared = shared.clone();
-            thread::Builder::new().name("standin-accept".into()).spawn(move || accept_loop(&listener, &shared))?
+            Loopback::bind(addr, move |stream| serve(stream, &shared))?
         };
-        Ok(Standin { url: format!("http://{addr}"), addr, shared, accept: Some(accept) })
+        Ok(Standin { url: server.url.clone(), shared, server })
     }
 
     /// Adds `n` instances as a mixed fleet for a rollout of `web`, and returns their ids in order.
@@ -441,23 +439,7 @@ impl Standin {
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for Standin {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop, then unblock every connection's read.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Ok(open) = self.shared.open.lock() {
-            for stream in open.values() {
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-        }
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
+        self.server.addr()
     }
 }
 
@@ -466,21 +448,13 @@ impl Drop for Standin {
 struct Shared {
     ec2: Mutex<Ec2>,
     stats: Mutex<Stats>,
-    stop: AtomicBool,
-    /// Open connections, to shut them down on drop.
-    open: Mutex<HashMap<u64, TcpStream>>,
+    /// Connections open now.
     current: AtomicUsize,
 }
 
 impl Shared {
     fn new(config: Config) -> Shared {
-        Shared {
-            ec2: Mutex::new(Ec2::new(config)),
-            stats: Mutex::new(Stats::default()),
-            stop: AtomicBool::new(false),
-            open: Mutex::new(HashMap::new()),
-            current: AtomicUsize::new(0),
-        }
+        Shared { ec2: Mutex::new(Ec2::new(config)), stats: Mutex::new(Stats::default()), current: AtomicUsize::new(0) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Ec2> {
@@ -515,96 +489,28 @@ impl Shared {
     }
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    let mut next_id = 0u64;
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        workers.retain(|w| !w.is_finished());
-        let id = next_id;
-        next_id += 1;
-        if let (Ok(clone), Ok(mut open)) = (stream.try_clone(), shared.open.lock()) {
-            open.insert(id, clone);
-        }
-        let current = shared.current.fetch_add(1, Ordering::SeqCst) as u64 + 1;
-        shared.record(|s| {
-            s.connections += 1;
-            s.max_concurrent_connections = s.max_concurrent_connections.max(current);
-        });
-        let worker_shared = shared.clone();
-        let spawned = thread::Builder::new().name("standin-conn".into()).spawn(move || {
-            serve(stream, &worker_shared);
-            worker_shared.current.fetch_sub(1, Ordering::SeqCst);
-            if let Ok(mut open) = worker_shared.open.lock() {
-                open.remove(&id);
-            }
-        });
-        match spawned {
-            Ok(w) => workers.push(w),
-            Err(_) => {
-                shared.current.fetch_sub(1, Ordering::SeqCst);
-                if let Ok(mut open) = shared.open.lock()
-                    && let Some(s) = open.remove(&id)
-                {
-                    let _ = s.shutdown(Shutdown::Both);
-                }
-            }
-        }
-    }
-    // Connections that opened while stopping were not shut down by drop.
-    if let Ok(open) = shared.open.lock() {
-        for stream in open.values() {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-    for w in workers {
-        let _ = w.join();
-    }
-}
-
 /// One connection: requests one after another (keep-alive) until the client closes, it idles
 /// past [`IDLE`], sends something malformed or too long, or the stand-in stops.
 fn serve(stream: TcpStream, shared: &Shared) {
+    let current = shared.current.fetch_add(1, Ordering::SeqCst) as u64 + 1;
+    shared.record(|s| {
+        s.connections += 1;
+        s.max_concurrent_connections = s.max_concurrent_connections.max(current);
+    });
     let _ = stream.set_read_timeout(Some(IDLE));
     let _ = stream.set_write_timeout(Some(IDLE));
     // Small answers must not wait for the client's delayed ACK (Nagle).
     let _ = stream.set_nodelay(true);
-    let Ok(mut out) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
-    while !shared.stop.load(Ordering::SeqCst) {
-        // The headers are bounded too: one request reads at most this much.
-        let mut limited = (&mut reader).take(MAX_BODY as u64 + 64 * 1024);
-        let Some(req) = super::http1::read_request_capped(&mut limited, MAX_BODY) else { return };
-        let (status, content_type, body) = answer(&req, shared);
+    keep_alive_capped(stream, MAX_BODY, |req, out| {
+        let (status, content_type, body) = answer(req, shared);
         let close = req.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let head = format!(
-            "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{}\r\n",
-            reason(status),
-            body.len(),
-            if close { "connection: close\r\n" } else { "" }
-        );
-        let mut whole = head.into_bytes();
-        whole.extend_from_slice(body.as_bytes());
-        if out.write_all(&whole).and_then(|()| out.flush()).is_err() || close {
-            let _ = out.shutdown(Shutdown::Both);
-            return;
+        let mut headers = vec![("content-type", content_type)];
+        if close {
+            headers.push(("connection", "close"));
         }
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        503 => "Service Unavailable",
-        _ => "Other",
-    }
+        respond(out, status, &headers, body.as_bytes()).is_ok() && !close
+    });
+    shared.current.fetch_sub(1, Ordering::SeqCst);
 }
 
 const XML: &str = "text/xml;charset=UTF-8";

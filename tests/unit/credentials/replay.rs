@@ -5,13 +5,16 @@
 #[allow(dead_code, unreachable_pub)]
 #[path = "replay/http1.rs"]
 mod http1;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../integration/support/loopback.rs"]
+mod loopback;
 
-use std::io::{BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
+
+use loopback::{Loopback, keep_alive, respond};
 
 use serde_json::Value;
 
@@ -103,46 +106,37 @@ pub(crate) fn exchanges(traffic: &Value) -> Result<Vec<Exchange>, String> {
     Ok(by_connection.into_iter().map(|(_, e)| e).collect())
 }
 
-/// Serves `answers` in order on 127.0.0.1. A request past the end gets a 599 (or, with
-/// `repeat_last`, the last answer again).
+/// Serves `answers` in order on 127.0.0.1, one request a connection. A request past the end
+/// gets a 599 (or, with `repeat_last`, the last answer again).
 pub(crate) struct ReplayServer {
     pub(crate) base: String,
     received: Arc<Mutex<Vec<Recorded>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _server: Loopback,
 }
 
 impl ReplayServer {
     pub(crate) fn start(answers: Vec<Answer>, repeat_last: bool) -> ReplayServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (received, stop) = (Arc::clone(&received), Arc::clone(&stop));
-            thread::spawn(move || {
-                let mut next = 0;
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(mut stream) = stream else { continue };
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let Some(request) = read_request(&mut stream) else { continue };
-                    received.lock().unwrap_or_else(PoisonError::into_inner).push(request);
-                    let answer = match answers.get(next) {
+        let next = AtomicUsize::new(0);
+        let server = {
+            let received = Arc::clone(&received);
+            Loopback::serve_connections(move |stream| {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                keep_alive(stream, |request, out| {
+                    received.lock().unwrap_or_else(PoisonError::into_inner).push(recorded(request));
+                    let answer = match answers.get(next.fetch_add(1, Ordering::SeqCst)) {
                         Some(a) => a.clone(),
                         None => match answers.last().filter(|_| repeat_last) {
                             Some(last) => last.clone(),
                             None => Answer { status: 599, headers: Vec::new(), body: b"no recorded response".to_vec() },
                         },
                     };
-                    next += 1;
-                    let _ = write_answer(&mut stream, &answer);
-                }
+                    let _ = write_answer(out, &answer);
+                    false
+                });
             })
         };
-        ReplayServer { base, received, stop, thread: Some(thread) }
+        ReplayServer { base: server.url.clone(), received, _server: server }
     }
 
     /// The requests received so far; `uri` is the URL the client meant (`x-replay-url`).
@@ -151,34 +145,25 @@ impl ReplayServer {
     }
 }
 
-impl Drop for ReplayServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect(self.base.trim_start_matches("http://"));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+fn recorded(r: &http1::Request) -> Recorded {
+    let uri = r.header("x-replay-url").unwrap_or(&r.target).to_owned();
+    Recorded {
+        method: r.method.clone(),
+        uri,
+        headers: r.headers.clone(),
+        body: String::from_utf8_lossy(&r.body).into_owned(),
     }
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
-    let r = http1::read_request(&mut BufReader::new(stream))?;
-    let uri = r.header("x-replay-url").map(str::to_owned).unwrap_or(r.target);
-    Some(Recorded { method: r.method, uri, headers: r.headers, body: String::from_utf8_lossy(&r.body).into_owned() })
 }
 
 fn write_answer(stream: &mut TcpStream, answer: &Answer) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} Recorded\r\n", answer.status);
-    for (name, value) in &answer.headers {
-        if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-    }
-    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", answer.body.len()));
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&answer.body)?;
-    stream.flush()
+    let mut headers: Vec<(&str, &str)> = answer
+        .headers
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding"))
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    headers.push(("connection", "close"));
+    respond(stream, answer.status, &headers, &answer.body)
 }
 
 /// A transport that sends every request to a loopback server instead, the original URL in

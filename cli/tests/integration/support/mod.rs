@@ -14,6 +14,8 @@ pub mod fault;
 pub mod fleet;
 #[path = "../../../../tests/unit/credentials/replay/http1.rs"]
 pub mod http1;
+#[path = "../../../../tests/integration/support/loopback.rs"]
+pub mod loopback;
 #[path = "../../../../tests/integration/support/moto.rs"]
 pub mod moto;
 #[path = "../../../../tests/integration/support/moto_fleet.rs"]
