@@ -461,9 +461,13 @@ struct Progress {
     inner: Arc<ProgressInner>,
 }
 
+/// The time since the run started. Injected, so that the tests of the
+/// lines and of their pacing run on a fake clock.
+type Elapsed = Box<dyn Fn() -> Duration + Send + Sync>;
+
 struct ProgressInner {
     total: usize,
-    start: Instant,
+    elapsed: Elapsed,
     client: Client,
     terminal: bool,
     /// Counted and drawn under one lock so that each line shows its own
@@ -475,24 +479,29 @@ struct ProgressInner {
 struct ProgressState {
     /// Associated, Replaced, Disassociated, Unchanged, failed, not started.
     counts: [usize; 6],
-    /// The profiles already said to be waited for, and when the last such line was written.
+    /// The profiles already said to be waited for, and when (since the
+    /// start) the last such line was written.
     waited_for: HashSet<String>,
-    last_wait_line: Option<Instant>,
+    last_wait_line: Option<Duration>,
 }
 
 /// How often, at most, a terminal hears again that a profile is still waited for.
 const WAIT_LINE_EVERY: Duration = Duration::from_secs(10);
 
+/// What goes to stderr; a stderr that cannot be written must not stop the work.
+fn say(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 impl Progress {
     fn new(total: usize, client: Client, terminal: bool) -> Self {
-        let inner = ProgressInner {
-            total,
-            start: Instant::now(),
-            client,
-            terminal,
-            state: Mutex::new(ProgressState::default()),
-        };
-        Progress { inner: Arc::new(inner) }
+        let start = Instant::now();
+        Self::with_clock(total, client, terminal, Box::new(move || start.elapsed()))
+    }
+
+    fn with_clock(total: usize, client: Client, terminal: bool, elapsed: Elapsed) -> Self {
+        let state = Mutex::new(ProgressState::default());
+        Progress { inner: Arc::new(ProgressInner { total, elapsed, client, terminal, state }) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ProgressState> {
@@ -503,43 +512,59 @@ impl Progress {
         let mut st = self.lock();
         st.counts[slot(result)] += 1;
         if self.inner.terminal {
-            self.draw(&st);
+            say(&self.progress_line(&st));
         }
     }
 
-    /// A write refused while IAM propagates its profile: said once per
-    /// profile when the wait starts, and on a terminal again at most every
-    /// [`WAIT_LINE_EVERY`], with the time left.
+    /// A write refused while IAM propagates its profile.
     fn propagation(&self, wait: &PropagationWait<'_>) {
         let profile = wait.profile.name.as_deref().or(wait.profile.arn.as_deref()).unwrap_or_default();
+        let code = wait.error.code().unwrap_or("error");
         let mut st = self.lock();
-        let now = Instant::now();
+        if let Some(text) = self.wait_line(&mut st, profile, wait.instance_id, code, wait.time_left) {
+            say(&text);
+        }
+    }
+
+    /// The line for a propagation wait, if one is due: once per profile
+    /// when its wait starts, and on a terminal again at most every
+    /// [`WAIT_LINE_EVERY`], with the time left (the progress line redrawn
+    /// under it).
+    fn wait_line(
+        &self,
+        st: &mut ProgressState,
+        profile: &str,
+        instance_id: &str,
+        code: &str,
+        time_left: Duration,
+    ) -> Option<String> {
+        let p = &*self.inner;
+        let now = (p.elapsed)();
         let first = st.waited_for.insert(profile.to_owned());
-        let again = self.inner.terminal && st.last_wait_line.is_none_or(|t| now.duration_since(t) >= WAIT_LINE_EVERY);
+        let again = p.terminal && st.last_wait_line.is_none_or(|t| now.saturating_sub(t) >= WAIT_LINE_EVERY);
         if !first && !again {
-            return;
+            return None;
         }
         st.last_wait_line = Some(now);
-        let code = wait.error.code().unwrap_or("error");
         let line = format!(
-            "ec2-lite: waiting for IAM to propagate instance profile {profile} for {} ({code}); retrying for up \
-             to {:.0} s more\n",
-            wait.instance_id,
-            wait.time_left.as_secs_f64()
+            "ec2-lite: waiting for IAM to propagate instance profile {profile} for {instance_id} ({code}); \
+             retrying for up to {:.0} s more\n",
+            time_left.as_secs_f64()
         );
-        let clear = if self.inner.terminal { "\r\x1b[2K" } else { "" };
-        let _ = write!(std::io::stderr(), "{clear}{}", ec2_lite::escape_lines(&line));
-        if self.inner.terminal {
-            self.draw(&st);
+        let mut text = String::from(if p.terminal { "\r\x1b[2K" } else { "" });
+        text.push_str(&ec2_lite::escape_lines(&line));
+        if p.terminal {
+            text.push_str(&self.progress_line(st));
         }
+        Some(text)
     }
 
     /// `120/400 done, 2 failed, 15 throttled, 12.3s, about 28s left (60 associated, 58 replaced)`.
-    fn draw(&self, st: &ProgressState) {
+    fn progress_line(&self, st: &ProgressState) -> String {
         let p = &*self.inner;
         let [associated, replaced, disassociated, unchanged, failed, not_started] = st.counts;
         let done: usize = st.counts.iter().sum();
-        let elapsed = p.start.elapsed().as_secs_f64();
+        let elapsed = (p.elapsed)().as_secs_f64();
         let mut line = format!("\r\x1b[2K{done}/{} done, {failed} failed", p.total);
         let throttled = p.client.throttled_responses();
         if throttled > 0 {
@@ -567,12 +592,20 @@ impl Progress {
         if !actions.is_empty() {
             line.push_str(&format!(" ({})", actions.join(", ")));
         }
-        // A stderr that cannot be written must not stop the work.
-        let _ = std::io::stderr().write_all(line.as_bytes());
+        line
     }
 
     /// Ends the progress line, and writes the summary.
     fn finish(&self, results: &[(String, Result<EnsureOutcome, Error>)], dry_run: bool, signal: Option<u8>) {
+        say(&self.summary_line(results, dry_run, signal));
+    }
+
+    fn summary_line(
+        &self,
+        results: &[(String, Result<EnsureOutcome, Error>)],
+        dry_run: bool,
+        signal: Option<u8>,
+    ) -> String {
         let mut counts = [0usize; 6];
         for (_, r) in results {
             counts[slot(r)] += 1;
@@ -581,7 +614,7 @@ impl Progress {
         let p = &*self.inner;
         let mut line = String::from(if p.terminal { "\r\x1b[2K" } else { "" });
         let n = results.len();
-        let elapsed = p.start.elapsed().as_secs_f64();
+        let elapsed = (p.elapsed)().as_secs_f64();
         let instances = if n == 1 { "instance" } else { "instances" };
         if dry_run {
             line.push_str(&format!(
@@ -606,7 +639,7 @@ impl Progress {
             ));
         }
         line.push('\n');
-        let _ = std::io::stderr().write_all(line.as_bytes());
+        line
     }
 }
 
@@ -621,5 +654,98 @@ fn slot(result: &Result<EnsureOutcome, Error>) -> usize {
         },
         Err(Error::Cancelled { .. }) => 5,
         Err(_) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+
+    /// A progress on a fake clock: the returned counter is the time since the start, in ms.
+    fn progress(total: usize, terminal: bool) -> (Progress, Arc<AtomicU64>) {
+        let client = Client::builder()
+            .region("us-east-1")
+            .credentials(ec2_lite::Credentials::new("AKIDEXAMPLE", "secret", None))
+            .endpoint_url("http://127.0.0.1:1")
+            .build()
+            .expect("an offline client");
+        let now = Arc::new(AtomicU64::new(0));
+        let clock = Arc::clone(&now);
+        let elapsed = Box::new(move || Duration::from_millis(clock.load(Ordering::SeqCst)));
+        (Progress::with_clock(total, client, terminal, elapsed), now)
+    }
+
+    #[test]
+    fn the_progress_line_counts_and_estimates_from_the_rate_so_far() {
+        let (p, now) = progress(400, true);
+        now.store(12_300, Ordering::SeqCst);
+        let mut st = p.lock();
+        st.counts = [60, 58, 0, 2, 2, 0];
+        // 122 done in 12.3 s: the 278 left take about 28 s more.
+        assert_eq!(
+            p.progress_line(&st),
+            "\r\x1b[2K122/400 done, 2 failed, 12.3s, about 28s left (60 associated, 58 replaced, 2 unchanged)"
+        );
+        st.counts = [0, 0, 0, 0, 0, 0];
+        assert_eq!(p.progress_line(&st), "\r\x1b[2K0/400 done, 0 failed, 12.3s");
+        st.counts = [0, 0, 3, 0, 0, 397];
+        assert_eq!(p.progress_line(&st), "\r\x1b[2K400/400 done, 0 failed, 397 not started, 12.3s (3 disassociated)");
+    }
+
+    #[test]
+    fn a_wait_is_said_once_a_profile_and_on_a_terminal_again_every_10_s() {
+        let (p, now) = progress(2, true);
+        let at = |ms: u64, profile: &str| {
+            now.store(ms, Ordering::SeqCst);
+            let mut st = p.lock();
+            p.wait_line(&mut st, profile, "i-0123456789abcdef0", "InvalidParameterValue", Duration::from_secs(95))
+        };
+        let first = at(0, "web").expect("the first wait is said");
+        assert_eq!(
+            first,
+            "\r\x1b[2Kec2-lite: waiting for IAM to propagate instance profile web for i-0123456789abcdef0 \
+             (InvalidParameterValue); retrying for up to 95 s more\n\r\x1b[2K0/2 done, 0 failed, 0.0s"
+        );
+        assert_eq!(at(9_999, "web"), None);
+        assert!(at(10_000, "web").is_some_and(|l| l.contains("profile web")));
+        // Another profile is said when its wait starts, whenever that is.
+        assert!(at(10_001, "db").is_some_and(|l| l.contains("profile db")));
+        assert_eq!(at(19_999, "web"), None);
+        assert!(at(20_001, "web").is_some());
+
+        // Not on a terminal: once a profile, with no progress line.
+        let (p, now) = progress(2, false);
+        let at = |ms: u64, profile: &str| {
+            now.store(ms, Ordering::SeqCst);
+            let mut st = p.lock();
+            p.wait_line(&mut st, profile, "i-0123456789abcdef0", "InvalidParameterValue", Duration::from_secs(5))
+        };
+        assert_eq!(
+            at(0, "web").as_deref(),
+            Some(
+                "ec2-lite: waiting for IAM to propagate instance profile web for i-0123456789abcdef0 \
+                 (InvalidParameterValue); retrying for up to 5 s more\n"
+            )
+        );
+        assert_eq!(at(60_000, "web"), None);
+        assert!(at(60_000, "db").is_some());
+    }
+
+    #[test]
+    fn the_summary_gives_the_time_on_the_same_clock() {
+        let (p, now) = progress(0, false);
+        now.store(1_500, Ordering::SeqCst);
+        assert_eq!(
+            p.summary_line(&[], false, None),
+            "ec2-lite: 0 instances in 1.5s: 0 associated, 0 replaced, 0 disassociated, 0 unchanged, 0 failed\n"
+        );
+        assert_eq!(
+            p.summary_line(&[], true, Some(15)),
+            "ec2-lite: dry run, nothing changed: 0 instances: 0 to associate, 0 to replace, 0 to disassociate, 0 \
+             unchanged, 0 failed; interrupted by SIGTERM: 0 not started (nothing was changed on them); run again to \
+             finish\n"
+        );
     }
 }

@@ -26,7 +26,9 @@ const MAX_STDERR_CHARS: usize = 1024;
 ///
 /// The command has the context's load timeout (5 s by default) to finish; past it, it is
 /// killed with every process it started (its process group, on Unix), so that a command
-/// waiting on a prompt cannot hang the call.
+/// waiting on a prompt cannot hang the call. The timeout is on the real clock, not the
+/// client's injected one, as are the socket timeouts: it bounds a real process, which a fake
+/// clock would neither slow down nor hurry.
 pub(crate) fn load(ctx: &Context, process: &CredentialProcess) -> Result<Credentials, Error> {
     let program = program_name(&process.command);
     let mut command = if cfg!(windows) {
