@@ -108,18 +108,25 @@ impl ProfileSettings {
 mod snapshot_tests {
     use super::*;
 
-    #[test]
-    fn client_builder_uses_what_load_read() {
-        let dir = std::env::temp_dir().join(format!("ec2-lite-snapshot-{}", std::process::id()));
+    /// A directory standing for `/` with `/home/.aws/config` holding `config`, the path of that
+    /// file, and an environment with keys and that home.
+    fn home_with_config(name: &str, config: &str) -> (std::path::PathBuf, std::path::PathBuf, Env) {
+        let dir = std::env::temp_dir().join(format!("ec2-lite-{name}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("home/.aws")).unwrap();
-        let config = dir.join("home/.aws/config");
-        std::fs::write(&config, "[profile dev]\nregion = eu-west-3\noutput = text\n").unwrap();
+        let file = dir.join("home/.aws/config");
+        std::fs::write(&file, config).unwrap();
         let env = Env::from_pairs([
             ("HOME", "/home"),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ]);
+        (dir, file, env)
+    }
+
+    #[test]
+    fn client_builder_uses_what_load_read() {
+        let (dir, config, env) = home_with_config("snapshot", "[profile dev]\nregion = eu-west-3\noutput = text\n");
         let settings = ProfileSettings::load_in(Some("dev"), env, Fs::rooted(&dir));
         // The files change after the settings were read: the client is built from the reading.
         let rewritten = std::fs::write(&config, "[profile dev]\nregion = ap-south-1\n");
@@ -137,16 +144,7 @@ mod snapshot_tests {
 
     #[test]
     fn without_a_snapshot_the_builder_reads_for_itself() {
-        let dir = std::env::temp_dir().join(format!("ec2-lite-no-snapshot-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("home/.aws")).unwrap();
-        let config = dir.join("home/.aws/config");
-        std::fs::write(&config, "[default]\nregion = eu-north-1\n").unwrap();
-        let env = Env::from_pairs([
-            ("HOME", "/home"),
-            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-        ]);
+        let (dir, config, env) = home_with_config("no-snapshot", "[default]\nregion = eu-north-1\n");
         // Settings that read nothing (no snapshot): the builder reads the files itself, when
         // the client is built, so a file changed in between is what the client gets.
         let builder = ProfileSettings::default().client_builder().env(env).fs(Fs::rooted(&dir));
