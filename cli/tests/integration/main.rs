@@ -1,17 +1,20 @@
-//! The CLI's integration tests: one binary with one module per area, so the
-//! helpers in `support/` are compiled once.
+//! The CLI's integration tests: one binary with one module per feature, so the
+//! helpers in `support/` are compiled once. How a test runs (a loopback listener
+//! offline, moto, side by side with the AWS CLI) is a helper in `support/`, not a
+//! file of its own: look for a behaviour in the file of its feature.
 
 mod support;
 
-mod cli_differential;
-mod cli_offline;
-mod cli_output;
-mod cli_scenarios;
-mod credential_chain;
+mod arguments;
+mod commands;
+mod credentials;
 mod demo;
+mod ensure;
 mod ensure_fleet;
-mod ensure_moto;
-mod ensure_offline;
-mod hardening;
-mod moto_cli;
+mod errors;
+mod input;
+mod output;
+mod paging;
 mod secrets;
+mod timeouts;
+mod waiters;

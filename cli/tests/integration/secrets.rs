@@ -1,11 +1,105 @@
-//! The CLI never prints the secret key, the session token or a signature: not
-//! in its output, its errors or its `--debug` lines. (The library's own types
-//! are checked in the root's `tests/integration/secrets.rs`.)
+//! The CLI never prints the secret key, the session token or a signature: not in its output,
+//! its errors or its `--debug` lines, whether the call succeeded, failed to connect, was
+//! signed for moto or took its credentials from a profile. (The library's own types are
+//! checked in the root's `tests/integration/secrets.rs`.)
+//!
+//! Helpers: `support::secrets` (the secrets and the clean check), `support::fault`,
+//! `support::offline`, `support::on_moto` and `support::chain`.
+//!
+//! The tests that run moto or the AWS CLI need the test venv: they are ignored by plain
+//! `cargo test` and run by `scripts/test` (or `--include-ignored` with `EC2_LITE_VENV` set).
 
+use std::net::TcpListener;
 use std::process::Command;
 
+use crate::support::chain::{Home, fake_ec2, fake_imds};
+use crate::support::cli::{DESCRIBE, OTHER, assert_exit, run, stderr, stdout};
 use crate::support::fault::{FaultServer, Reply};
+use crate::support::offline::{ASSOC, DISASSOCIATE_RESPONSE, Loopback, configured};
+use crate::support::on_moto::{association_ids, json, moto};
 use crate::support::secrets::{AKID, SECRET, TOKEN, assert_clean, signatures};
+use crate::support::{chain, offline, on_moto};
+
+#[test]
+fn debug_trace_never_shows_the_secret_the_token_or_the_signature() {
+    let wire = Loopback::answering(DISASSOCIATE_RESPONSE);
+    let mut env = configured();
+    env.push(("AWS_SESSION_TOKEN", offline::TOKEN));
+    let out = run(
+        &["--debug", "--endpoint-url", &wire.endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC],
+        &env,
+    );
+    assert_exit(&out, 0);
+    let trace = stderr(&out);
+    let requests = wire.requests();
+    let [request] = requests.as_slice() else { panic!("expected one request, got {requests:?}") };
+
+    // What was really sent: the token, and a signature over it.
+    assert!(request.contains(offline::TOKEN), "the token was not sent: {request}");
+    let signature = request.split("Signature=").nth(1).and_then(|s| s.split("\r\n").next()).expect("a signature");
+    assert_eq!(signature.len(), 64, "{request}");
+
+    assert!(trace.contains("debug:"), "no trace with --debug: {trace}");
+    assert!(trace.contains(ASSOC), "the trace should show the request body: {trace}");
+    assert!(trace.contains("iip-assoc-0123456789abcdef0</associationId>"), "and the response: {trace}");
+    assert!(trace.contains(&format!("Credential={}/", offline::AKID)), "the access key id is not secret: {trace}");
+    for secret in [offline::SECRET, offline::TOKEN, signature] {
+        assert!(!trace.contains(secret), "--debug printed {secret:?}:\n{trace}");
+        assert!(!stdout(&out).contains(secret), "stdout has {secret:?}");
+    }
+    // Not even URL-encoded.
+    assert!(!trace.contains("offline%2FSecret"), "{trace}");
+}
+
+#[test]
+fn debug_trace_of_a_failed_call_never_shows_the_secret() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut env = configured();
+    env.push(("AWS_SESSION_TOKEN", offline::TOKEN));
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = run(
+        &["--debug", "--endpoint-url", &endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC],
+        &env,
+    );
+    assert_exit(&out, OTHER);
+    let trace = stderr(&out);
+    assert!(trace.contains("Signature=** redacted **"), "{trace}");
+    assert!(!trace.contains(offline::SECRET) && !trace.contains(offline::TOKEN), "{trace}");
+}
+
+#[test]
+#[ignore = "needs scripts/venv"]
+fn debug_trace_of_a_signed_call_hides_the_secret_and_the_token() {
+    let (moto, seeds) = moto();
+    let seeded = seeds.association(moto);
+    let (akid, secret, token) = moto.assume_role();
+    let env = [("AWS_ACCESS_KEY_ID", akid.as_str()), ("AWS_SECRET_ACCESS_KEY", &secret), ("AWS_SESSION_TOKEN", &token)];
+    let out = on_moto::lite_with_env(moto, &["--debug", DESCRIBE, "--association-ids", &seeded.association_id], &env);
+    assert_eq!(association_ids(&json(&out)), [seeded.association_id.as_str()]);
+    let trace = stderr(&out);
+    assert!(trace.contains("response: http 200"), "{trace}");
+    assert!(trace.contains("x-amz-security-token: ** redacted **"), "{trace}");
+    assert!(trace.contains("Signature=** redacted **"), "{trace}");
+    assert!(!trace.contains(&secret), "the secret is in the trace");
+    assert!(!trace.contains(&token), "the session token is in the trace");
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let (ec2, imds) = (fake_ec2(), fake_imds());
+    let home = Home::new("debug");
+    let out = chain::run(
+        &home,
+        &["--debug", "--endpoint-url", &ec2.url, DESCRIBE],
+        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url)],
+    );
+    chain::assert_exit(&out, 0);
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), chain::stderr(&out));
+    assert!(all.contains("ASIAIMDSKEY"), "{all}");
+    for secret in ["imds-secret-value", "imds-session-token", "imds-token"] {
+        assert!(!all.contains(secret), "{secret} in\n{all}");
+    }
+}
 
 /// Runs the CLI against `server` with the secret credentials in its environment.
 fn cli(server: &FaultServer, args: &[&str]) -> (String, String, i32) {

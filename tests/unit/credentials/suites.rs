@@ -206,7 +206,7 @@ const INSECURE_HTTP: &[&str] = &[
 const SKIPPED: &[(&str, &str)] = &[(
     "ecs_assume_role",
     "its container endpoint serves credentials that expired in 2009 and then signs an AssumeRole recorded in 2021; \
-     botocore and this crate refuse credentials expired on arrival (cli/tests/integration/hardening.rs pins that)",
+     botocore and this crate refuse credentials expired on arrival (cli/tests/integration/credentials.rs pins that)",
 )];
 
 /// Cases whose container endpoint serves credentials that expired (2009-02-13T23:31:30Z) years

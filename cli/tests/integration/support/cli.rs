@@ -100,3 +100,19 @@ pub fn assert_exit(out: &Output, code: i32) {
 pub fn without_v2_prefix(text: &str) -> String {
     text.replace("ec2-lite: [ERROR]: ", "")
 }
+
+/// The commands, as the AWS CLI names them.
+pub const DESCRIBE: &str = "describe-iam-instance-profile-associations";
+pub const ASSOCIATE: &str = "associate-iam-instance-profile";
+pub const DISASSOCIATE: &str = "disassociate-iam-instance-profile";
+pub const REPLACE: &str = "replace-iam-instance-profile-association";
+
+/// v2's exit codes (`awscli/constants.py`): a command line refused, the configuration
+/// missing or wrong, an error from the service, anything else.
+pub const USAGE: i32 = 252;
+pub const CONFIG: i32 = 253;
+pub const SERVICE_ERROR: i32 = 254;
+pub const OTHER: i32 = 255;
+
+/// An association id EC2 never hands out.
+pub const UNKNOWN_ASSOC: &str = "iip-assoc-00000000000000000";

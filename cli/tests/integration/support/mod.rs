@@ -1,11 +1,20 @@
-//! The CLI tests' helpers: running the binary (`cli`), the AWS CLI beside it
-//! (`twin`, `listing`), and the helpers shared with the library's tests, which
-//! live in the root's `tests/integration/support/` and are compiled in here.
+//! The CLI tests' helpers, which say how a test runs: the binary (`cli`), a
+//! loopback listener with no EC2 (`offline`), moto (`on_moto`), the AWS CLI beside
+//! it (`differential`, `listing`, `scenarios`, `twin`), hostile servers and inputs
+//! (`hostile`), the credential chain's stand-ins (`chain`), and the helpers shared
+//! with the library's tests, which live in the root's `tests/integration/support/`
+//! and are compiled in here.
 // Not every module of the tests uses every helper.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod chain;
 pub mod cli;
+pub mod differential;
+pub mod hostile;
 pub mod listing;
+pub mod offline;
+pub mod on_moto;
+pub mod scenarios;
 pub mod twin;
 
 #[path = "../../../../tests/integration/support/fault.rs"]

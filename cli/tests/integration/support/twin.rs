@@ -1,4 +1,4 @@
-//! The differential harness of `cli_scenarios.rs`: one scenario runs the
+//! The differential harness of the scenario tables (`scenarios.rs`): one scenario runs the
 //! AWS CLI of the test venv (v1) and `ec2-lite` with the same arguments, the
 //! same environment and the same moto state, and compares what they printed
 //! and how they exited.
