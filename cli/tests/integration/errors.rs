@@ -10,7 +10,6 @@
 //! The tests that run moto or the AWS CLI need the test venv: they are ignored by plain
 //! `cargo test` and run by `scripts/test` (or `--include-ignored` with `EC2_LITE_VENV` set).
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use ec2_lite::Error;
@@ -25,6 +24,7 @@ use crate::support::hostile::{
     ID, assert_terminal_safe, client, client_at, disassociate, home_with_config, huge_headers_server,
 };
 use crate::support::listing::lite;
+use crate::support::loopback::closed_port_url;
 use crate::support::moto::Moto;
 use crate::support::offline::{ASSOC, Loopback, config_file, configured, run_at};
 use crate::support::on_moto;
@@ -35,8 +35,7 @@ use crate::support::twin::{Scenario, State};
 #[test]
 fn unreachable_endpoint_exits_255_naming_it() {
     // Bind then drop: nothing listens on the port any more.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let endpoint = closed_port_url();
     let out = run_at(&endpoint, &["disassociate-iam-instance-profile", "--association-id", ASSOC]);
     assert_exit(&out, OTHER);
     assert_eq!(stderr(&out), format!("\nec2-lite: [ERROR]: Could not connect to the endpoint URL: \"{endpoint}/\"\n"));
@@ -375,8 +374,8 @@ fn cli_malformed_2xx_exits_255_with_the_aws_cli_words() {
 
 #[test]
 fn headers_too_large_are_refused_at_once_and_not_retried() {
-    let url = huge_headers_server();
-    let client = client_at(&url).build().expect("client");
+    let server = huge_headers_server();
+    let client = client_at(server.url()).build().expect("client");
     let started = Instant::now();
     let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
     assert!(matches!(&err, Error::Transport(t) if t.kind() == ec2_lite::TransportErrorKind::BodyTooLarge), "{err:?}");

@@ -9,12 +9,12 @@
 //! The tests that run moto or the AWS CLI need the test venv: they are ignored by plain
 //! `cargo test` and run by `scripts/test` (or `--include-ignored` with `EC2_LITE_VENV` set).
 
-use std::net::TcpListener;
 use std::process::Command;
 
 use crate::support::chain::{Home, fake_ec2, fake_imds};
 use crate::support::cli::{DESCRIBE, OTHER, assert_exit, run, stderr, stdout};
 use crate::support::fault::{FaultServer, Reply};
+use crate::support::loopback::closed_port_url;
 use crate::support::offline::{ASSOC, DISASSOCIATE_RESPONSE, Loopback, configured};
 use crate::support::on_moto::{association_ids, json, moto};
 use crate::support::secrets::{AKID, SECRET, TOKEN, assert_clean, signatures};
@@ -53,10 +53,9 @@ fn debug_trace_never_shows_the_secret_the_token_or_the_signature() {
 
 #[test]
 fn debug_trace_of_a_failed_call_never_shows_the_secret() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut env = configured();
     env.push(("AWS_SESSION_TOKEN", offline::TOKEN));
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let endpoint = closed_port_url();
     let out = run(
         &["--debug", "--endpoint-url", &endpoint, "disassociate-iam-instance-profile", "--association-id", ASSOC],
         &env,

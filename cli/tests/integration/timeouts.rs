@@ -19,7 +19,8 @@ use crate::support::hostile::{
 
 #[test]
 fn a_trickling_body_and_endless_102s_end_at_the_attempt_timeout() {
-    for url in [trickling_body_server(), endless_processing_server()] {
+    for server in [trickling_body_server(), endless_processing_server()] {
+        let url = server.url();
         let client = client_at(&url).operation_attempt_timeout(Duration::from_secs(1)).build().expect("client");
         let started = Instant::now();
         let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
@@ -34,7 +35,8 @@ fn a_trickling_body_and_endless_102s_end_at_the_attempt_timeout() {
 
 #[test]
 fn the_operation_timeout_ends_the_call_retries_included() {
-    let url = trickling_body_server();
+    let server = trickling_body_server();
+    let url = server.url();
     let client = client_at(&url).operation_timeout(Duration::from_millis(1500)).build().expect("client");
     let started = Instant::now();
     let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
@@ -79,7 +81,7 @@ fn credential_loading_ends_at_its_timeout() {
         )
     });
     let ec2 = FaultServer::start(vec![], Reply::disassociated());
-    let uri = format!("{container}/creds");
+    let uri = format!("{}/creds", container.url);
     let started = Instant::now();
     let out = cli::run(
         &["--endpoint-url", &ec2.url, "disassociate-iam-instance-profile", "--association-id", ID],
@@ -142,7 +144,7 @@ fn slow_imds_headers_end_in_seconds_for_the_region_and_the_credentials() {
             ("HOME", "/nonexistent"),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "SECRETEXAMPLEKEY"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str()),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url.as_str()),
         ]))
         .sleep(|_| {})
         .build()
@@ -153,7 +155,7 @@ fn slow_imds_headers_end_in_seconds_for_the_region_and_the_credentials() {
 
     // Credentials from it: its request ends at its total timeout (a timeout at IMDS reads as
     // "no IMDS here", as a missing route does), within the 5 s load timeout in any case.
-    let client = chain_client(&ec2, &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds)]).expect("client");
+    let client = chain_client(&ec2, &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url.as_str())]).expect("client");
     let started = Instant::now();
     let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
     let elapsed = started.elapsed();

@@ -1,15 +1,16 @@
-//! The credential chain's stand-ins: loopback servers playing EC2, instance metadata,
+//! The credential chain's stand-ins: servers on the shared `loopback` server playing EC2, instance metadata,
 //! container endpoints, proxies and TLS endpoints, a home directory of its own per test, and
 //! the binary run with exactly the environment a test gives it.
 
 use std::io::{BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
+
+use crate::support::loopback::Loopback;
 
 pub const BIN: &str = crate::support::cli::EXE;
 pub const EMPTY_PAGE: &str =
@@ -46,33 +47,25 @@ pub fn ok(body: &str) -> Reply {
     Reply { status: 200, headers: Vec::new(), body: body.to_owned() }
 }
 
-/// A loopback HTTP/1.1 server: one request per connection, answered by `route`.
+/// A loopback HTTP/1.1 server: one request per connection, answered by `route`. It stops
+/// when dropped.
 pub struct Server {
     pub url: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
-    pub stop: Arc<AtomicBool>,
+    server: Loopback,
 }
 
 impl Server {
     pub fn start(route: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (seen2, stop2) = (Arc::clone(&seen), Arc::clone(&stop));
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_head(&mut stream) else { continue };
-                seen2.lock().unwrap().push(request.clone());
-                let reply = route(&request);
-                let _ = write_reply(&mut stream, &reply);
-            }
+        let recorded = Arc::clone(&seen);
+        let server = Loopback::serve_connections(move |mut stream| {
+            let Some(request) = read_head(&mut stream) else { return };
+            recorded.lock().unwrap().push(request.clone());
+            let reply = route(&request);
+            let _ = write_reply(&mut stream, &reply);
         });
-        Server { url, seen, stop }
+        Server { url: server.url.clone(), seen, server }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -81,13 +74,6 @@ impl Server {
 
     pub fn addr(&self) -> &str {
         self.url.trim_start_matches("http://")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr());
     }
 }
 
@@ -195,15 +181,17 @@ pub fn refusing_proxy() -> Server {
     Server::start(|_| Reply { status: 403, headers: Vec::new(), body: String::new() })
 }
 
-/// A TLS server for `localhost` with the test CA's certificate, answering with an empty page.
-pub fn tls_ec2() -> (String, Arc<AtomicUsize>) {
-    let (port, served) = tls_server("localhost", "127.0.0.1");
-    (format!("https://localhost:{port}"), served)
+/// A TLS server for `localhost` with the test CA's certificate, answering with an empty page:
+/// the server (it stops when dropped), its URL, and how many requests it served.
+pub fn tls_ec2() -> (Loopback, String, Arc<AtomicUsize>) {
+    let (server, served) = tls_server("localhost", "127.0.0.1");
+    let url = format!("https://localhost:{}", server.port());
+    (server, url, served)
 }
 
 /// A TLS server on `ip` with the certificate `tests/fixtures/tls/{name}.pem` (and its key),
-/// answering with an empty page: its port, and how many requests it served.
-pub fn tls_server(name: &str, ip: &str) -> (u16, Arc<AtomicUsize>) {
+/// answering with an empty page: the server, and how many requests it served.
+pub fn tls_server(name: &str, ip: &str) -> (Loopback, Arc<AtomicUsize>) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = crate::support::python::repo_root().join("tests/fixtures/tls");
@@ -213,26 +201,22 @@ pub fn tls_server(name: &str, ip: &str) -> (u16, Arc<AtomicUsize>) {
     // The provider rustls's features name (ring, the only one built).
     let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).unwrap();
     let config = Arc::new(config);
-    let listener = TcpListener::bind((ip, 0)).unwrap();
-    let port = listener.local_addr().unwrap().port();
     let served = Arc::new(AtomicUsize::new(0));
-    let served2 = Arc::clone(&served);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut tcp) = stream else { continue };
-            let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
-            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) else { continue };
-            let mut tls = rustls::StreamOwned::new(conn, &mut tcp);
-            let mut reader = BufReader::new(&mut tls);
-            // A client that refused the certificate closes before sending a request.
-            if crate::support::http1::read_request(&mut reader).is_none() {
-                continue;
-            }
-            served2.fetch_add(1, Ordering::SeqCst);
-            let _ = write_reply(&mut tls, &ok(EMPTY_PAGE));
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
+    let counted = Arc::clone(&served);
+    let ip: std::net::IpAddr = ip.parse().expect("a loopback address");
+    let server = Loopback::serve_connections_on(ip, move |mut tcp| {
+        let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+        let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) else { return };
+        let mut tls = rustls::StreamOwned::new(conn, &mut tcp);
+        let mut reader = BufReader::new(&mut tls);
+        // A client that refused the certificate closes before sending a request.
+        if crate::support::http1::read_request(&mut reader).is_none() {
+            return;
         }
+        counted.fetch_add(1, Ordering::SeqCst);
+        let _ = write_reply(&mut tls, &ok(EMPTY_PAGE));
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
     });
-    (port, served)
+    (server, served)
 }

@@ -10,6 +10,7 @@ use ec2_lite::{Client, Credentials, Error};
 
 use super::cli;
 use super::fault::{FaultServer, Reply};
+use super::loopback::Loopback;
 
 pub const ID: &str = "iip-assoc-0123456789abcdef0";
 
@@ -133,61 +134,73 @@ pub fn sso_config(bytes: usize) -> Vec<u8> {
     config
 }
 
-/// Runs the CLI like `cli::run`, and reports its peak resident memory (Linux `getrusage` of
-/// children, read from `/proc/self/status` is not possible for a child: use `wait4` through
-/// `/usr/bin/time` when present).
+/// Runs the CLI like `cli::run`, and reports its peak resident memory in KiB: the
+/// `getrusage` of a waited-for child, through GNU time (`/usr/bin/time`) where it is installed,
+/// else through Python's `resource` module (Python is what the test venv is built with). `None`
+/// only when neither can run.
 pub fn run_measured(args: &[&str], env: &[(&str, &str)]) -> (Output, Option<u64>) {
-    let time = std::path::Path::new("/usr/bin/time");
-    if !time.exists() {
-        return (cli::run(args, env), None);
-    }
     let home = std::env::temp_dir().join("ec2-lite-hardening-empty-home");
     // One report a run: tests run at once.
     static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let report = std::env::temp_dir().join(format!("ec2-lite-hardening-rss-{}-{run}", std::process::id()));
-    let mut cmd = std::process::Command::new(time);
-    cmd.arg("-f").arg("%M").arg("-o").arg(&report).arg(cli::EXE).args(args).env_clear();
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut cmd = std::process::Command::new(time);
+        cmd.arg("-f").arg("%M").arg("-o").arg(&report);
+        cmd
+    } else {
+        // ru_maxrss of the children is in KiB on Linux, as GNU time's %M.
+        const MEASURE: &str = "import resource, subprocess, sys\n\
+            code = subprocess.run(sys.argv[2:]).returncode\n\
+            open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n\
+            sys.exit(code if code >= 0 else 128 - code)\n";
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg("-c").arg(MEASURE).arg(&report);
+        cmd
+    };
+    cmd.arg(cli::EXE).args(args).env_clear();
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
     cmd.env("HOME", &home).env("AWS_EC2_METADATA_DISABLED", "true").env("AWS_REGION", "us-east-1");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("run ec2-lite under /usr/bin/time");
+    let out = cmd.output().expect("run ec2-lite under /usr/bin/time or python3");
     let kib = std::fs::read_to_string(&report).ok().and_then(|s| s.trim().lines().last()?.trim().parse().ok());
     let _ = std::fs::remove_file(&report);
     (out, kib)
 }
 
-/// A loopback server that hands each connection, once its request head is read, to `serve`.
-pub fn raw_server(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> String {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let serve = std::sync::Arc::new(serve);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let serve = serve.clone();
-            std::thread::spawn(move || {
-                let Ok(read_half) = stream.try_clone() else { return };
-                let mut reader = BufReader::new(read_half);
-                let mut length = 0usize;
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                    line.clear();
-                }
-                let mut body = vec![0; length];
-                let _ = std::io::Read::read_exact(&mut reader, &mut body);
-                serve(stream);
-            });
+/// A config file of `bytes` or more of nothing but profile headers, in a shuffled order, so
+/// that reading it sorts them: the most sections a file of its size can hold in `config`.
+pub fn headers_config(bytes: usize) -> Vec<u8> {
+    let mut headers: Vec<String> = Vec::new();
+    let (mut n, mut len) = (0u64, 0);
+    while len < bytes {
+        n += 1;
+        let header = format!("[profile p{n:07}]\n");
+        len += header.len();
+        headers.push(header);
+    }
+    // A fixed shuffle (a multiplicative step through the indices), the same on every run.
+    let count = headers.len();
+    let step = (0..).map(|k| 7_919 + k).find(|s| gcd(*s, count) == 1).unwrap_or(1);
+    (0..count).flat_map(|i| headers[(i * step) % count].clone().into_bytes()).collect()
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// A loopback server that hands each connection, once its request (head and body) is read,
+/// to `serve`. It stops when dropped.
+pub fn raw_server(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> Loopback {
+    Loopback::serve_requests(move |_, out| {
+        if let Ok(stream) = out.try_clone() {
+            serve(stream);
         }
-    });
-    url
+        false
+    })
 }
 
 /// Sends `bytes` a few at a time, `every` apart, for at most `for_at_most`.
@@ -203,7 +216,7 @@ pub fn trickle(mut stream: std::net::TcpStream, head: &[u8], every: Duration, fo
     }
 }
 
-pub fn trickling_body_server() -> String {
+pub fn trickling_body_server() -> Loopback {
     raw_server(|s| {
         trickle(
             s,
@@ -214,7 +227,7 @@ pub fn trickling_body_server() -> String {
     })
 }
 
-pub fn endless_processing_server() -> String {
+pub fn endless_processing_server() -> Loopback {
     raw_server(|mut s| {
         use std::io::Write;
         let end = Instant::now() + Duration::from_secs(60);
@@ -225,7 +238,7 @@ pub fn endless_processing_server() -> String {
 }
 
 /// Answers with 20 KB of headers, then holds the connection open for a minute.
-pub fn huge_headers_server() -> String {
+pub fn huge_headers_server() -> Loopback {
     raw_server(|mut s| {
         use std::io::Write;
         let head = format!("HTTP/1.1 200 OK\r\nx-filler: {}\r\ncontent-length: 0\r\n\r\n", "a".repeat(20_000));

@@ -1,17 +1,16 @@
-//! The CLI with no EC2: a loopback listener that counts the connections it receives (a
+//! The CLI with no EC2: a loopback listener (the shared `loopback` server) that counts the connections it receives (a
 //! tripwire, for "refused before any request": it must see none) or answers each request
 //! with a canned body and keeps what it received, and `ec2-lite` run against it with
 //! credentials and a region.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use super::cli::{USAGE, assert_exit, run, stderr, stdout};
+use super::loopback::Loopback as Server;
 
 pub const AKID: &str = "AKIDOFFLINEEXAMPLE01";
 pub const SECRET: &str = "offline/Secret+Key/ShouldNeverBePrinted0";
@@ -21,11 +20,11 @@ pub const INSTANCE: &str = "i-0123456789abcdef0";
 
 /// A loopback listener that counts connections. With a canned body it answers
 /// every request with it (HTTP 200) and keeps what it received; without one it
-/// closes each connection at once.
+/// closes each connection at once. It stops when dropped.
 pub struct Loopback {
     pub endpoint: String,
-    pub connections: Arc<AtomicUsize>,
-    pub requests: Arc<Mutex<Vec<String>>>,
+    server: Server,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Loopback {
@@ -38,25 +37,18 @@ impl Loopback {
     }
 
     pub fn start(body: Option<&'static str>) -> Loopback {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let endpoint = format!("http://{}", listener.local_addr().expect("local address"));
-        let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let (count, seen) = (connections.clone(), requests.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                count.fetch_add(1, Ordering::SeqCst);
-                if let Some(body) = body {
-                    answer(stream, body, &seen);
-                }
+        let seen = requests.clone();
+        let server = Server::serve_connections(move |stream| {
+            if let Some(body) = body {
+                answer(stream, body, &seen);
             }
         });
-        Loopback { endpoint, connections, requests }
+        Loopback { endpoint: server.url.clone(), server, requests }
     }
 
     pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        self.server.connections()
     }
 
     pub fn requests(&self) -> Vec<String> {
