@@ -21,7 +21,7 @@ use crate::support::hostile::{
 fn a_trickling_body_and_endless_102s_end_at_the_attempt_timeout() {
     for server in [trickling_body_server(), endless_processing_server()] {
         let url = server.url();
-        let client = client_at(&url).operation_attempt_timeout(Duration::from_secs(1)).build().expect("client");
+        let client = client_at(url).operation_attempt_timeout(Duration::from_secs(1)).build().expect("client");
         let started = Instant::now();
         let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
         let elapsed = started.elapsed();
@@ -37,7 +37,7 @@ fn a_trickling_body_and_endless_102s_end_at_the_attempt_timeout() {
 fn the_operation_timeout_ends_the_call_retries_included() {
     let server = trickling_body_server();
     let url = server.url();
-    let client = client_at(&url).operation_timeout(Duration::from_millis(1500)).build().expect("client");
+    let client = client_at(url).operation_timeout(Duration::from_millis(1500)).build().expect("client");
     let started = Instant::now();
     let err = client.disassociate_iam_instance_profile(ID).unwrap_err();
     let elapsed = started.elapsed();
@@ -53,17 +53,14 @@ fn the_operation_timeout_ends_the_call_retries_included() {
         let mut all = args.clone();
         all.extend(["disassociate-iam-instance-profile", "--association-id", ID]);
         let started = Instant::now();
-        let out = cli_at(&url, &all, &env);
+        let out = cli_at(url, &all, &env);
         let elapsed = started.elapsed();
         assert_exit(&out, 255);
         assert_terminal_safe(&out.stderr);
         assert!(elapsed < Duration::from_secs(5), "{args:?} {env:?}: {elapsed:?}");
     }
-    let out = cli_at(
-        &url,
-        &["--operation-timeout", "soon", "disassociate-iam-instance-profile", "--association-id", ID],
-        &[],
-    );
+    let out =
+        cli_at(url, &["--operation-timeout", "soon", "disassociate-iam-instance-profile", "--association-id", ID], &[]);
     assert_exit(&out, 252);
     let help = cli::run(&["help"], &[]);
     assert!(stdout(&help).contains("--operation-timeout") && stdout(&help).contains("extension"), "{}", stdout(&help));
