@@ -47,12 +47,13 @@ fn bash() -> String {
     commands.extend(["help", "completion"]);
     let mut cases = String::new();
     for c in COMMANDS {
-        if c.name == "wait" {
+        if !c.subcommands.is_empty() {
             continue;
         }
         cases.push_str(&format!("        {}) opts=\"{}\" ;;\n", c.name, names(&c.argument_table())));
     }
-    let wait_opts = COMMANDS.iter().find(|c| c.name == "wait").map(|c| names(&c.argument_table())).unwrap_or_default();
+    let wait_opts =
+        COMMANDS.iter().find(|c| !c.subcommands.is_empty()).map(|c| names(&c.argument_table())).unwrap_or_default();
     let mut choices = String::new();
     for o in GLOBAL_OPTIONS.iter().chain(crate::input::INPUT_OPTIONS).filter(|o| !o.choices.is_empty()) {
         choices.push_str(&format!(

@@ -18,7 +18,7 @@ use ec2_lite::{
 
 use crate::CliError;
 use crate::args::Opt;
-use crate::commands::{Command, Ctx, Printable, Skeleton};
+use crate::commands::{Command, Ctx, Example, Printable, Skeleton};
 use crate::input::{self, Doc};
 use crate::output::Value;
 use crate::shorthand;
@@ -32,9 +32,35 @@ pub(crate) const COMMAND: Command = Command {
     extension: true,
     options: OPTIONS,
     skeleton: Some(SKELETON),
+    described_as: Some(
+        "An extension of this tool, not an EC2 operation: it combines DescribeIamInstanceProfileAssociations, \
+         AssociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation and DisassociateIamInstanceProfile.",
+    ),
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES. The README's CLI examples are among them.
+const EXAMPLES: &[Example] = &[
+    Example::new(
+        "To make every instance listed in a file run with the profile web",
+        "ec2-lite ensure-iam-instance-profile --instance-ids file://ids.txt --iam-instance-profile Name=web",
+    ),
+    Example::new(
+        "To make an instance run with no profile",
+        "ec2-lite ensure-iam-instance-profile --instance-ids i-1234567890abcdef0 --no-iam-instance-profile",
+    ),
+    Example::new(
+        "To see what would change for every instance tagged Role=web, changing nothing",
+        "ec2-lite ensure-iam-instance-profile --instance-filters Name=tag:Role,Values=web \
+                 --iam-instance-profile Name=web --dry-run",
+    ),
+    Example::new(
+        "To give each instance its own profile from a document (--generate-cli-skeleton prints its shape)",
+        "ec2-lite ensure-iam-instance-profile --desired-state file://desired.yaml",
+    ),
+];
 
 const OPTIONS: &[Opt] = &[
     Opt::many("instance-ids", "instance IDs; file://PATH, or - for stdin, reads one per line").extension(),
@@ -402,7 +428,7 @@ fn result_value(id: &str, result: &Result<EnsureOutcome, Error>) -> Value {
                 Error::Config(_) => ("ConfigError".to_owned(), e.to_string()),
                 Error::Transport(_) => ("TransportError".to_owned(), e.to_string()),
                 Error::WaitFailed { .. } => ("WaiterError".to_owned(), e.to_string()),
-                Error::Credentials(c) => ("Error".to_owned(), crate::credentials_text(c)),
+                Error::Credentials(c) => ("Error".to_owned(), crate::error::credentials_text(c)),
                 _ => ("Error".to_owned(), e.to_string()),
             };
             m.push(("Error", Value::map(vec![("Code", Value::str(code)), ("Message", Value::str(message))])));

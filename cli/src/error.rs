@@ -116,11 +116,11 @@ impl CliError {
                 ec2_lite::escape(reason.as_bytes())
             )),
             Error::InvalidInput(m) => CliError::param(format!("Parameter validation failed:\n{m}")),
-            Error::Config(m) => crate::config_error(m),
+            Error::Config(m) => config_error(m),
             // As the AWS CLI: a refusal from STS or SSO is a service error, an unreachable
             // endpoint a general one, anything else bad configuration.
             Error::Credentials(c) => {
-                let message = capitalize(&crate::credentials_text(c));
+                let message = capitalize(&credentials_text(c));
                 match c.cause().map(root_cause) {
                     Some(Error::Service(_) | Error::UnexpectedResponse { .. }) => {
                         CliError { code: exit::SERVICE, message, shape: Shape::Plain, debug_detail: None }
@@ -236,4 +236,51 @@ pub(crate) fn render_error(e: &CliError, format: &str, debug: bool) -> String {
 pub(crate) fn eprint(text: &str) {
     // Nothing from outside reaches the terminal raw: control characters are escaped.
     let _ = std::io::stderr().write_all(ec2_lite::escape_lines(text).as_bytes());
+}
+
+/// The library's configuration errors in the AWS CLI v2's words
+/// (`awscli/errorhandler.py`; botocore's `NoRegionError`,
+/// `NoCredentialsError`), with the library's details under `--debug`: told
+/// apart by their kind, never by their words.
+pub(crate) fn config_error(c: &ec2_lite::ConfigError) -> CliError {
+    use ec2_lite::ConfigErrorKind;
+    let m = c.message();
+    let structured = |code: &'static str, message: String| CliError {
+        code: exit::CONFIG,
+        message,
+        shape: Shape::Structured(code),
+        debug_detail: Some(m.to_owned()),
+    };
+    match c.kind() {
+        ConfigErrorKind::NoRegion => structured(
+            "NoRegion",
+            "You must specify a region. You can also configure your region by running \"aws configure\".".to_owned(),
+        ),
+        // tests/unit/test_clidriver.py, test_aws_configure_in_error_message_no_credentials
+        ConfigErrorKind::NoCredentials => structured(
+            "NoCredentials",
+            "Unable to locate credentials. You can configure credentials by running \"aws login\".".to_owned(),
+        ),
+        // botocore's InvalidConfigError (`botocore/endpoint.py`, `_validate_verify_value`),
+        // which v2's error handler leaves to its general handler: 255.
+        ConfigErrorKind::EmptyCaBundle => CliError {
+            debug_detail: Some(m.to_owned()),
+            ..CliError::general(
+                "Invalid CA bundle: the configured value (ca_bundle, AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, or verify) \
+                 resolved to an empty or whitespace-only string. Provide a valid path to a CA bundle file.",
+            )
+        },
+        _ => CliError::configuration(capitalize(m)),
+    }
+}
+
+/// What a credential source failure says, then its cause's words, on one line as v2 prints
+/// it: the library gives the cause through `source()`, not in the message.
+pub(crate) fn credentials_text(c: &ec2_lite::CredentialsError) -> String {
+    match c.cause() {
+        // Its words only, without the `configuration error: ` of `Error`'s `Display`.
+        Some(ec2_lite::Error::Config(cause)) => format!("{c}: {cause}"),
+        Some(cause) => format!("{c}: {cause}"),
+        None => c.to_string(),
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::PROG;
 use crate::args::{GLOBAL_OPTIONS, Kind, Opt};
-use crate::commands::{COMMANDS, Command, WAITERS};
+use crate::commands::{COMMANDS, Command};
 
 /// Rows of `(left, right)` with the right column aligned.
 fn table(rows: &[(String, String)]) -> String {
@@ -74,7 +74,7 @@ pub(crate) fn general() -> String {
 pub(crate) fn command(c: &Command, waiter: Option<&str>) -> String {
     let name = match waiter {
         Some(w) => format!("{} {w}", c.name),
-        None if !c.subcommands.is_empty() => return wait(),
+        None if !c.subcommands.is_empty() => return wait(c),
         None => c.name.to_owned(),
     };
     let opts = c.argument_table();
@@ -93,13 +93,14 @@ pub(crate) fn command(c: &Command, waiter: Option<&str>) -> String {
         })
         .collect();
     s.push_str(&format!("\nSYNOPSIS\n  {PROG} {name}\n    {}\n", synopsis.join("\n    ")));
-    s.push_str(&format!("\nOPTIONS\n{}\n{}{}", table(&option_rows(&opts)), examples(c.name, waiter), globals()));
+    s.push_str(&format!("\nOPTIONS\n{}\n{}{}", table(&option_rows(&opts)), examples(c, waiter), globals()));
     s
 }
 
-/// `ec2-lite wait help`.
-pub(crate) fn wait() -> String {
-    let rows: Vec<(String, String)> = WAITERS
+/// `ec2-lite wait help`, of the command `c` that has the waiters.
+pub(crate) fn wait(c: &Command) -> String {
+    let rows: Vec<(String, String)> = c
+        .subcommands
         .iter()
         .map(|w| {
             let what = if w.ends_with("-disassociated") {
@@ -112,11 +113,12 @@ pub(crate) fn wait() -> String {
         .collect();
     format!(
         "NAME\n  {PROG} wait {EXTENSION}\n\nDESCRIPTION\n  Polls DescribeIamInstanceProfileAssociations until the \
-         association took or went; exit 255 when it gives up.\n  {WAIT_IS}\n\nSYNOPSIS\n  {PROG} wait <subcommand> \
+         association took or went; exit 255 when it gives up.\n  {}\n\nSYNOPSIS\n  {PROG} wait <subcommand> \
          (--association-id <value> | --instance-id <value>) [--delay <value>] [--timeout <value>]\n\n\
          SUBCOMMANDS\n{}\n  `{PROG} wait <subcommand> help` lists the options.\n\n{}{}",
+        what_it_is(c),
         table(&rows),
-        examples("wait", None),
+        examples(c, None),
         globals()
     )
 }
@@ -124,12 +126,6 @@ pub(crate) fn wait() -> String {
 /// How help marks what the AWS CLI does not have: commands, options, the
 /// `completion` word. One tag, everywhere.
 const EXTENSION: &str = "[extension]";
-
-const WAIT_IS: &str = "An extension of this tool, built on DescribeIamInstanceProfileAssociations: the AWS CLI \
-                       has no such waiter.";
-const ENSURE_IS: &str = "An extension of this tool, not an EC2 operation: it combines \
-                         DescribeIamInstanceProfileAssociations, AssociateIamInstanceProfile, \
-                         ReplaceIamInstanceProfileAssociation and DisassociateIamInstanceProfile.";
 
 /// Whether `c` is this tool's own, not a command of `aws ec2`.
 fn is_extension(c: &Command) -> bool {
@@ -139,11 +135,7 @@ fn is_extension(c: &Command) -> bool {
 /// The second line of a command's DESCRIPTION: the EC2 operation it is, or
 /// what an extension is built on.
 fn what_it_is(c: &Command) -> String {
-    match c.name {
-        "wait" => WAIT_IS.to_owned(),
-        "ensure-iam-instance-profile" => ENSURE_IS.to_owned(),
-        _ => format!("The {} operation of the EC2 API.", c.operation),
-    }
+    c.described_as.map_or_else(|| format!("The {} operation of the EC2 API.", c.operation), str::to_owned)
 }
 
 /// The command table's summary, tagged [`EXTENSION`] at the end for an extension.
@@ -159,111 +151,12 @@ fn summary(c: &Command) -> String {
     text
 }
 
-/// `aws ec2 <command> help`'s EXAMPLES, for this tool's commands: what each
-/// does, then the command line. The README's CLI examples are among them.
-const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "associate-iam-instance-profile",
-        &[
-            (
-                "To associate an IAM instance profile with an instance",
-                "ec2-lite associate-iam-instance-profile --iam-instance-profile Name=AdminProfile \
-                 --instance-id i-1234567890abcdef0",
-            ),
-            (
-                "To write the input as a file first, then run the command from it",
-                "ec2-lite associate-iam-instance-profile --generate-cli-skeleton > in.json\n    \
-                 ec2-lite associate-iam-instance-profile --cli-input-json file://in.json",
-            ),
-        ],
-    ),
-    (
-        "describe-iam-instance-profile-associations",
-        &[
-            (
-                "To describe the association of an instance",
-                "ec2-lite describe-iam-instance-profile-associations \
-                 --filters Name=instance-id,Values=i-1234567890abcdef0",
-            ),
-            (
-                "To print only the association's ID",
-                "ec2-lite describe-iam-instance-profile-associations \
-                 --filters Name=instance-id,Values=i-1234567890abcdef0 \
-                 --query 'IamInstanceProfileAssociations[0].AssociationId' --output text",
-            ),
-            (
-                "To list the associated ones as a table",
-                "ec2-lite describe-iam-instance-profile-associations --output table \
-                 --query \"IamInstanceProfileAssociations[?State=='associated'].{Id: AssociationId, Instance: InstanceId}\"",
-            ),
-        ],
-    ),
-    (
-        "disassociate-iam-instance-profile",
-        &[(
-            "To disassociate an IAM instance profile",
-            "ec2-lite disassociate-iam-instance-profile --association-id iip-assoc-05020b59952902f5f",
-        )],
-    ),
-    (
-        "replace-iam-instance-profile-association",
-        &[(
-            "To replace an instance's IAM instance profile",
-            "ec2-lite replace-iam-instance-profile-association \
-             --iam-instance-profile Arn=arn:aws:iam::123456789012:instance-profile/New --association-id iip-assoc-0123",
-        )],
-    ),
-    (
-        "wait iam-instance-profile-associated",
-        &[(
-            "To wait until an instance's profile is associated",
-            "ec2-lite wait iam-instance-profile-associated --instance-id i-1234567890abcdef0",
-        )],
-    ),
-    (
-        "wait iam-instance-profile-disassociated",
-        &[(
-            "To wait until an association is gone, polling every 2 seconds for at most a minute",
-            "ec2-lite wait iam-instance-profile-disassociated --association-id iip-assoc-0123 --delay 2 --timeout 60",
-        )],
-    ),
-    (
-        "ensure-iam-instance-profile",
-        &[
-            (
-                "To make every instance listed in a file run with the profile web",
-                "ec2-lite ensure-iam-instance-profile --instance-ids file://ids.txt --iam-instance-profile Name=web",
-            ),
-            (
-                "To make an instance run with no profile",
-                "ec2-lite ensure-iam-instance-profile --instance-ids i-1234567890abcdef0 --no-iam-instance-profile",
-            ),
-            (
-                "To see what would change for every instance tagged Role=web, changing nothing",
-                "ec2-lite ensure-iam-instance-profile --instance-filters Name=tag:Role,Values=web \
-                 --iam-instance-profile Name=web --dry-run",
-            ),
-            (
-                "To give each instance its own profile from a document (--generate-cli-skeleton prints its shape)",
-                "ec2-lite ensure-iam-instance-profile --desired-state file://desired.yaml",
-            ),
-        ],
-    ),
-];
-
-/// The examples of `name` (`wait` alone: those of every waiter), as an
+/// The examples of `c` (of its waiter `waiter`; `wait` alone: those of every waiter), as an
 /// EXAMPLES section followed by a blank line; empty when there are none.
-fn examples(name: &str, waiter: Option<&str>) -> String {
-    let full = match waiter {
-        Some(w) => format!("{name} {w}"),
-        None => name.to_owned(),
-    };
+fn examples(c: &Command, waiter: Option<&str>) -> String {
     let mut out = String::new();
-    for (command, list) in EXAMPLES {
-        let wanted = *command == full || (name == "wait" && waiter.is_none() && command.starts_with("wait "));
-        for (what, line) in list.iter().filter(|_| wanted) {
-            out.push_str(&format!("  {what}:\n\n    {line}\n\n"));
-        }
+    for e in c.examples.iter().filter(|e| waiter.is_none() || e.waiter == waiter) {
+        out.push_str(&format!("  {}:\n\n    {}\n\n", e.what, e.line));
     }
     if out.is_empty() { out } else { format!("EXAMPLES\n{out}") }
 }
@@ -274,13 +167,12 @@ mod tests {
 
     /// Every page of help: the general one, each command's, `wait`'s and each waiter's.
     fn every_page() -> Vec<(String, String)> {
-        let mut pages = vec![("help".to_owned(), general()), ("wait".to_owned(), wait())];
+        let mut pages = vec![("help".to_owned(), general())];
         for c in COMMANDS {
             pages.push((c.name.to_owned(), command(c, None)));
-        }
-        let wait_command = COMMANDS.iter().find(|c| c.name == "wait").expect("the wait command");
-        for w in WAITERS {
-            pages.push((format!("wait {w}"), command(wait_command, Some(w))));
+            for w in c.subcommands {
+                pages.push((format!("{} {w}", c.name), command(c, Some(w))));
+            }
         }
         pages
     }
@@ -317,32 +209,30 @@ mod tests {
     #[test]
     fn every_command_has_examples_that_use_its_own_options() {
         let globals: Vec<&str> = GLOBAL_OPTIONS.iter().map(|o| o.name).collect();
-        let mut names: Vec<(String, Vec<&str>)> = Vec::new();
-        for c in COMMANDS.iter().filter(|c| c.name != "wait") {
-            names.push((c.name.to_owned(), c.argument_table().iter().map(|o| o.name).collect()));
-        }
-        let wait_command = COMMANDS.iter().find(|c| c.name == "wait").expect("the wait command");
-        for w in WAITERS {
-            names.push((format!("wait {w}"), wait_command.argument_table().iter().map(|o| o.name).collect()));
-        }
-        for (name, options) in &names {
-            let (_, list) =
-                EXAMPLES.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no examples for {name}"));
-            assert!(!list.is_empty(), "{name}");
-            for (_, line) in *list {
-                for command_line in line.split("\n    ") {
-                    assert!(command_line.starts_with(&format!("{PROG} {name} ")), "{name}: {command_line}");
-                    for word in command_line.split_whitespace().filter_map(|w| w.strip_prefix("--")) {
-                        assert!(
-                            options.contains(&word) || globals.contains(&word),
-                            "{name}: the example uses --{word}, which the command does not have"
-                        );
+        for c in COMMANDS {
+            let options: Vec<&str> = c.argument_table().iter().map(|o| o.name).collect();
+            // A command with waiters has examples of each, and of nothing else.
+            let heads: Vec<Option<&str>> =
+                if c.subcommands.is_empty() { vec![None] } else { c.subcommands.iter().map(|w| Some(*w)).collect() };
+            for e in c.examples {
+                assert!(heads.contains(&e.waiter), "{}: an example of {:?}, which it has not", c.name, e.waiter);
+            }
+            for head in heads {
+                let name = head.map_or_else(|| c.name.to_owned(), |w| format!("{} {w}", c.name));
+                let list: Vec<&crate::commands::Example> = c.examples.iter().filter(|e| e.waiter == head).collect();
+                assert!(!list.is_empty(), "no examples for {name}");
+                for e in list {
+                    for command_line in e.line.split("\n    ") {
+                        assert!(command_line.starts_with(&format!("{PROG} {name} ")), "{name}: {command_line}");
+                        for word in command_line.split_whitespace().filter_map(|w| w.strip_prefix("--")) {
+                            assert!(
+                                options.contains(&word) || globals.contains(&word),
+                                "{name}: the example uses --{word}, which the command does not have"
+                            );
+                        }
                     }
                 }
             }
-        }
-        for (name, _) in EXAMPLES {
-            assert!(names.iter().any(|(n, _)| n == name), "examples for {name}, which is no command");
         }
     }
 

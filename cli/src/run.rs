@@ -6,7 +6,7 @@ use std::io::Write;
 use ec2_lite::ProfileSettings;
 
 use crate::args::{self, GLOBAL_OPTIONS, Known, Opt, Parsed, Positional};
-use crate::commands::{self, COMMANDS, Printable};
+use crate::commands::{self, COMMANDS, Command, Printable};
 use crate::error::{CliError, eprint, exit, render_error, write_error};
 use crate::settings::{self, Settings};
 use crate::{PROG, client, complete, help, input, output};
@@ -131,7 +131,7 @@ fn command_line(args: &[String], state: &mut State) -> Result<String, CliError> 
         return Err(CliError::argparse(format!("argument operation: Found invalid choice '{name}'\n")));
     };
     let op_args = if !command.subcommands.is_empty() {
-        match waiter_pass(command.subcommands, &rest, wants_help)? {
+        match waiter_pass(command, &rest, wants_help)? {
             Waiter::Help(text) => return Ok(text),
             Waiter::Named(waiter, op_args) => {
                 parsed.words.push(waiter);
@@ -228,8 +228,9 @@ enum Waiter {
 
 /// `wait`'s own pass (`SubCommandArgParser`): its one positional is the
 /// waiter; `wait` takes no option of its own.
-fn waiter_pass(waiters: &'static [&'static str], rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
-    let wait_help = || Ok(Waiter::Help(help::wait()));
+fn waiter_pass(command: &Command, rest: &[String], wants_help: bool) -> Result<Waiter, CliError> {
+    let waiters = command.subcommands;
+    let wait_help = || Ok(Waiter::Help(help::wait(command)));
     if let [only] = rest
         && only == "help"
     {

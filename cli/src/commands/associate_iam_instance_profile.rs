@@ -3,8 +3,8 @@
 use ec2_lite::AssociateIamInstanceProfile;
 
 use super::{
-    Command, Ctx, Member, PROFILE, PROFILE_HELP, Printable, Response, Skeleton, Ty, member, one_association, profile,
-    send,
+    Command, Ctx, Example, Member, PROFILE, PROFILE_HELP, Printable, Response, Skeleton, Ty, member, one_association,
+    profile, send,
 };
 use crate::CliError;
 use crate::args::Opt;
@@ -25,9 +25,24 @@ pub(super) const COMMAND: Command = Command {
              [REQUIRED] The ID of the instance.\n",
     }),
     response: Response::Association,
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES. The README's CLI examples are among them.
+const EXAMPLES: &[Example] = &[
+    Example::new(
+        "To associate an IAM instance profile with an instance",
+        "ec2-lite associate-iam-instance-profile --iam-instance-profile Name=AdminProfile \
+                 --instance-id i-1234567890abcdef0",
+    ),
+    Example::new(
+        "To write the input as a file first, then run the command from it",
+        "ec2-lite associate-iam-instance-profile --generate-cli-skeleton > in.json\n    \
+                 ec2-lite associate-iam-instance-profile --cli-input-json file://in.json",
+    ),
+];
 
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let request = AssociateIamInstanceProfile::new(member(ctx, "instance-id"), profile(ctx)?);

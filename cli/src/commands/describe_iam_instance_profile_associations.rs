@@ -5,7 +5,7 @@
 use ec2_lite::{DescribeIamInstanceProfileAssociations, Filter};
 
 use super::{
-    Command, Ctx, FILTERS, Member, Printable, Response, Skeleton, Ty, association, check_min, send, validation,
+    Command, Ctx, Example, FILTERS, Member, Printable, Response, Skeleton, Ty, association, check_min, send, validation,
 };
 use crate::CliError;
 use crate::args::Opt;
@@ -47,9 +47,30 @@ pub(super) const COMMAND: Command = Command {
     }),
     paginated: true,
     response: Response::Listing,
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES. The README's CLI examples are among them.
+const EXAMPLES: &[Example] = &[
+    Example::new(
+        "To describe the association of an instance",
+        "ec2-lite describe-iam-instance-profile-associations \
+                 --filters Name=instance-id,Values=i-1234567890abcdef0",
+    ),
+    Example::new(
+        "To print only the association's ID",
+        "ec2-lite describe-iam-instance-profile-associations \
+                 --filters Name=instance-id,Values=i-1234567890abcdef0 \
+                 --query 'IamInstanceProfileAssociations[0].AssociationId' --output text",
+    ),
+    Example::new(
+        "To list the associated ones as a table",
+        "ec2-lite describe-iam-instance-profile-associations --output table \
+                 --query \"IamInstanceProfileAssociations[?State=='associated'].{Id: AssociationId, Instance: InstanceId}\"",
+    ),
+];
 
 /// The key botocore's paginator aggregates.
 const ITEMS_KEY: &str = "IamInstanceProfileAssociations";

@@ -2,7 +2,7 @@
 
 use ec2_lite::DisassociateIamInstanceProfile;
 
-use super::{Command, Ctx, Member, Printable, Response, Skeleton, Ty, member, one_association, send};
+use super::{Command, Ctx, Example, Member, Printable, Response, Skeleton, Ty, member, one_association, send};
 use crate::CliError;
 use crate::args::Opt;
 
@@ -20,9 +20,16 @@ pub(super) const COMMAND: Command = Command {
         yaml: "AssociationId: ''  # [REQUIRED] The ID of the IAM instance profile association.\n",
     }),
     response: Response::Association,
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES. The README's CLI examples are among them.
+const EXAMPLES: &[Example] = &[Example::new(
+    "To disassociate an IAM instance profile",
+    "ec2-lite disassociate-iam-instance-profile --association-id iip-assoc-05020b59952902f5f",
+)];
 
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let request = DisassociateIamInstanceProfile::new(member(ctx, "association-id"));

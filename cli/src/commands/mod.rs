@@ -35,6 +35,25 @@ pub(crate) const COMMANDS: &[Command] = &[
     crate::ensure::COMMAND,
 ];
 
+/// One example of a command's help: what it does, and the command line (lines after the first
+/// start with four spaces). `waiter`: the `wait` subcommand it is of.
+pub(crate) struct Example {
+    pub(crate) what: &'static str,
+    pub(crate) line: &'static str,
+    pub(crate) waiter: Option<&'static str>,
+}
+
+impl Example {
+    pub(crate) const fn new(what: &'static str, line: &'static str) -> Example {
+        Example { what, line, waiter: None }
+    }
+
+    /// The same example, of the waiter `waiter`.
+    pub(crate) const fn of(self, waiter: &'static str) -> Example {
+        Example { waiter: Some(waiter), ..self }
+    }
+}
+
 /// One command of the tool.
 pub(crate) struct Command {
     pub(crate) name: &'static str,
@@ -57,6 +76,11 @@ pub(crate) struct Command {
     pub(crate) paginated: bool,
     /// The response, for `--generate-cli-skeleton output`.
     pub(crate) response: Response,
+    /// The second line of help's DESCRIPTION: what an extension is built on. `None`: "The
+    /// `operation` operation of the EC2 API."
+    pub(crate) described_as: Option<&'static str>,
+    /// Help's EXAMPLES.
+    pub(crate) examples: &'static [Example],
     pub(crate) run: fn(&Ctx<'_>) -> Result<Option<Printable>, CliError>,
 }
 
@@ -76,6 +100,8 @@ impl Command {
         skeleton: None,
         paginated: false,
         response: Response::None,
+        described_as: None,
+        examples: &[],
         run: |_| Ok(None),
     };
 

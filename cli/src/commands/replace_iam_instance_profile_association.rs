@@ -3,8 +3,8 @@
 use ec2_lite::ReplaceIamInstanceProfileAssociation;
 
 use super::{
-    Command, Ctx, Member, PROFILE, PROFILE_HELP, Printable, Response, Skeleton, Ty, member, one_association, profile,
-    send,
+    Command, Ctx, Example, Member, PROFILE, PROFILE_HELP, Printable, Response, Skeleton, Ty, member, one_association,
+    profile, send,
 };
 use crate::CliError;
 use crate::args::Opt;
@@ -29,9 +29,17 @@ pub(super) const COMMAND: Command = Command {
              [REQUIRED] The ID of the existing IAM instance profile association.\n",
     }),
     response: Response::Association,
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES. The README's CLI examples are among them.
+const EXAMPLES: &[Example] = &[Example::new(
+    "To replace an instance's IAM instance profile",
+    "ec2-lite replace-iam-instance-profile-association \
+             --iam-instance-profile Arn=arn:aws:iam::123456789012:instance-profile/New --association-id iip-assoc-0123",
+)];
 
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let request = ReplaceIamInstanceProfileAssociation::new(member(ctx, "association-id"), profile(ctx)?);

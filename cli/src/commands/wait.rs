@@ -3,7 +3,7 @@
 
 use ec2_lite::{Error, WaitOptions, WaitTarget};
 
-use super::{Command, Ctx, Printable};
+use super::{Command, Ctx, Example, Printable};
 use crate::CliError;
 use crate::args::Opt;
 
@@ -25,9 +25,27 @@ pub(super) const COMMAND: Command = Command {
     ],
     subcommands: WAITERS,
     input_options: false,
+    described_as: Some(
+        "An extension of this tool, built on DescribeIamInstanceProfileAssociations: the AWS CLI has no such waiter.",
+    ),
+    examples: EXAMPLES,
     run,
     ..Command::BASE
 };
+
+/// Help's EXAMPLES, by waiter.
+const EXAMPLES: &[Example] = &[
+    Example::new(
+        "To wait until an instance's profile is associated",
+        "ec2-lite wait iam-instance-profile-associated --instance-id i-1234567890abcdef0",
+    )
+    .of("iam-instance-profile-associated"),
+    Example::new(
+        "To wait until an association is gone, polling every 2 seconds for at most a minute",
+        "ec2-lite wait iam-instance-profile-disassociated --association-id iip-assoc-0123 --delay 2 --timeout 60",
+    )
+    .of("iam-instance-profile-disassociated"),
+];
 
 fn run(ctx: &Ctx<'_>) -> Result<Option<Printable>, CliError> {
     let p = ctx.parsed;

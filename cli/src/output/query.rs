@@ -222,6 +222,9 @@ impl Query {
     }
 }
 
+// The one piece of state outside a run's values: the jmespath crate calls registered functions
+// (`keys()`, `values()`) with only their arguments and a context of its own, so the key order
+// of the search under way reaches them here, set just before the search and taken just after.
 thread_local! {
     static ORDER: RefCell<Option<KeyOrder>> = const { RefCell::new(None) };
 }

@@ -11,8 +11,9 @@
 //! nothing). The tables live in the feature files (`arguments.rs`, `input.rs`, `output.rs`,
 //! `errors.rs`, `commands.rs`).
 //!
-//! Without the test venv each test is skipped by name, or fails when `EC2_LITE_REQUIRE_VENV=1`
-//! (see `tests/integration/support/python.rs`).
+//! The tests need the test venv (the AWS CLI, moto): they are `#[ignore = "needs scripts/venv"]`,
+//! so plain `cargo test` reports them as ignored, and `scripts/test` runs them, where a missing
+//! venv fails them (see `tests/integration/support/python.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
