@@ -5,6 +5,12 @@
 //! program; reading it eagerly made a plain-HTTP call (instance metadata, a local endpoint) ten
 //! times dearer. It is read once, on the first HTTPS connection of any agent built from the same
 //! settings (EC2, STS, SSO), and a bad bundle fails that request with a configuration error.
+//!
+//! The PEM and the few DER fields needed are read here rather than by `rustls-pki-types`: with
+//! its reader and ureq's public TLS configuration, HTTPS with the system bundle cost 9 M
+//! instructions more than with one certificate, against a goal of 1 M (BENCHMARKS.md, "Trust
+//! roots"), since every certificate was decoded and parsed up front; here each is decoded only
+//! as far as its subject, and whole only when a chain names it as an issuer.
 
 use std::fmt;
 use std::ops::Range;
