@@ -455,12 +455,13 @@ impl FileParser {
             // "property before any profile".
             let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
             self.line(number, text).map_err(|(line, why)| ReadError::Syntax { line, why })?;
+            // Refused as soon as the offsets would no longer fit, not after reading it all.
+            if u32::try_from(self.text.len()).is_err() {
+                return Err(ReadError::TooLarge);
+            }
             offset += read;
         }
         self.flush();
-        if u32::try_from(self.text.len()).is_err() {
-            return Err(ReadError::TooLarge);
-        }
         Ok(())
     }
 
